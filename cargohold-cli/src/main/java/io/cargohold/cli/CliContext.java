@@ -1,0 +1,30 @@
+package io.cargohold.cli;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The process's streams and environment, handed to commands (no global state). */
+public record CliContext(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+
+    /**
+     * The store root: {@code --root}, else {@code $CARGOHOLD_ROOT}, else {@code $XDG_DATA_HOME/cargohold},
+     * else {@code ~/.local/share/cargohold}.
+     */
+    public Path storeRoot(Path option) {
+        if (option != null) {
+            return option;
+        }
+        String v = env.get("CARGOHOLD_ROOT");
+        if (v != null && !v.isEmpty()) {
+            return Path.of(v);
+        }
+        String xdg = env.get("XDG_DATA_HOME");
+        if (xdg != null && !xdg.isEmpty()) {
+            return Path.of(xdg, "cargohold");
+        }
+        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+        return Path.of(home, ".local", "share", "cargohold");
+    }
+}

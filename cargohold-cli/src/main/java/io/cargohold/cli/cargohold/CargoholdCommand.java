@@ -1,0 +1,33 @@
+package io.cargohold.cli.cargohold;
+
+import io.cargohold.cli.CliContext;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The top-level {@code cargohold} command: global options and the list of subcommands. */
+@Command(name = "cargohold", mixinStandardHelpOptions = true, version = "cargohold 0.1.0",
+        description = "A content-addressable OCI blob store with an SQLite index.",
+        subcommands = {StatusCommand.class, BlobCommands.class, KvCommands.class, FsckCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."})
+public final class CargoholdCommand implements Runnable {
+    final CliContext context;
+
+    @Option(names = "--root", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "Store root (default: $CARGOHOLD_ROOT, else $XDG_DATA_HOME/cargohold, else ~/.local/share/cargohold).")
+    Path root;
+
+    @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+            description = "Fail with exit code 6 instead of waiting longer than this for another process's lock.")
+    Double lockTimeoutSeconds;
+
+    public CargoholdCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(context.out());
+    }
+}

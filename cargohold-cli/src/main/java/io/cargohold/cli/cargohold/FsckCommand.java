@@ -1,0 +1,82 @@
+package io.cargohold.cli.cargohold;
+
+import io.cargohold.cli.ExitCodes;
+import io.cargohold.cli.Output;
+import io.cargohold.content.BlobStore;
+import io.cargohold.content.BlobStores;
+import io.cargohold.content.FsckOptions;
+import io.cargohold.content.FsckReport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "fsck", description = {
+        "Check that blob files and the index agree and that every blob matches its digest.",
+        "Exit 0 when nothing is lost or wrong (leftovers such as temp files are reported, and removed with --repair),",
+        "5 when a blob is missing or corrupt or the database reports damage."})
+final class FsckCommand extends StoreCommand {
+    @Option(names = "--repair", description = "Re-index verified blobs that lack an index row and remove leftover temp files.")
+    boolean repair;
+
+    @Option(names = "--quick", description = "Check presence and sizes only; do not re-hash blob contents.")
+    boolean quick;
+
+    @Option(names = "--rebuild-index", description = "Move a damaged index database aside and rebuild the index from the blob files "
+            + "(blob data and kv records held only in the damaged database are lost). Run while no other process uses the store.")
+    boolean rebuildIndex;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    Integer callWithoutStore() throws IOException {
+        if (!rebuildIndex) {
+            return null;
+        }
+        Path root = ctx().storeRoot(top().root);
+        Path moved = BlobStores.rebuildIndex(root, storeOptions());
+        ctx().err().println(moved == null ? "cargohold: no index database was present; built a new one"
+                : "cargohold: moved the old index database to " + moved);
+        return null; // then check the rebuilt store
+    }
+
+    @Override
+    int run(BlobStore store) throws IOException {
+        FsckReport r = store.fsck(new FsckOptions(!quick, repair));
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("blobsChecked", r.blobsChecked());
+            m.put("bytesHashed", r.bytesChecked());
+            m.put("damage", r.hasDamage());
+            m.put("missing", strings(r.missing()));
+            m.put("corrupt", r.corrupt().stream().map(p -> Map.of("digest", p.digest().toString(), "reason", p.reason())).toList());
+            m.put("databaseProblems", r.databaseProblems());
+            m.put("unindexed", strings(r.unindexed()));
+            m.put("tempFiles", strings(r.tempFiles()));
+            m.put("strayFiles", strings(r.strayFiles()));
+            m.put("repaired", r.repaired());
+            Output.json(ctx().out(), m);
+        } else {
+            PrintStream out = ctx().out();
+            String fixed = r.repaired() ? " (repaired)" : " (use --repair)";
+            r.missing().forEach(d -> out.println("missing: " + d + " (indexed, file gone)"));
+            r.corrupt().forEach(p -> out.println("corrupt: " + p.digest() + ": " + p.reason()));
+            r.databaseProblems().forEach(p -> out.println("database: " + p));
+            r.unindexed().forEach(d -> out.println("unindexed: " + d + fixed));
+            r.tempFiles().forEach(p -> out.println("temp file: " + p + fixed));
+            r.strayFiles().forEach(p -> out.println("stray file: " + p + " (left alone)"));
+            out.println(r.blobsChecked() + " blobs checked, " + Output.bytes(r.bytesChecked()) + " hashed: "
+                    + (r.hasDamage() ? "DAMAGE FOUND" : "no damage"));
+        }
+        return r.hasDamage() ? ExitCodes.CORRUPT : ExitCodes.OK;
+    }
+
+    private static List<String> strings(List<?> xs) {
+        return xs.stream().map(Object::toString).toList();
+    }
+}

@@ -1,0 +1,38 @@
+package io.cargohold.content;
+
+import io.cargohold.content.internal.LocalBlobStore;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Opens stores. */
+public final class BlobStores {
+    private BlobStores() {
+    }
+
+    /**
+     * Opens (creating when absent) the store at {@code root}: an OCI image layout plus the index
+     * database {@code cargohold.db}. Migrates an older index schema forward.
+     *
+     * @throws io.cargohold.errors.CorruptException when the index database is damaged (the blobs are
+     *                                              untouched; {@link #rebuildIndex} recovers)
+     */
+    public static BlobStore open(Path root, StoreOptions options) throws IOException {
+        return LocalBlobStore.open(root, options);
+    }
+
+    public static BlobStore open(Path root) throws IOException {
+        return open(root, StoreOptions.defaults());
+    }
+
+    /**
+     * Recovery for a damaged index: moves the database aside (it is kept, renamed with a
+     * {@code .corrupt-<time>} suffix), creates a fresh one and indexes every valid blob file. Blob
+     * data and key/value records that lived only in the damaged database are not recovered. Run it
+     * while no other process uses the store.
+     *
+     * @return the path the damaged database was moved to, or null when there was none
+     */
+    public static Path rebuildIndex(Path root, StoreOptions options) throws IOException {
+        return LocalBlobStore.rebuildIndex(root, options);
+    }
+}

@@ -1,0 +1,623 @@
+package io.cargohold.content.internal;
+
+import io.cargohold.content.BlobInfo;
+import io.cargohold.content.BlobQuery;
+import io.cargohold.content.KvRecord;
+import io.cargohold.digest.Digest;
+import io.cargohold.digest.DigestAlgorithm;
+import io.cargohold.digest.DigestPrefix;
+import io.cargohold.errors.CorruptException;
+import io.cargohold.errors.FailedPreconditionException;
+import io.cargohold.errors.NotFoundException;
+import io.cargohold.errors.UnavailableException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
+
+/**
+ * The index: the only code that speaks SQL. One long-lived writer connection (its users serialised by
+ * a lock; across processes SQLite's {@code BEGIN IMMEDIATE} with a busy timeout serialises writers)
+ * and a pool of reader connections, which in WAL mode never wait for writers.
+ */
+final class IndexDatabase implements AutoCloseable {
+    private static final int BUSY_TIMEOUT_MS = 60_000;
+
+    private final Path file;
+    private final boolean fsync;
+    private final Connection writer;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ConcurrentLinkedDeque<Connection> readers = new ConcurrentLinkedDeque<>();
+    private volatile boolean closed;
+
+    private IndexDatabase(Path file, boolean fsync) throws IOException {
+        this.file = file;
+        this.fsync = fsync;
+        this.writer = connect();
+    }
+
+    /** Opens the database file (creating it when absent) and checks that it is readable. */
+    static IndexDatabase open(Path file, boolean fsync) throws IOException {
+        IndexDatabase db = new IndexDatabase(file, fsync);
+        try {
+            db.schemaVersion();
+            return db;
+        } catch (IOException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private Connection connect() throws IOException {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+        cfg.enforceForeignKeys(true);
+        cfg.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
+        try {
+            return DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());
+        } catch (SQLException e) {
+            throw translate(e, "open index database " + file);
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @FunctionalInterface
+    interface Sql<T> {
+        T run(Connection c) throws SQLException, IOException;
+    }
+
+    private <T> T read(String what, Sql<T> body) throws IOException {
+        ensureOpen();
+        Connection c = readers.pollFirst();
+        if (c == null) {
+            c = connect();
+        }
+        try {
+            return body.run(c);
+        } catch (SQLException e) {
+            throw translate(e, what);
+        } finally {
+            if (closed) {
+                closeQuietly(c);
+            } else {
+                readers.offerFirst(c);
+            }
+        }
+    }
+
+    /** Runs {@code body} in a {@code BEGIN IMMEDIATE} transaction, committing on success. */
+    private <T> T write(String what, Sql<T> body) throws IOException {
+        ensureOpen();
+        writeLock.lock();
+        try (Statement s = writer.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            boolean ok = false;
+            try {
+                T result = body.run(writer);
+                s.execute("COMMIT");
+                ok = true;
+                return result;
+            } finally {
+                if (!ok) {
+                    try {
+                        s.execute("ROLLBACK");
+                    } catch (SQLException ignored) {
+                        // the transaction may already be gone (e.g. SQLite rolled it back itself)
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw translate(e, what);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void ensureOpen() throws UnavailableException {
+        if (closed) {
+            throw new UnavailableException("the store is closed");
+        }
+    }
+
+    private IOException translate(SQLException e, String what) {
+        int code = e instanceof SQLiteException se ? se.getResultCode().code & 0xff : e.getErrorCode() & 0xff;
+        String msg = what + ": " + e.getMessage();
+        return switch (code) {
+            case 11, 26 -> new CorruptException("index database " + file + " is damaged (" + e.getMessage()
+                    + "); the blobs are untouched, run 'cargohold fsck --rebuild-index' to rebuild the index from them", e);
+            case 5, 6 -> new UnavailableException(msg, e);
+            default -> new IOException(msg, e);
+        };
+    }
+
+    private static boolean isForeignKeyViolation(SQLException e) {
+        return e instanceof SQLiteException se && se.getResultCode().code == 787;
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing a connection that failed is best effort
+        }
+    }
+
+    // ---------------------------------------------------------------- schema
+
+    int schemaVersion() throws IOException {
+        return read("read schema version", c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        });
+    }
+
+    /**
+     * Brings the schema to the current version; the caller holds the store's exclusive lock. An
+     * existing database is first copied to {@code backup} (with SQLite's {@code VACUUM INTO}, never by
+     * copying the file, which would break SQLite's locks), and the copy is deleted once the migration
+     * has committed; a crash in between leaves the backup and the old version, and the next open
+     * simply migrates again.
+     *
+     * @return the version migrated from
+     */
+    int migrate(Path backup) throws IOException {
+        int from = schemaVersion();
+        int to = Migrations.current();
+        if (from > to) {
+            throw new io.cargohold.errors.FailedPreconditionException("index database " + file + " has schema version "
+                    + from + ", newer than this cargohold understands (" + to + "); use a newer cargohold");
+        }
+        if (from == to) {
+            return from;
+        }
+        writeLock.lock();
+        try (Statement s = writer.createStatement()) {
+            if (from == 0) {
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
+                    rs.next();
+                }
+            } else {
+                Files.deleteIfExists(backup);
+                s.execute("VACUUM INTO '" + backup.toString().replace("'", "''") + "'");
+            }
+        } catch (SQLException e) {
+            throw translate(e, "prepare schema migration");
+        } finally {
+            writeLock.unlock();
+        }
+        write("migrate index schema from version " + from + " to " + to, c -> {
+            try (Statement s = c.createStatement()) {
+                for (int v = from + 1; v <= to; v++) {
+                    for (String ddl : Migrations.STEPS.get(v - 1)) {
+                        s.execute(ddl);
+                    }
+                }
+                s.execute("PRAGMA user_version = " + to);
+            }
+            return null;
+        });
+        Files.deleteIfExists(backup);
+        return from;
+    }
+
+    /** Test hook: builds the schema only up to {@code version} (to test migrations from it). */
+    void createSchemaAtVersion(int version) throws IOException {
+        write("create schema", c -> {
+            try (Statement s = c.createStatement()) {
+                for (int v = 1; v <= version; v++) {
+                    for (String ddl : Migrations.STEPS.get(v - 1)) {
+                        s.execute(ddl);
+                    }
+                }
+                s.execute("PRAGMA user_version = " + version);
+            }
+            return null;
+        });
+    }
+
+    List<String> integrityCheck() throws IOException {
+        return read("integrity check", c -> {
+            List<String> problems = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+                while (rs.next()) {
+                    String line = rs.getString(1);
+                    if (!"ok".equals(line)) {
+                        problems.add(line);
+                    }
+                }
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA foreign_key_check")) {
+                while (rs.next()) {
+                    problems.add("foreign key violation in table " + rs.getString(1) + " (references " + rs.getString(3) + ")");
+                }
+            }
+            return problems;
+        });
+    }
+
+    // ---------------------------------------------------------------- blobs
+
+    private static final String BLOB_COLUMNS = "b.digest, b.size, b.media_type, b.added_at";
+
+    private static BlobInfo blobInfo(ResultSet rs) throws SQLException, IOException {
+        return new BlobInfo(Digest.parse(rs.getString(1)), rs.getLong(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)));
+    }
+
+    Optional<BlobInfo> find(Digest d) throws IOException {
+        return read("look up " + d, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + BLOB_COLUMNS + " FROM blobs b WHERE b.digest = ?")) {
+                ps.setString(1, d.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(blobInfo(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Records a committed blob. When the row exists already only a missing media type is filled in.
+     *
+     * @return true when the row was inserted
+     */
+    boolean insertBlob(BlobInfo info) throws IOException {
+        return write("index " + info.digest(), c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO blobs(digest, size, media_type, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(digest) DO NOTHING")) {
+                ps.setString(1, info.digest().toString());
+                ps.setLong(2, info.size());
+                ps.setString(3, info.mediaType());
+                ps.setLong(4, info.addedAt().toEpochMilli());
+                if (ps.executeUpdate() == 1) {
+                    return true;
+                }
+            }
+            if (info.mediaType() != null) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE blobs SET media_type = ? WHERE digest = ? AND media_type IS NULL")) {
+                    ps.setString(1, info.mediaType());
+                    ps.setString(2, info.digest().toString());
+                    ps.executeUpdate();
+                }
+            }
+            return false;
+        });
+    }
+
+    /** Upper bound of the range of strings starting with {@code prefix}. */
+    private static String rangeEnd(String prefix) {
+        char last = prefix.charAt(prefix.length() - 1);
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+    }
+
+    /** Up to {@code limit} digests starting with the prefix: one index range query per algorithm. */
+    List<Digest> candidates(DigestPrefix prefix, int limit) throws IOException {
+        return read("resolve " + prefix, c -> {
+            List<Digest> out = new ArrayList<>();
+            for (DigestAlgorithm a : prefix.algorithms()) {
+                String start = a.ociName() + ":" + prefix.hexPrefix();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT digest FROM blobs WHERE digest >= ? AND digest < ? ORDER BY digest LIMIT ?")) {
+                    ps.setString(1, start);
+                    ps.setString(2, rangeEnd(start));
+                    ps.setInt(3, limit - out.size());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(Digest.parse(rs.getString(1)));
+                        }
+                    }
+                }
+                if (out.size() >= limit) {
+                    break;
+                }
+            }
+            return out;
+        });
+    }
+
+    List<BlobInfo> list(BlobQuery q) throws IOException {
+        return read("list blobs", c -> {
+            StringBuilder sql = new StringBuilder("SELECT " + BLOB_COLUMNS + " FROM blobs b WHERE 1");
+            List<Object> args = new ArrayList<>();
+            if (q.prefix() != null) {
+                List<String> ranges = new ArrayList<>();
+                for (DigestAlgorithm a : q.prefix().algorithms()) {
+                    String start = a.ociName() + ":" + q.prefix().hexPrefix();
+                    ranges.add("(b.digest >= ? AND b.digest < ?)");
+                    args.add(start);
+                    args.add(rangeEnd(start));
+                }
+                sql.append(" AND (").append(String.join(" OR ", ranges)).append(')');
+            }
+            if (q.mediaType() != null) {
+                sql.append(" AND b.media_type = ?");
+                args.add(q.mediaType());
+            }
+            if (q.dataName() != null) {
+                sql.append(" AND EXISTS (SELECT 1 FROM blob_data d WHERE d.digest = b.digest AND d.name = ?");
+                args.add(q.dataName());
+                if (q.dataValue() != null) {
+                    sql.append(" AND d.value = ?");
+                    args.add(q.dataValue());
+                }
+                sql.append(')');
+            }
+            sql.append(" ORDER BY b.digest LIMIT ?");
+            args.add(q.limit());
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
+                }
+                List<BlobInfo> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(blobInfo(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Every indexed digest with its size (for fsck). */
+    Map<Digest, Long> allSizes() throws IOException {
+        return read("list blobs", c -> {
+            Map<Digest, Long> out = new HashMap<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT digest, size FROM blobs")) {
+                while (rs.next()) {
+                    out.put(Digest.parse(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Deletes a blob's row and its data records, unless key/value records reference it.
+     *
+     * @return false when there was no row
+     */
+    boolean deleteBlob(Digest d) throws IOException {
+        return write("remove " + d, c -> {
+            List<String> refs = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT namespace, key FROM kv WHERE digest = ? ORDER BY namespace, key LIMIT 6")) {
+                ps.setString(1, d.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        refs.add(rs.getString(1) + "/" + rs.getString(2));
+                    }
+                }
+            }
+            if (!refs.isEmpty()) {
+                String names = String.join(", ", refs.subList(0, Math.min(5, refs.size()))) + (refs.size() > 5 ? ", ..." : "");
+                throw new FailedPreconditionException("blob " + d + " is referenced by key/value records (" + names
+                        + "); remove them first");
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM blobs WHERE digest = ?")) {
+                ps.setString(1, d.toString());
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- blob data
+
+    void setData(Digest d, String name, String value, Instant now) throws IOException {
+        try {
+            write("set data " + name + " on " + d, c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO blob_data(digest, name, value, updated_at) VALUES (?, ?, ?, ?) "
+                                + "ON CONFLICT(digest, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")) {
+                    ps.setString(1, d.toString());
+                    ps.setString(2, name);
+                    ps.setString(3, value);
+                    ps.setLong(4, now.toEpochMilli());
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw notFoundOnForeignKey(e, d);
+        }
+    }
+
+    Optional<String> getData(Digest d, String name) throws IOException {
+        return read("get data " + name + " of " + d, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM blob_data WHERE digest = ? AND name = ?")) {
+                ps.setString(1, d.toString());
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    Map<String, String> listData(Digest d) throws IOException {
+        return read("list data of " + d, c -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, value FROM blob_data WHERE digest = ? ORDER BY name")) {
+                ps.setString(1, d.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    boolean removeData(Digest d, String name) throws IOException {
+        return write("remove data " + name + " of " + d, c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM blob_data WHERE digest = ? AND name = ?")) {
+                ps.setString(1, d.toString());
+                ps.setString(2, name);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- key/value records
+
+    private static final String KV_COLUMNS = "namespace, key, value, digest, updated_at";
+
+    private static KvRecord kvRecord(ResultSet rs) throws SQLException, IOException {
+        String digest = rs.getString(4);
+        return new KvRecord(rs.getString(1), rs.getString(2), rs.getString(3), digest == null ? null : Digest.parse(digest),
+                Instant.ofEpochMilli(rs.getLong(5)));
+    }
+
+    KvRecord putRecord(KvRecord r) throws IOException {
+        try {
+            return write("set record " + r.namespace() + "/" + r.key(), c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO kv(namespace, key, value, digest, updated_at) VALUES (?, ?, ?, ?, ?) "
+                                + "ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, digest = excluded.digest, "
+                                + "updated_at = excluded.updated_at")) {
+                    ps.setString(1, r.namespace());
+                    ps.setString(2, r.key());
+                    ps.setString(3, r.value());
+                    ps.setString(4, r.blob() == null ? null : r.blob().toString());
+                    ps.setLong(5, r.updatedAt().toEpochMilli());
+                    ps.executeUpdate();
+                }
+                return r;
+            });
+        } catch (IOException e) {
+            throw notFoundOnForeignKey(e, r.blob());
+        }
+    }
+
+    Optional<KvRecord> getRecord(String namespace, String key) throws IOException {
+        return read("get record", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + KV_COLUMNS + " FROM kv WHERE namespace = ? AND key = ?")) {
+                ps.setString(1, namespace);
+                ps.setString(2, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(kvRecord(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    List<KvRecord> listRecords(String namespace, String keyPrefix) throws IOException {
+        return read("list records", c -> {
+            String sql = "SELECT " + KV_COLUMNS + " FROM kv WHERE namespace = ?"
+                    + (keyPrefix.isEmpty() ? "" : " AND key >= ? AND key < ?") + " ORDER BY key";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, namespace);
+                if (!keyPrefix.isEmpty()) {
+                    ps.setString(2, keyPrefix);
+                    ps.setString(3, rangeEnd(keyPrefix));
+                }
+                List<KvRecord> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(kvRecord(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    List<KvRecord> recordsReferencing(Digest d) throws IOException {
+        return read("list records referencing " + d, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + KV_COLUMNS + " FROM kv WHERE digest = ? ORDER BY namespace, key")) {
+                ps.setString(1, d.toString());
+                List<KvRecord> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(kvRecord(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    boolean removeRecord(String namespace, String key) throws IOException {
+        return write("remove record " + namespace + "/" + key, c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM kv WHERE namespace = ? AND key = ?")) {
+                ps.setString(1, namespace);
+                ps.setString(2, key);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private static IOException notFoundOnForeignKey(IOException e, Digest d) {
+        if (e.getCause() instanceof SQLException se && isForeignKeyViolation(se)) {
+            return new NotFoundException("blob " + d + " is not in the store", e);
+        }
+        return e;
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    long[] counts() throws IOException {
+        return read("count", c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT (SELECT count(*) FROM blobs), (SELECT coalesce(sum(size), 0) FROM blobs), "
+                            + "(SELECT count(*) FROM blob_data), (SELECT count(*) FROM kv)")) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+            }
+        });
+    }
+
+    /** Bulk insert of rows (benchmarks and re-indexing); one transaction. */
+    void insertBlobs(List<BlobInfo> rows) throws IOException {
+        write("bulk index", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO blobs(digest, size, media_type, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(digest) DO NOTHING")) {
+                for (BlobInfo info : rows) {
+                    ps.setString(1, info.digest().toString());
+                    ps.setLong(2, info.size());
+                    ps.setString(3, info.mediaType());
+                    ps.setLong(4, info.addedAt().toEpochMilli());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        writeLock.lock();
+        try {
+            closeQuietly(writer);
+        } finally {
+            writeLock.unlock();
+        }
+        Connection c;
+        while ((c = readers.pollFirst()) != null) {
+            closeQuietly(c);
+        }
+    }
+}

@@ -1,0 +1,529 @@
+package io.cargohold.content.internal;
+
+import io.cargohold.content.BlobInfo;
+import io.cargohold.content.BlobQuery;
+import io.cargohold.content.BlobStore;
+import io.cargohold.content.FsckOptions;
+import io.cargohold.content.FsckReport;
+import io.cargohold.content.KvRecord;
+import io.cargohold.content.PutOptions;
+import io.cargohold.content.PutResult;
+import io.cargohold.content.StoreOptions;
+import io.cargohold.content.StoreStats;
+import io.cargohold.digest.Digest;
+import io.cargohold.digest.DigestAlgorithm;
+import io.cargohold.digest.DigestPrefix;
+import io.cargohold.digest.DigestingInputStream;
+import io.cargohold.errors.CorruptException;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.errors.NotFoundException;
+import io.cargohold.fs.Fsync;
+import io.cargohold.fs.lock.LockMode;
+import io.cargohold.fs.lock.PosixLockFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** The local, file-system backed {@link BlobStore}. See {@link BlobDirectory} and {@link StoreLocks}. */
+public final class LocalBlobStore implements BlobStore {
+    /** The media type grammar of the OCI image spec (RFC 6838). */
+    private static final Pattern MEDIA_TYPE =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+    private static final int BUFFER = 1 << 20;
+    private static final int AMBIGUITY_LIST = 10;
+
+    private final BlobDirectory dir;
+    private final StoreLocks locks;
+    private final IndexDatabase db;
+    private final StoreOptions options;
+
+    private LocalBlobStore(BlobDirectory dir, StoreLocks locks, IndexDatabase db, StoreOptions options) {
+        this.dir = dir;
+        this.locks = locks;
+        this.db = db;
+        this.options = options;
+    }
+
+    public static LocalBlobStore open(Path root, StoreOptions options) throws IOException {
+        BlobDirectory dir = new BlobDirectory(root);
+        Files.createDirectories(dir.root());
+        StoreLocks locks = new StoreLocks(PosixLockFile.of(dir.lockFile()), options.lockTimeout());
+        if (!dir.isInitialised()) {
+            try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+                dir.initialise();
+            }
+        }
+        IndexDatabase db = IndexDatabase.open(dir.database(), options.fsync());
+        try {
+            if (db.schemaVersion() != Migrations.current()) {
+                try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+                    db.migrate(backupPath(dir));
+                }
+            }
+            LocalBlobStore store = new LocalBlobStore(dir, locks, db, options);
+            store.cleanTempFilesIfIdle();
+            return store;
+        } catch (IOException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    static Path backupPath(BlobDirectory dir) {
+        return dir.root().resolve("cargohold.db.pre-migration");
+    }
+
+    /** Test hook: the index database, for tests of migrations and of damaged stores. */
+    IndexDatabase index() {
+        return db;
+    }
+
+    @Override
+    public Path root() {
+        return dir.root();
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    @Override
+    public Optional<BlobInfo> find(Digest digest) throws IOException {
+        return db.find(digest);
+    }
+
+    @Override
+    public BlobInfo info(Digest digest) throws IOException {
+        return db.find(digest).orElseThrow(() -> notFound(digest));
+    }
+
+    private static NotFoundException notFound(Digest d) {
+        return new NotFoundException("blob " + d + " not found");
+    }
+
+    @Override
+    public InputStream open(Digest digest, Verify verify) throws IOException {
+        BlobInfo info = info(digest);
+        InputStream in;
+        try {
+            in = Files.newInputStream(dir.blobPath(digest));
+        } catch (NoSuchFileException e) {
+            if (db.find(digest).isEmpty()) {
+                throw notFound(digest); // removed meanwhile
+            }
+            throw new CorruptException("blob " + digest + " is indexed but its file " + dir.blobPath(digest)
+                    + " is missing (run 'cargohold fsck')", e);
+        }
+        if (verify == Verify.NONE) {
+            return in;
+        }
+        return new DigestingInputStream(in, digest.algorithm()) {
+            private boolean checked;
+
+            @Override
+            protected void atEof() throws IOException {
+                if (checked) {
+                    return;
+                }
+                checked = true;
+                if (count() != info.size()) {
+                    throw new CorruptException("blob " + digest + " is corrupt: " + count() + " bytes on disk, "
+                            + info.size() + " recorded (run 'cargohold fsck')");
+                }
+                Digest actual = digest();
+                if (!actual.equals(digest)) {
+                    throw new CorruptException("blob " + digest + " is corrupt: its content hashes to " + actual
+                            + " (run 'cargohold fsck')");
+                }
+            }
+        };
+    }
+
+    @Override
+    public Digest resolve(DigestPrefix prefix) throws IOException {
+        if (prefix.isComplete()) {
+            Digest d = new Digest(prefix.algorithm(), prefix.hexPrefix());
+            info(d);
+            return d;
+        }
+        List<Digest> found = db.candidates(prefix, AMBIGUITY_LIST + 1);
+        if (found.isEmpty()) {
+            throw new NotFoundException("no blob matches digest prefix \"" + prefix + "\"");
+        }
+        if (found.size() == 1) {
+            return found.getFirst();
+        }
+        String names = found.stream().limit(AMBIGUITY_LIST).map(Digest::toString).collect(Collectors.joining(", "));
+        throw new InvalidArgumentException("ambiguous digest prefix \"" + prefix + "\": it matches "
+                + (found.size() > AMBIGUITY_LIST ? "more than " + AMBIGUITY_LIST + " blobs, among them " : found.size() + " blobs: ")
+                + names);
+    }
+
+    @Override
+    public List<BlobInfo> list(BlobQuery query) throws IOException {
+        return db.list(query);
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    @Override
+    public PutResult put(InputStream content, PutOptions opts) throws IOException {
+        if (opts.mediaType() != null) {
+            requireMediaType(opts.mediaType());
+        }
+        try (var shared = locks.store(LockMode.SHARED)) {
+            Path tmp = dir.newTempFile();
+            try {
+                DigestAlgorithm algorithm = opts.algorithm();
+                MessageDigest md = algorithm.newMessageDigest();
+                long size = 0;
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    byte[] buf = new byte[BUFFER];
+                    ByteBuffer bb = ByteBuffer.wrap(buf);
+                    int n;
+                    while ((n = content.read(buf)) >= 0) {
+                        if (n == 0) {
+                            continue;
+                        }
+                        md.update(buf, 0, n);
+                        bb.clear().limit(n);
+                        while (bb.hasRemaining()) {
+                            ch.write(bb);
+                        }
+                        size += n;
+                        if (opts.expectedSize() >= 0 && size > opts.expectedSize()) {
+                            throw new CorruptException("size mismatch: more than the expected " + opts.expectedSize()
+                                    + " bytes of content");
+                        }
+                        if (opts.progress() != null) {
+                            opts.progress().accept(size);
+                        }
+                    }
+                    if (options.fsync()) {
+                        ch.force(true);
+                    }
+                }
+                Digest actual = Digest.of(algorithm, md.digest());
+                if (opts.expectedSize() >= 0 && size != opts.expectedSize()) {
+                    throw new CorruptException("size mismatch: expected " + opts.expectedSize() + " bytes, got " + size
+                            + " (truncated input?)");
+                }
+                if (opts.expectedDigest() != null && !actual.equals(opts.expectedDigest())) {
+                    throw new CorruptException("digest mismatch: expected " + opts.expectedDigest() + ", content ("
+                            + size + " bytes) is " + actual);
+                }
+                return commit(tmp, actual, size, opts.mediaType());
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** Renames a verified temp file into place and indexes it, under the digest's stripe lock. */
+    private PutResult commit(Path tmp, Digest digest, long size, String mediaType) throws IOException {
+        try (var stripe = locks.digest(digest)) {
+            Path target = dir.blobPath(digest);
+            boolean fileOk;
+            try {
+                fileOk = Files.size(target) == size;
+            } catch (NoSuchFileException e) {
+                fileOk = false;
+            }
+            if (!fileOk) {
+                // Absent, or present with the wrong size (damaged): our verified copy replaces it.
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                if (options.fsync()) {
+                    Fsync.directory(target.getParent());
+                }
+            }
+            BlobInfo info = new BlobInfo(digest, size, mediaType, options.clock().instant());
+            if (db.insertBlob(info)) {
+                return new PutResult(info, PutResult.Status.INSERTED);
+            }
+            return new PutResult(info(digest), PutResult.Status.ALREADY_PRESENT);
+        }
+    }
+
+    @Override
+    public void delete(Digest digest) throws IOException {
+        try (var shared = locks.store(LockMode.SHARED); var stripe = locks.digest(digest)) {
+            boolean hadRow = db.deleteBlob(digest);
+            Path file = dir.blobPath(digest);
+            boolean hadFile = Files.deleteIfExists(file);
+            if (hadFile && options.fsync()) {
+                Fsync.directory(file.getParent());
+            }
+            if (!hadRow && !hadFile) {
+                throw notFound(digest);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- blob data
+
+    @Override
+    public void setData(Digest digest, String name, String value) throws IOException {
+        requireName("data name", name);
+        requireValue(value);
+        db.setData(digest, name, value, options.clock().instant());
+    }
+
+    @Override
+    public Optional<String> getData(Digest digest, String name) throws IOException {
+        requireName("data name", name);
+        return db.getData(digest, name);
+    }
+
+    @Override
+    public Map<String, String> listData(Digest digest) throws IOException {
+        return db.listData(digest);
+    }
+
+    @Override
+    public boolean removeData(Digest digest, String name) throws IOException {
+        requireName("data name", name);
+        return db.removeData(digest, name);
+    }
+
+    // ---------------------------------------------------------------- key/value records
+
+    @Override
+    public KvRecord putRecord(String namespace, String key, String value, Digest blob) throws IOException {
+        requireName("namespace", namespace);
+        requireName("key", key);
+        requireValue(value);
+        return db.putRecord(new KvRecord(namespace, key, value, blob, options.clock().instant()));
+    }
+
+    @Override
+    public Optional<KvRecord> getRecord(String namespace, String key) throws IOException {
+        requireName("namespace", namespace);
+        requireName("key", key);
+        return db.getRecord(namespace, key);
+    }
+
+    @Override
+    public List<KvRecord> listRecords(String namespace, String keyPrefix) throws IOException {
+        requireName("namespace", namespace);
+        return db.listRecords(namespace, keyPrefix == null ? "" : keyPrefix);
+    }
+
+    @Override
+    public List<KvRecord> recordsReferencing(Digest blob) throws IOException {
+        return db.recordsReferencing(blob);
+    }
+
+    @Override
+    public boolean removeRecord(String namespace, String key) throws IOException {
+        requireName("namespace", namespace);
+        requireName("key", key);
+        return db.removeRecord(namespace, key);
+    }
+
+    private static void requireName(String what, String s) throws InvalidArgumentException {
+        if (s == null || s.isEmpty()) {
+            throw new InvalidArgumentException(what + " must not be empty");
+        }
+        if (s.length() > 4096) {
+            throw new InvalidArgumentException(what + " is longer than 4096 characters");
+        }
+        if (s.indexOf('\0') >= 0) {
+            throw new InvalidArgumentException(what + " must not contain NUL characters");
+        }
+    }
+
+    private static void requireValue(String v) throws InvalidArgumentException {
+        if (v == null) {
+            throw new InvalidArgumentException("value must not be null");
+        }
+    }
+
+    private static void requireMediaType(String t) throws InvalidArgumentException {
+        if (!MEDIA_TYPE.matcher(t).matches()) {
+            throw new InvalidArgumentException("invalid media type \"" + t + "\": expected type/subtype (RFC 6838)");
+        }
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    @Override
+    public StoreStats stats() throws IOException {
+        long[] c = db.counts();
+        return new StoreStats(dir.root(), db.schemaVersion(), c[0], c[1], c[2], c[3]);
+    }
+
+    /** Removes leftover temp files when no write is in flight anywhere (never waits for one). */
+    private void cleanTempFilesIfIdle() throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.ingestDir())) {
+            if (!ds.iterator().hasNext()) {
+                return;
+            }
+        }
+        try (var ex = locks.tryStoreExclusive()) {
+            if (ex != null) {
+                for (Path p : listDir(dir.ingestDir())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static List<Path> listDir(Path d) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+            for (Path p : ds) {
+                out.add(p);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    @Override
+    public FsckReport fsck(FsckOptions opts) throws IOException {
+        try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+            List<Path> temps = listDir(dir.ingestDir());
+            if (opts.repair()) {
+                for (Path p : temps) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Map<Digest, Long> rows = db.allSizes();
+            Set<Digest> seen = new HashSet<>();
+            List<Digest> unindexed = new ArrayList<>();
+            List<FsckReport.Problem> corrupt = new ArrayList<>();
+            List<Path> stray = new ArrayList<>();
+            List<BlobInfo> reindex = new ArrayList<>();
+            long checked = 0;
+            long bytes = 0;
+            for (Path entry : listDir(dir.blobsDir())) {
+                DigestAlgorithm algorithm = algorithmOf(entry);
+                if (algorithm == null) {
+                    stray.add(entry);
+                    continue;
+                }
+                for (Path file : listDir(entry)) {
+                    Digest d = digestOf(algorithm, file);
+                    if (d == null || !Files.isRegularFile(file)) {
+                        stray.add(file);
+                        continue;
+                    }
+                    seen.add(d);
+                    long size = Files.size(file);
+                    Long rowSize = rows.get(d);
+                    checked++;
+                    if (opts.verifyContent() || rowSize == null) {
+                        bytes += size;
+                        Digest actual = hash(file, algorithm);
+                        if (!actual.equals(d)) {
+                            corrupt.add(new FsckReport.Problem(d, "content hashes to " + actual));
+                            continue;
+                        }
+                    }
+                    if (rowSize == null) {
+                        unindexed.add(d);
+                        reindex.add(new BlobInfo(d, size, null, options.clock().instant()));
+                    } else if (rowSize != size) {
+                        corrupt.add(new FsckReport.Problem(d, "size on disk is " + size + " bytes, the index records " + rowSize));
+                    }
+                }
+            }
+            List<Digest> missing = rows.keySet().stream().filter(d -> !seen.contains(d)).sorted().toList();
+            if (opts.repair() && !reindex.isEmpty()) {
+                db.insertBlobs(reindex);
+            }
+            return new FsckReport(unindexed, missing, corrupt, temps, stray, db.integrityCheck(), checked, bytes, opts.repair());
+        }
+    }
+
+    private static DigestAlgorithm algorithmOf(Path dirEntry) {
+        if (!Files.isDirectory(dirEntry)) {
+            return null;
+        }
+        for (DigestAlgorithm a : DigestAlgorithm.values()) {
+            if (a.ociName().equals(dirEntry.getFileName().toString())) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static Digest digestOf(DigestAlgorithm a, Path file) {
+        try {
+            return Digest.parse(a.ociName() + ":" + file.getFileName());
+        } catch (InvalidArgumentException e) {
+            return null;
+        }
+    }
+
+    static Digest hash(Path file, DigestAlgorithm a) throws IOException {
+        MessageDigest md = a.newMessageDigest();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+            while (ch.read(buf.clear()) >= 0) {
+                md.update(buf.flip());
+            }
+        }
+        return Digest.of(a, md.digest());
+    }
+
+    /** See {@link io.cargohold.content.BlobStores#rebuildIndex}. */
+    public static Path rebuildIndex(Path root, StoreOptions options) throws IOException {
+        BlobDirectory dir = new BlobDirectory(root);
+        if (!Files.isDirectory(dir.blobsDir())) {
+            throw new NotFoundException("no store at " + dir.root());
+        }
+        StoreLocks locks = new StoreLocks(PosixLockFile.of(dir.lockFile()), options.lockTimeout());
+        try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+            dir.initialise();
+            Path moved = null;
+            if (Files.exists(dir.database())) {
+                String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
+                        .format(options.clock().instant().atZone(java.time.ZoneOffset.UTC));
+                moved = dir.root().resolve("cargohold.db.corrupt-" + stamp);
+                Files.move(dir.database(), moved, StandardCopyOption.ATOMIC_MOVE);
+                Path wal = dir.root().resolve("cargohold.db-wal");
+                if (Files.exists(wal)) {
+                    Files.move(wal, dir.root().resolve(moved.getFileName() + "-wal"), StandardCopyOption.ATOMIC_MOVE);
+                }
+                Files.deleteIfExists(dir.root().resolve("cargohold.db-shm"));
+            }
+            try (IndexDatabase db = IndexDatabase.open(dir.database(), options.fsync())) {
+                db.migrate(backupPath(dir));
+                List<BlobInfo> rows = new ArrayList<>();
+                for (DigestAlgorithm a : DigestAlgorithm.values()) {
+                    for (Path file : listDir(dir.algorithmDir(a))) {
+                        Digest d = digestOf(a, file);
+                        if (d != null && Files.isRegularFile(file) && hash(file, a).equals(d)) {
+                            rows.add(new BlobInfo(d, Files.size(file), null, options.clock().instant()));
+                        }
+                    }
+                }
+                db.insertBlobs(rows);
+            }
+            return moved;
+        }
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}
