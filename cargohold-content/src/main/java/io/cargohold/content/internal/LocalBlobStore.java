@@ -32,7 +32,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +62,11 @@ public final class LocalBlobStore implements BlobStore {
         this.locks = locks;
         this.db = db;
         this.options = options;
+    }
+
+    /** The index keeps milliseconds; so do the values we hand back. */
+    private Instant now() {
+        return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
     public static LocalBlobStore open(Path root, StoreOptions options) throws IOException {
@@ -253,7 +260,7 @@ public final class LocalBlobStore implements BlobStore {
                     Fsync.directory(target.getParent());
                 }
             }
-            BlobInfo info = new BlobInfo(digest, size, mediaType, options.clock().instant());
+            BlobInfo info = new BlobInfo(digest, size, mediaType, now());
             if (db.insertBlob(info)) {
                 return new PutResult(info, PutResult.Status.INSERTED);
             }
@@ -282,7 +289,7 @@ public final class LocalBlobStore implements BlobStore {
     public void setData(Digest digest, String name, String value) throws IOException {
         requireName("data name", name);
         requireValue(value);
-        db.setData(digest, name, value, options.clock().instant());
+        db.setData(digest, name, value, now());
     }
 
     @Override
@@ -309,7 +316,7 @@ public final class LocalBlobStore implements BlobStore {
         requireName("namespace", namespace);
         requireName("key", key);
         requireValue(value);
-        return db.putRecord(new KvRecord(namespace, key, value, blob, options.clock().instant()));
+        return db.putRecord(new KvRecord(namespace, key, value, blob, now()));
     }
 
     @Override
@@ -439,7 +446,7 @@ public final class LocalBlobStore implements BlobStore {
                     }
                     if (rowSize == null) {
                         unindexed.add(d);
-                        reindex.add(new BlobInfo(d, size, null, options.clock().instant()));
+                        reindex.add(new BlobInfo(d, size, null, now()));
                     } else if (rowSize != size) {
                         corrupt.add(new FsckReport.Problem(d, "size on disk is " + size + " bytes, the index records " + rowSize));
                     }
@@ -512,7 +519,7 @@ public final class LocalBlobStore implements BlobStore {
                     for (Path file : listDir(dir.algorithmDir(a))) {
                         Digest d = digestOf(a, file);
                         if (d != null && Files.isRegularFile(file) && hash(file, a).equals(d)) {
-                            rows.add(new BlobInfo(d, Files.size(file), null, options.clock().instant()));
+                            rows.add(new BlobInfo(d, Files.size(file), null, options.clock().instant().truncatedTo(ChronoUnit.MILLIS)));
                         }
                     }
                 }
