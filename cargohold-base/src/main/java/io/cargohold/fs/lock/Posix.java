@@ -32,6 +32,7 @@ final class Posix {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EACCES = 13;
+    static final int EDEADLK = 35;
 
     /** struct flock on 64-bit Linux: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid. */
     static final StructLayout FLOCK = MemoryLayout.structLayout(

@@ -132,11 +132,20 @@ public final class PosixLockFile {
 
     private void processLock(Range range, short type, Duration timeout, long deadline) throws IOException {
         if (timeout == null) {
-            int err = Posix.setLock(fd, Posix.F_SETLKW, type, range.start(), range.len());
-            if (err != 0) {
-                throw new IOException("fcntl(F_SETLKW) on " + path + ": errno " + err);
+            while (true) {
+                int err = Posix.setLock(fd, Posix.F_SETLKW, type, range.start(), range.len());
+                if (err == 0) {
+                    return;
+                }
+                if (err != Posix.EDEADLK) {
+                    throw new IOException("fcntl(F_SETLKW) on " + path + ": errno " + err);
+                }
+                // The kernel's deadlock detector sees processes, not threads: thread A1 holding range 1
+                // while A2 waits for range 2, and B1 holding 2 while B2 waits for 1, looks like a cycle
+                // although neither holder waits. Callers that take ranges in one declared order cannot
+                // really deadlock, so EDEADLK is spurious here: back off briefly and try again.
+                backOff();
             }
-            return;
         }
         long sleep = 1;
         while (true) {
@@ -144,7 +153,7 @@ public final class PosixLockFile {
             if (err == 0) {
                 return;
             }
-            if (err != Posix.EAGAIN && err != Posix.EACCES) {
+            if (err != Posix.EAGAIN && err != Posix.EACCES && err != Posix.EDEADLK) {
                 throw new IOException("fcntl(F_SETLK) on " + path + ": errno " + err);
             }
             if (System.nanoTime() >= deadline) {
@@ -159,6 +168,15 @@ public final class PosixLockFile {
                 throw new InterruptedIOException("interrupted while waiting for lock " + path);
             }
             sleep = Math.min(sleep * 2, 50);
+        }
+    }
+
+    private static void backOff() throws InterruptedIOException {
+        try {
+            Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a lock");
         }
     }
 

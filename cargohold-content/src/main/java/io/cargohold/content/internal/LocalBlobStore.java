@@ -131,11 +131,19 @@ public final class LocalBlobStore implements BlobStore {
         try {
             in = Files.newInputStream(dir.blobPath(digest));
         } catch (NoSuchFileException e) {
-            if (db.find(digest).isEmpty()) {
-                throw notFound(digest); // removed meanwhile
+            // Removed meanwhile (and maybe written again)? Decide under the digest's stripe lock, which
+            // holds off commits and removals of this digest, so the row and the file are checked together.
+            try (var stripe = locks.digest(digest)) {
+                if (db.find(digest).isEmpty()) {
+                    throw notFound(digest);
+                }
+                try {
+                    in = Files.newInputStream(dir.blobPath(digest));
+                } catch (NoSuchFileException gone) {
+                    throw new CorruptException("blob " + digest + " is indexed but its file " + dir.blobPath(digest)
+                            + " is missing (run 'cargohold fsck')", gone);
+                }
             }
-            throw new CorruptException("blob " + digest + " is indexed but its file " + dir.blobPath(digest)
-                    + " is missing (run 'cargohold fsck')", e);
         }
         if (verify == Verify.NONE) {
             return in;

@@ -1,0 +1,84 @@
+package io.cargohold.content.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cargohold.content.BlobProvider.Verify;
+import io.cargohold.content.FsckOptions;
+import io.cargohold.content.FsckReport;
+import io.cargohold.digest.Digest;
+import io.cargohold.testkit.ChildJvm;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A writer process is killed with SIGKILL at random moments, again and again, on one store. After
+ * each kill the store opens, fsck finds no damage, and every blob (and data record) whose write was
+ * reported complete is present and correct, unless its removal had started.
+ */
+class CrashTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void killedWritersLoseNothingThatWasReportedCommitted() throws Exception {
+        boolean torture = Boolean.getBoolean("cargohold.torture");
+        int rounds = torture ? 150 : 12;
+        Random random = new Random(7);
+        Set<Digest> committed = new HashSet<>();
+        Map<Digest, String> data = new HashMap<>();
+        int leftovers = 0;
+        int unindexed = 0;
+        for (int round = 0; round < rounds; round++) {
+            try (ChildJvm w = ChildJvm.start(CrashWriter.class, root.toString(), Long.toString(random.nextLong()))) {
+                w.await("READY", 120);
+                Thread.sleep(50 + random.nextInt(900));
+                w.kill();
+                for (String line : w.output()) {
+                    String[] f = line.split(" ");
+                    switch (f[0]) {
+                        case "OK" -> committed.add(Digest.parse(f[1]));
+                        case "DATA" -> data.put(Digest.parse(f[1]), f[2]);
+                        case "RMSTART" -> {
+                            committed.remove(Digest.parse(f[1]));
+                            data.remove(Digest.parse(f[1]));
+                        }
+                        default -> {
+                        }
+                    }
+                }
+            }
+            // Temp files of the killed write, counted before opening (an idle open removes them).
+            leftovers += TestStores.countFiles(root.resolve("ingest"));
+            try (LocalBlobStore store = TestStores.open(root)) {
+                FsckReport r = store.fsck(FsckOptions.checkOnly());
+                assertFalse(r.hasDamage(), "round " + round + ": " + r);
+                unindexed += r.unindexed().size();
+                for (Digest d : committed) {
+                    try (InputStream in = store.open(d, Verify.CONTENT)) {
+                        assertEquals(store.info(d).size(), in.transferTo(java.io.OutputStream.nullOutputStream()));
+                    }
+                }
+                for (var e : data.entrySet()) {
+                    assertEquals(e.getValue(), store.getData(e.getKey(), "n").orElse(null), "data of " + e.getKey());
+                }
+                if (round % 3 == 2) {
+                    FsckReport repaired = store.fsck(FsckOptions.repairing());
+                    assertFalse(repaired.hasDamage());
+                    assertTrue(store.fsck(FsckOptions.checkOnly()).isClean());
+                }
+            }
+        }
+        assertTrue(committed.size() > rounds, "the writer got work done before being killed: " + committed.size());
+        System.out.println("crash test: " + rounds + " kills, " + committed.size() + " committed blobs verified, "
+                + leftovers + " kills left a temp file, and " + unindexed + " unindexed blobs seen (none is damage)");
+    }
+}
