@@ -79,6 +79,15 @@ final class Posix {
         }
     }
 
+    private static MemorySegment flock(Arena arena, short type, long start, long len) {
+        MemorySegment fl = arena.allocate(FLOCK);
+        L_TYPE.set(fl, 0L, type);
+        L_WHENCE.set(fl, 0L, SEEK_SET);
+        L_START.set(fl, 0L, start);
+        L_LEN.set(fl, 0L, len);
+        return fl;
+    }
+
     /**
      * fcntl F_SETLK/F_SETLKW on one byte range. Returns 0 on success or the errno (EAGAIN/EACCES when
      * a non-blocking request conflicts). EINTR is retried for blocking requests.
@@ -86,11 +95,7 @@ final class Posix {
     static int setLock(int fd, int cmd, short type, long start, long len) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment fl = arena.allocate(FLOCK);
-            L_TYPE.set(fl, 0L, type);
-            L_WHENCE.set(fl, 0L, SEEK_SET);
-            L_START.set(fl, 0L, start);
-            L_LEN.set(fl, 0L, len);
+            MemorySegment fl = flock(arena, type, start, len);
             while (true) {
                 int r = (int) FCNTL.invokeExact(state, fd, cmd, fl);
                 if (r == 0) {
@@ -113,11 +118,7 @@ final class Posix {
     static int holder(int fd, short type, long start, long len) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment fl = arena.allocate(FLOCK);
-            L_TYPE.set(fl, 0L, type);
-            L_WHENCE.set(fl, 0L, SEEK_SET);
-            L_START.set(fl, 0L, start);
-            L_LEN.set(fl, 0L, len);
+            MemorySegment fl = flock(arena, type, start, len);
             int r = (int) FCNTL.invokeExact(state, fd, F_GETLK, fl);
             if (r != 0) {
                 throw new IOException("fcntl(F_GETLK): errno " + (int) ERRNO.get(state, 0L));
