@@ -32,7 +32,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,12 +81,22 @@ public final class LocalBlobStore implements BlobStore {
                 }
             }
             LocalBlobStore store = new LocalBlobStore(dir, locks, db, options);
-            store.cleanTempFilesIfIdle();
+            if (options.cleanTempFiles()) {
+                store.cleanTempFilesIfIdle();
+            }
             return store;
         } catch (IOException | RuntimeException e) {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * The time to record: the index keeps milliseconds, so what a call returns (e.g. a put's
+     * {@code addedAt}) is truncated the same way and equals what later reads report.
+     */
+    private static Instant now(StoreOptions options) {
+        return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
     static Path backupPath(BlobDirectory dir) {
@@ -253,7 +265,7 @@ public final class LocalBlobStore implements BlobStore {
                     Fsync.directory(target.getParent());
                 }
             }
-            BlobInfo info = new BlobInfo(digest, size, mediaType, options.clock().instant());
+            BlobInfo info = new BlobInfo(digest, size, mediaType, now(options));
             if (db.insertBlob(info)) {
                 return new PutResult(info, PutResult.Status.INSERTED);
             }
@@ -282,7 +294,7 @@ public final class LocalBlobStore implements BlobStore {
     public void setData(Digest digest, String name, String value) throws IOException {
         requireName("data name", name);
         requireValue(value);
-        db.setData(digest, name, value, options.clock().instant());
+        db.setData(digest, name, value, now(options));
     }
 
     @Override
@@ -309,7 +321,7 @@ public final class LocalBlobStore implements BlobStore {
         requireName("namespace", namespace);
         requireName("key", key);
         requireValue(value);
-        return db.putRecord(new KvRecord(namespace, key, value, blob, options.clock().instant()));
+        return db.putRecord(new KvRecord(namespace, key, value, blob, now(options)));
     }
 
     @Override
@@ -439,7 +451,7 @@ public final class LocalBlobStore implements BlobStore {
                     }
                     if (rowSize == null) {
                         unindexed.add(d);
-                        reindex.add(new BlobInfo(d, size, null, options.clock().instant()));
+                        reindex.add(new BlobInfo(d, size, null, now(options)));
                     } else if (rowSize != size) {
                         corrupt.add(new FsckReport.Problem(d, "size on disk is " + size + " bytes, the index records " + rowSize));
                     }
@@ -512,7 +524,7 @@ public final class LocalBlobStore implements BlobStore {
                     for (Path file : listDir(dir.algorithmDir(a))) {
                         Digest d = digestOf(a, file);
                         if (d != null && Files.isRegularFile(file) && hash(file, a).equals(d)) {
-                            rows.add(new BlobInfo(d, Files.size(file), null, options.clock().instant()));
+                            rows.add(new BlobInfo(d, Files.size(file), null, now(options)));
                         }
                     }
                 }
