@@ -9,6 +9,7 @@ import io.cargohold.content.KvRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /** JSON and text renderings shared by the commands (field order is stable for scripts). */
@@ -63,6 +64,6 @@ public final class Output {
             v /= 1024;
             u++;
         }
-        return String.format("%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]); // "1.5", not "1,5", whatever the locale
     }
 }

@@ -11,6 +11,7 @@ import io.cargohold.content.PutResult;
 import io.cargohold.digest.Digest;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.digest.DigestPrefix;
+import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
 import io.cargohold.fs.AtomicFile;
 import java.io.IOException;
@@ -58,9 +59,16 @@ final class BlobCommands {
                 opts = opts.withAlgorithm(DigestAlgorithm.fromOciName(algorithm));
             }
             if (digest != null) {
-                opts = opts.withExpectedDigest(Digest.parse(digest));
+                Digest expected = Digest.parse(digest);
+                if (algorithm != null && expected.algorithm() != opts.algorithm()) {
+                    throw new InvalidArgumentException("--algorithm " + algorithm + " contradicts --digest " + expected);
+                }
+                opts = opts.withExpectedDigest(expected);
             }
             if (size != null) {
+                if (size < 0) {
+                    throw new InvalidArgumentException("--size must not be negative");
+                }
                 opts = opts.withExpectedSize(size);
             }
             if (mediaType != null) {
@@ -154,7 +162,7 @@ final class BlobCommands {
             }
             if (limit != null) {
                 if (limit <= 0) {
-                    throw new io.cargohold.errors.InvalidArgumentException("--limit must be positive");
+                    throw new InvalidArgumentException("--limit must be positive");
                 }
                 q = q.withLimit(limit);
             }

@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** The top-level {@code cargohold} command: global options and the list of subcommands. */
-@Command(name = "cargohold", mixinStandardHelpOptions = true, version = "cargohold 0.1.0",
+// scope = INHERIT: every subcommand gets -h/--help (which the usage-error hint "Run '... --help'" names), -V/--version
+// and the exit-code footer.
+@Command(name = "cargohold", mixinStandardHelpOptions = true, version = "cargohold 0.1.0", scope = ScopeType.INHERIT,
         description = "A content-addressable OCI blob store with an SQLite index.",
         subcommands = {StatusCommand.class, BlobCommands.class, KvCommands.class, FsckCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."})

@@ -6,6 +6,7 @@ import io.cargohold.content.BlobStore;
 import io.cargohold.content.BlobStores;
 import io.cargohold.content.FsckOptions;
 import io.cargohold.content.FsckReport;
+import io.cargohold.content.StoreOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,6 +34,12 @@ final class FsckCommand extends StoreCommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    /** Opens the store without its cleanup of leftover temp files, which fsck reports (and removes with --repair). */
+    @Override
+    StoreOptions storeOptions() {
+        return super.storeOptions().withCleanTempFiles(false);
+    }
+
     @Override
     Integer callWithoutStore() throws IOException {
         if (!rebuildIndex) {
@@ -54,7 +61,12 @@ final class FsckCommand extends StoreCommand {
             m.put("bytesHashed", r.bytesChecked());
             m.put("damage", r.hasDamage());
             m.put("missing", strings(r.missing()));
-            m.put("corrupt", r.corrupt().stream().map(p -> Map.of("digest", p.digest().toString(), "reason", p.reason())).toList());
+            m.put("corrupt", r.corrupt().stream().map(p -> {
+                Map<String, Object> c = new LinkedHashMap<>(); // Map.of's iteration order varies from run to run
+                c.put("digest", p.digest().toString());
+                c.put("reason", p.reason());
+                return c;
+            }).toList());
             m.put("databaseProblems", r.databaseProblems());
             m.put("unindexed", strings(r.unindexed()));
             m.put("tempFiles", strings(r.tempFiles()));

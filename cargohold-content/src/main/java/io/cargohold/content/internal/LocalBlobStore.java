@@ -64,11 +64,6 @@ public final class LocalBlobStore implements BlobStore {
         this.options = options;
     }
 
-    /** The index keeps milliseconds; so do the values we hand back. */
-    private Instant now() {
-        return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-    }
-
     public static LocalBlobStore open(Path root, StoreOptions options) throws IOException {
         BlobDirectory dir = new BlobDirectory(root);
         Files.createDirectories(dir.root());
@@ -86,12 +81,22 @@ public final class LocalBlobStore implements BlobStore {
                 }
             }
             LocalBlobStore store = new LocalBlobStore(dir, locks, db, options);
-            store.cleanTempFilesIfIdle();
+            if (options.cleanTempFiles()) {
+                store.cleanTempFilesIfIdle();
+            }
             return store;
         } catch (IOException | RuntimeException e) {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * The time to record: the index keeps milliseconds, so what a call returns (e.g. a put's
+     * {@code addedAt}) is truncated the same way and equals what later reads report.
+     */
+    private static Instant now(StoreOptions options) {
+        return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
     static Path backupPath(BlobDirectory dir) {
@@ -268,7 +273,7 @@ public final class LocalBlobStore implements BlobStore {
                     Fsync.directory(target.getParent());
                 }
             }
-            BlobInfo info = new BlobInfo(digest, size, mediaType, now());
+            BlobInfo info = new BlobInfo(digest, size, mediaType, now(options));
             if (db.insertBlob(info)) {
                 return new PutResult(info, PutResult.Status.INSERTED);
             }
@@ -297,7 +302,7 @@ public final class LocalBlobStore implements BlobStore {
     public void setData(Digest digest, String name, String value) throws IOException {
         requireName("data name", name);
         requireValue(value);
-        db.setData(digest, name, value, now());
+        db.setData(digest, name, value, now(options));
     }
 
     @Override
@@ -324,7 +329,7 @@ public final class LocalBlobStore implements BlobStore {
         requireName("namespace", namespace);
         requireName("key", key);
         requireValue(value);
-        return db.putRecord(new KvRecord(namespace, key, value, blob, now()));
+        return db.putRecord(new KvRecord(namespace, key, value, blob, now(options)));
     }
 
     @Override
@@ -454,7 +459,7 @@ public final class LocalBlobStore implements BlobStore {
                     }
                     if (rowSize == null) {
                         unindexed.add(d);
-                        reindex.add(new BlobInfo(d, size, null, now()));
+                        reindex.add(new BlobInfo(d, size, null, now(options)));
                     } else if (rowSize != size) {
                         corrupt.add(new FsckReport.Problem(d, "size on disk is " + size + " bytes, the index records " + rowSize));
                     }
@@ -527,7 +532,7 @@ public final class LocalBlobStore implements BlobStore {
                     for (Path file : listDir(dir.algorithmDir(a))) {
                         Digest d = digestOf(a, file);
                         if (d != null && Files.isRegularFile(file) && hash(file, a).equals(d)) {
-                            rows.add(new BlobInfo(d, Files.size(file), null, options.clock().instant().truncatedTo(ChronoUnit.MILLIS)));
+                            rows.add(new BlobInfo(d, Files.size(file), null, now(options)));
                         }
                     }
                 }

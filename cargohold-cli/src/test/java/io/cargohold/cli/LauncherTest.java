@@ -1,0 +1,69 @@
+package io.cargohold.cli;
+
+import static io.cargohold.cli.Cli.sha256;
+import static io.cargohold.cli.Cli.utf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real launcher, {@code bin/cargohold}, as a subprocess: only when {@code bin/build} has prepared
+ * {@code target/classpath} (a plain {@code mvn verify} does not), since the launcher needs it.
+ */
+class LauncherTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void launcherRunsTheCliAndExitsWithItsCode() throws Exception {
+        Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        Path launcher = module.resolveSibling("bin").resolve("cargohold");
+        Assumptions.assumeTrue(Files.isRegularFile(module.resolve("target/classpath")),
+                "target/classpath is absent: run bin/build to test the launcher");
+        assertTrue(Files.isExecutable(launcher), launcher::toString);
+        Path root = tmp.resolve("store");
+        byte[] content = utf8("through the launcher\n");
+
+        Proc put = exec(content, launcher.toString(), "--root", root.toString(), "blob", "put", "-");
+        assertEquals(0, put.code, put.err);
+        assertEquals(sha256(content) + "\n", put.out);
+        assertArrayEquals(content, new Cli(root).run("blob", "get", sha256(content)).ok().stdout());
+
+        String absent = sha256(utf8("absent"));
+        Proc get = exec(new byte[0], launcher.toString(), "--root", root.toString(), "blob", "get", absent);
+        assertEquals(ExitCodes.NOT_FOUND, get.code);
+        assertEquals("", get.out);
+        assertEquals("cargohold: blob " + absent + " not found\n", get.err);
+    }
+
+    private record Proc(int code, String out, String err) {
+    }
+
+    private Proc exec(byte[] stdin, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(List.of(command));
+        pb.environment().remove("CARGOHOLD_ROOT");
+        pb.environment().put("HOME", tmp.resolve("home").toString());
+        Path out = tmp.resolve("stdout");
+        Path err = tmp.resolve("stderr");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin);
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("launcher did not finish in 60s");
+        }
+        return new Proc(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
