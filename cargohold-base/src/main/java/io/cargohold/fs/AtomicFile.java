@@ -21,6 +21,9 @@ public final class AtomicFile {
     /** Writes through a callback; the temp file is removed when anything fails. */
     public static void write(Path target, IoConsumer<OutputStream> writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException(target.toString(), null, "directory " + dir + " does not exist");
+        }
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         boolean done = false;
         try {

@@ -79,7 +79,7 @@ class BlobCommandsTest {
 
         // An I/O failure is exit code 1 (here: the output's directory does not exist).
         Path noDir = tmp.resolve("no-such-dir");
-        cli.run("blob", "get", "-o", noDir.resolve("out").toString(), digest).fails(ExitCodes.ERROR, noDir.toString());
+        cli.run("blob", "get", "-o", noDir.resolve("out").toString(), digest).fails(ExitCodes.ERROR, "directory " + noDir + " does not exist");
         assertFalse(Files.exists(noDir));
     }
 
@@ -237,6 +237,8 @@ class BlobCommandsTest {
         assertEquals(sorted(digests.get(0), digests.get(2)), firstColumn(cli.run("blob", "ls", "--data", "label").ok()));
         assertEquals(List.of(digests.get(0)), firstColumn(cli.run("blob", "ls", "--data", "label=keep").ok()));
         assertEquals(List.of(), cli.run("blob", "ls", "--data", "label=other").ok().lines());
+        cli.run("blob", "ls", "--data", "=keep").fails(ExitCodes.USAGE, "--data needs a NAME");
+        cli.run("blob", "ls", "--data", "").fails(ExitCodes.USAGE, "--data needs a NAME");
         assertEquals(List.of(digests.get(0)),
                 firstColumn(cli.run("blob", "ls", "--data", "label", "--media-type", "text/plain").ok()));
 

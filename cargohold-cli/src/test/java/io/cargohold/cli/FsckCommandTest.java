@@ -224,6 +224,14 @@ class FsckCommandTest {
         assertArrayEquals(second, cli.run("blob", "get", d2).ok().stdout());
         assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(blobFile(d1))));
         cli.run("fsck").ok();
+
+        // A second rebuild in the same second keeps both old databases.
+        Cli.Result again = cli.run("fsck", "--rebuild-index");
+        assertEquals(ExitCodes.OK, again.code(), again.err());
+        Path movedAgain = Path.of(again.err().strip().substring("cargohold: moved the old index database to ".length()));
+        assertTrue(Files.isRegularFile(movedAgain));
+        assertTrue(Files.isRegularFile(moved), "the first kept copy is not overwritten");
+        org.junit.jupiter.api.Assertions.assertNotEquals(moved, movedAgain);
     }
 
     @Test

@@ -158,6 +158,9 @@ final class BlobCommands {
             }
             if (data != null) {
                 int eq = data.indexOf('=');
+                if (eq == 0 || data.isEmpty()) {
+                    throw new io.cargohold.errors.InvalidArgumentException("--data needs a NAME: --data NAME or --data NAME=VALUE");
+                }
                 q = eq < 0 ? q.withData(data, null) : q.withData(data.substring(0, eq), data.substring(eq + 1));
             }
             if (limit != null) {

@@ -518,6 +518,9 @@ public final class LocalBlobStore implements BlobStore {
                 String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
                         .format(options.clock().instant().atZone(java.time.ZoneOffset.UTC));
                 moved = dir.root().resolve("cargohold.db.corrupt-" + stamp);
+                for (int n = 2; Files.exists(moved); n++) {
+                    moved = dir.root().resolve("cargohold.db.corrupt-" + stamp + "-" + n); // never overwrite a kept copy
+                }
                 Files.move(dir.database(), moved, StandardCopyOption.ATOMIC_MOVE);
                 Path wal = dir.root().resolve("cargohold.db-wal");
                 if (Files.exists(wal)) {
