@@ -19,6 +19,28 @@ public interface BlobStore extends BlobProvider, BlobIngester, BlobManager, KeyV
      */
     FsckReport fsck(FsckOptions options) throws IOException;
 
+    /**
+     * Removes every blob not reachable from a key/value record that references a blob, following the
+     * references {@code scanner} reports. Holds the store's exclusive lock throughout, so no write,
+     * removal or key/value change of any process interleaves: a blob whose put has returned is
+     * either referenced (e.g. pinned by a lease, {@link PutOptions#withPin}) or fair game.
+     */
+    io.cargohold.content.gc.GcReport collectGarbage(io.cargohold.content.gc.GcOptions options,
+                                                   io.cargohold.content.gc.ReferenceScanner scanner) throws IOException;
+
+    /**
+     * Rewrites the OCI layout's {@code index.json} atomically with what {@code content} returns,
+     * serialised with every other writer of it in any process; {@code content} is called under that
+     * lock, so computing it from the current state gives last-writer-wins on a complete state.
+     */
+    void replaceLayoutIndex(ContentSupplier content) throws IOException;
+
+    /** Bytes computed under a lock. */
+    @FunctionalInterface
+    interface ContentSupplier {
+        byte[] get() throws IOException;
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -23,4 +23,7 @@ public interface KeyValueStore {
 
     /** @return false when there was no such record */
     boolean removeRecord(String namespace, String key) throws IOException;
+
+    /** Removes every record of a namespace whose key starts with {@code keyPrefix}; returns how many. */
+    int removeRecords(String namespace, String keyPrefix) throws IOException;
 }

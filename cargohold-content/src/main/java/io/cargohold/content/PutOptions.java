@@ -9,7 +9,19 @@ import java.util.function.LongConsumer;
  * its algorithm); without one it is hashed with {@code algorithm}. An expected size of -1 means unknown.
  */
 public record PutOptions(Digest expectedDigest, long expectedSize, String mediaType, DigestAlgorithm algorithm,
-                         LongConsumer progress) {
+                         LongConsumer progress, Pin pin) {
+
+    /**
+     * A key/value record created (or replaced) in the same transaction that indexes the blob, so the
+     * blob is referenced from the moment it becomes visible: garbage collection can never see it
+     * unreferenced in between. Used for import leases.
+     */
+    public record Pin(String namespace, String key, String value) {
+    }
+
+    public PutOptions(Digest expectedDigest, long expectedSize, String mediaType, DigestAlgorithm algorithm, LongConsumer progress) {
+        this(expectedDigest, expectedSize, mediaType, algorithm, progress, null);
+    }
 
     public PutOptions {
         if (algorithm == null) {
@@ -24,31 +36,36 @@ public record PutOptions(Digest expectedDigest, long expectedSize, String mediaT
     }
 
     public static PutOptions defaults() {
-        return new PutOptions(null, -1, null, DigestAlgorithm.SHA256, null);
+        return new PutOptions(null, -1, null, DigestAlgorithm.SHA256, null, null);
     }
 
     public static PutOptions expecting(Digest digest) {
-        return new PutOptions(digest, -1, null, digest.algorithm(), null);
+        return new PutOptions(digest, -1, null, digest.algorithm(), null, null);
     }
 
     public PutOptions withExpectedDigest(Digest d) {
-        return new PutOptions(d, expectedSize, mediaType, d == null ? algorithm : d.algorithm(), progress);
+        return new PutOptions(d, expectedSize, mediaType, d == null ? algorithm : d.algorithm(), progress, pin);
     }
 
     public PutOptions withExpectedSize(long size) {
-        return new PutOptions(expectedDigest, size, mediaType, algorithm, progress);
+        return new PutOptions(expectedDigest, size, mediaType, algorithm, progress, pin);
     }
 
     public PutOptions withMediaType(String type) {
-        return new PutOptions(expectedDigest, expectedSize, type, algorithm, progress);
+        return new PutOptions(expectedDigest, expectedSize, type, algorithm, progress, pin);
     }
 
     public PutOptions withAlgorithm(DigestAlgorithm a) {
-        return new PutOptions(expectedDigest, expectedSize, mediaType, a, progress);
+        return new PutOptions(expectedDigest, expectedSize, mediaType, a, progress, pin);
     }
 
     /** Called with the running byte count as the content is written. */
     public PutOptions withProgress(LongConsumer p) {
-        return new PutOptions(expectedDigest, expectedSize, mediaType, algorithm, p);
+        return new PutOptions(expectedDigest, expectedSize, mediaType, algorithm, p, pin);
+    }
+
+    /** Creates {@code pin} atomically with the blob's index row (see {@link Pin}). */
+    public PutOptions withPin(Pin p) {
+        return new PutOptions(expectedDigest, expectedSize, mediaType, algorithm, progress, p);
     }
 }

@@ -281,28 +281,34 @@ final class IndexDatabase implements AutoCloseable {
      *
      * @return true when the row was inserted
      */
-    boolean insertBlob(BlobInfo info) throws IOException {
-        return write("index " + info.digest(), c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO blobs(digest, size, media_type, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(digest) DO NOTHING")) {
-                ps.setString(1, info.digest().toString());
-                ps.setLong(2, info.size());
-                ps.setString(3, info.mediaType());
-                ps.setLong(4, info.addedAt().toEpochMilli());
-                if (ps.executeUpdate() == 1) {
-                    return true;
-                }
-            }
-            if (info.mediaType() != null) {
+    boolean insertBlob(BlobInfo info, io.cargohold.content.PutOptions.Pin pin, Instant now) throws IOException {
+        try {
+            return write("index " + info.digest(), c -> {
+                boolean inserted;
                 try (PreparedStatement ps = c.prepareStatement(
-                        "UPDATE blobs SET media_type = ? WHERE digest = ? AND media_type IS NULL")) {
-                    ps.setString(1, info.mediaType());
-                    ps.setString(2, info.digest().toString());
-                    ps.executeUpdate();
+                        "INSERT INTO blobs(digest, size, media_type, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(digest) DO NOTHING")) {
+                    ps.setString(1, info.digest().toString());
+                    ps.setLong(2, info.size());
+                    ps.setString(3, info.mediaType());
+                    ps.setLong(4, info.addedAt().toEpochMilli());
+                    inserted = ps.executeUpdate() == 1;
                 }
-            }
-            return false;
-        });
+                if (!inserted && info.mediaType() != null) {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "UPDATE blobs SET media_type = ? WHERE digest = ? AND media_type IS NULL")) {
+                        ps.setString(1, info.mediaType());
+                        ps.setString(2, info.digest().toString());
+                        ps.executeUpdate();
+                    }
+                }
+                if (pin != null) {
+                    upsertRecord(c, new KvRecord(pin.namespace(), pin.key(), pin.value(), info.digest(), now));
+                }
+                return inserted;
+            });
+        } catch (IOException e) {
+            throw notFoundOnForeignKey(e, info.digest());
+        }
     }
 
     /** Upper bound of the range of strings starting with {@code prefix}. */
@@ -492,21 +498,25 @@ final class IndexDatabase implements AutoCloseable {
     KvRecord putRecord(KvRecord r) throws IOException {
         try {
             return write("set record " + r.namespace() + "/" + r.key(), c -> {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO kv(namespace, key, value, digest, updated_at) VALUES (?, ?, ?, ?, ?) "
-                                + "ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, digest = excluded.digest, "
-                                + "updated_at = excluded.updated_at")) {
-                    ps.setString(1, r.namespace());
-                    ps.setString(2, r.key());
-                    ps.setString(3, r.value());
-                    ps.setString(4, r.blob() == null ? null : r.blob().toString());
-                    ps.setLong(5, r.updatedAt().toEpochMilli());
-                    ps.executeUpdate();
-                }
+                upsertRecord(c, r);
                 return r;
             });
         } catch (IOException e) {
             throw notFoundOnForeignKey(e, r.blob());
+        }
+    }
+
+    private static void upsertRecord(Connection c, KvRecord r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO kv(namespace, key, value, digest, updated_at) VALUES (?, ?, ?, ?, ?) "
+                        + "ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, digest = excluded.digest, "
+                        + "updated_at = excluded.updated_at")) {
+            ps.setString(1, r.namespace());
+            ps.setString(2, r.key());
+            ps.setString(3, r.value());
+            ps.setString(4, r.blob() == null ? null : r.blob().toString());
+            ps.setLong(5, r.updatedAt().toEpochMilli());
+            ps.executeUpdate();
         }
     }
 
@@ -565,6 +575,69 @@ final class IndexDatabase implements AutoCloseable {
                 ps.setString(2, key);
                 return ps.executeUpdate() == 1;
             }
+        });
+    }
+
+    int removeRecords(String namespace, String keyPrefix) throws IOException {
+        return write("remove records " + namespace + "/" + keyPrefix + "*", c -> {
+            String sql = "DELETE FROM kv WHERE namespace = ?" + (keyPrefix.isEmpty() ? "" : " AND key >= ? AND key < ?");
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, namespace);
+                if (!keyPrefix.isEmpty()) {
+                    ps.setString(2, keyPrefix);
+                    ps.setString(3, rangeEnd(keyPrefix));
+                }
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Every record that references a blob: the roots of garbage collection. */
+    List<KvRecord> recordsWithBlobs() throws IOException {
+        return read("list pinning records", c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT " + KV_COLUMNS + " FROM kv WHERE digest IS NOT NULL")) {
+                List<KvRecord> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(kvRecord(rs));
+                }
+                return out;
+            }
+        });
+    }
+
+    void removeRecords(List<KvRecord> records) throws IOException {
+        write("remove expired records", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM kv WHERE namespace = ? AND key = ?")) {
+                for (KvRecord r : records) {
+                    ps.setString(1, r.namespace());
+                    ps.setString(2, r.key());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Deletes the rows of unreferenced blobs in one transaction (a blob that a record references
+     * is skipped); returns the digests whose rows went.
+     */
+    List<Digest> deleteUnreferencedBlobs(List<Digest> digests) throws IOException {
+        return write("remove " + digests.size() + " blobs", c -> {
+            List<Digest> gone = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM blobs WHERE digest = ? AND NOT EXISTS (SELECT 1 FROM kv WHERE kv.digest = ?)")) {
+                for (Digest d : digests) {
+                    ps.setString(1, d.toString());
+                    ps.setString(2, d.toString());
+                    if (ps.executeUpdate() == 1) {
+                        gone.add(d);
+                    }
+                }
+            }
+            return gone;
         });
     }
 

@@ -10,6 +10,12 @@ import io.cargohold.content.PutOptions;
 import io.cargohold.content.PutResult;
 import io.cargohold.content.StoreOptions;
 import io.cargohold.content.StoreStats;
+import io.cargohold.content.gc.GcOptions;
+import io.cargohold.content.gc.GcReport;
+import io.cargohold.content.gc.MarkSweep;
+import io.cargohold.content.gc.ReferenceScanner;
+import io.cargohold.content.gc.References;
+import io.cargohold.fs.AtomicFile;
 import io.cargohold.digest.Digest;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.digest.DigestPrefix;
@@ -207,6 +213,11 @@ public final class LocalBlobStore implements BlobStore {
         if (opts.mediaType() != null) {
             requireMediaType(opts.mediaType());
         }
+        if (opts.pin() != null) {
+            requireName("namespace", opts.pin().namespace());
+            requireName("key", opts.pin().key());
+            requireValue(opts.pin().value());
+        }
         try (var shared = locks.store(LockMode.SHARED)) {
             Path tmp = dir.newTempFile();
             try {
@@ -248,7 +259,7 @@ public final class LocalBlobStore implements BlobStore {
                     throw new CorruptException("digest mismatch: expected " + opts.expectedDigest() + ", content ("
                             + size + " bytes) is " + actual);
                 }
-                return commit(tmp, actual, size, opts.mediaType());
+                return commit(tmp, actual, size, opts.mediaType(), opts.pin());
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -256,7 +267,7 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     /** Renames a verified temp file into place and indexes it, under the digest's stripe lock. */
-    private PutResult commit(Path tmp, Digest digest, long size, String mediaType) throws IOException {
+    private PutResult commit(Path tmp, Digest digest, long size, String mediaType, PutOptions.Pin pin) throws IOException {
         try (var stripe = locks.digest(digest)) {
             Path target = dir.blobPath(digest);
             boolean fileOk;
@@ -274,7 +285,7 @@ public final class LocalBlobStore implements BlobStore {
                 }
             }
             BlobInfo info = new BlobInfo(digest, size, mediaType, now(options));
-            if (db.insertBlob(info)) {
+            if (db.insertBlob(info, pin, now(options))) {
                 return new PutResult(info, PutResult.Status.INSERTED);
             }
             return new PutResult(info(digest), PutResult.Status.ALREADY_PRESENT);
@@ -329,7 +340,9 @@ public final class LocalBlobStore implements BlobStore {
         requireName("namespace", namespace);
         requireName("key", key);
         requireValue(value);
-        return db.putRecord(new KvRecord(namespace, key, value, blob, now(options)));
+        try (var shared = locks.store(LockMode.SHARED)) {
+            return db.putRecord(new KvRecord(namespace, key, value, blob, now(options)));
+        }
     }
 
     @Override
@@ -354,7 +367,17 @@ public final class LocalBlobStore implements BlobStore {
     public boolean removeRecord(String namespace, String key) throws IOException {
         requireName("namespace", namespace);
         requireName("key", key);
-        return db.removeRecord(namespace, key);
+        try (var shared = locks.store(LockMode.SHARED)) {
+            return db.removeRecord(namespace, key);
+        }
+    }
+
+    @Override
+    public int removeRecords(String namespace, String keyPrefix) throws IOException {
+        requireName("namespace", namespace);
+        try (var shared = locks.store(LockMode.SHARED)) {
+            return db.removeRecords(namespace, keyPrefix == null ? "" : keyPrefix);
+        }
     }
 
     private static void requireName(String what, String s) throws InvalidArgumentException {
@@ -502,6 +525,69 @@ public final class LocalBlobStore implements BlobStore {
             }
         }
         return Digest.of(a, md.digest());
+    }
+
+    // ---------------------------------------------------------------- garbage collection
+
+    @Override
+    public GcReport collectGarbage(GcOptions opts, ReferenceScanner scanner) throws IOException {
+        try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+            List<KvRecord> pinning = db.recordsWithBlobs();
+            List<KvRecord> expired = pinning.stream().filter(opts.expired()).toList();
+            if (!opts.dryRun() && !expired.isEmpty()) {
+                db.removeRecords(expired);
+            }
+            Set<Digest> roots = new java.util.TreeSet<>();
+            pinning.stream().filter(r -> !opts.expired().test(r)).forEach(r -> roots.add(r.blob()));
+            List<GcReport.Problem> unreadable = new ArrayList<>();
+            Set<Digest> reachable = MarkSweep.mark(roots, d -> {
+                Optional<BlobInfo> info = db.find(d);
+                if (info.isEmpty()) {
+                    return Set.of();
+                }
+                References refs = scanner.scan(info.get(), () -> open(d, Verify.NONE));
+                if (refs.problem() != null) {
+                    unreadable.add(new GcReport.Problem(d, refs.problem()));
+                }
+                return refs.children();
+            });
+            Map<Digest, Long> all = db.allSizes();
+            List<Digest> garbage = new ArrayList<>();
+            MarkSweep.sweep(all, reachable, e -> garbage.add(e.getKey()));
+            garbage.sort(null);
+            List<BlobInfo> removed = new ArrayList<>();
+            if (opts.dryRun()) {
+                for (Digest d : garbage) {
+                    db.find(d).ifPresent(removed::add);
+                }
+            } else {
+                Map<Digest, BlobInfo> infos = new java.util.HashMap<>();
+                for (Digest d : garbage) {
+                    db.find(d).ifPresent(i -> infos.put(d, i));
+                }
+                Set<Path> dirs = new HashSet<>();
+                for (Digest d : db.deleteUnreferencedBlobs(garbage)) {
+                    Path file = dir.blobPath(d);
+                    Files.deleteIfExists(file);
+                    dirs.add(file.getParent());
+                    removed.add(infos.get(d));
+                }
+                if (options.fsync()) {
+                    for (Path p : dirs) {
+                        Fsync.directory(p);
+                    }
+                }
+            }
+            long bytes = removed.stream().mapToLong(BlobInfo::size).sum();
+            return new GcReport(removed, bytes, expired, unreadable, roots.size(), reachable.size(), opts.dryRun());
+        }
+    }
+
+    @Override
+    public void replaceLayoutIndex(ContentSupplier content) throws IOException {
+        try (var held = locks.layoutIndex()) {
+            AtomicFile.write(dir.indexJson(), content.get());
+        }
     }
 
     /** See {@link io.cargohold.content.BlobStores#rebuildIndex}. */

@@ -11,15 +11,20 @@ import java.time.Duration;
  * <ol>
  *   <li>byte 0, the store lock: shared by every write and removal (for their whole duration),
  *       exclusive for maintenance (fsck, initialisation, schema migration, index rebuild), which
- *       therefore sees no write in flight in any process;</li>
+ *       therefore sees no write in flight in any process; key/value writes take it shared too, so
+ *       garbage collection (exclusive) sees a stable set of roots;</li>
  *   <li>bytes 1..{@value #STRIPES}, digest stripes: exclusive while a blob's file and index row change
  *       together (commit: rename + insert; removal: delete row + unlink), so a commit and a removal of
  *       the same digest never interleave, while different digests proceed in parallel.</li>
+ *   <li>byte {@value #LAYOUT_INDEX}: exclusive while {@code index.json} is rewritten (independent of
+ *       the others, never held together with them).</li>
  * </ol>
  * Reads take no lock: a blob file appears by rename and the index is SQLite in WAL mode.
  */
 final class StoreLocks {
     static final int STRIPES = 1024;
+    /** Byte of the lock serialising rewrites of the layout's {@code index.json}. */
+    static final long LAYOUT_INDEX = 4096;
 
     private final PosixLockFile file;
     private final Duration timeout;
@@ -39,6 +44,10 @@ final class StoreLocks {
         } catch (io.cargohold.errors.UnavailableException busy) {
             return null;
         }
+    }
+
+    PosixLockFile.Held layoutIndex() throws IOException {
+        return timeout == null ? file.lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE) : file.lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE, timeout);
     }
 
     PosixLockFile.Held digest(Digest d) throws IOException {
