@@ -10,8 +10,10 @@ import picocli.CommandLine.ScopeType;
 // scope = INHERIT: every subcommand gets -h/--help (which the usage-error hint "Run '... --help'" names), -V/--version
 // and the exit-code footer.
 @Command(name = "cargohold", mixinStandardHelpOptions = true, version = "cargohold 0.1.0", scope = ScopeType.INHERIT,
-        description = "A content-addressable OCI blob store with an SQLite index.",
-        subcommands = {StatusCommand.class, BlobCommands.class, KvCommands.class, FsckCommand.class},
+        description = "A local OCI image store: images by reference over a content-addressable blob store with an SQLite index.",
+        subcommands = {StatusCommand.class, ImageCommands.Import.class, ImageCommands.Export.class, ImageCommands.ListRefs.class,
+                       ImageCommands.Inspect.class, ImageCommands.Rm.class, ImageCommands.Check.class, ImageCommands.Gc.class,
+                       BlobCommands.class, KvCommands.class, FsckCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."})
 public final class CargoholdCommand implements Runnable {
     final CliContext context;

@@ -1,0 +1,332 @@
+package io.cargohold.cli.cargohold;
+
+import io.cargohold.cli.ExitCodes;
+import io.cargohold.cli.Output;
+import io.cargohold.content.gc.GcReport;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.oci.CheckReport;
+import io.cargohold.oci.Descriptor;
+import io.cargohold.oci.ExportResult;
+import io.cargohold.oci.ImageRef;
+import io.cargohold.oci.ImportResult;
+import io.cargohold.oci.Inspection;
+import io.cargohold.oci.OciDocument;
+import io.cargohold.oci.OciParser;
+import io.cargohold.oci.OciStore;
+import io.cargohold.oci.refs.Reference;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The image commands: import, export, list, inspect, rm, check, gc (one class each). */
+final class ImageCommands {
+    private ImageCommands() {
+    }
+
+    static Map<String, Object> imageJson(ImageRef r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("reference", r.reference().toString());
+        m.put("digest", r.descriptor().digest().toString());
+        m.put("mediaType", r.descriptor().mediaType());
+        m.put("size", r.descriptor().size());
+        return m;
+    }
+
+    static Map<String, Object> importJson(ImportResult r) {
+        Map<String, Object> m = imageJson(r.image());
+        m.put("blobs", r.blobs());
+        m.put("bytes", r.bytes());
+        m.put("newBlobs", r.newBlobs());
+        return m;
+    }
+
+    @Command(name = "import", description = {
+            "Import images into the store: one reference of an OCI image layout (--sref/--dref), every named",
+            "reference of a layout (--all), or a docker-archive tar (--docker-archive). Every blob's digest and",
+            "size is verified; a failed import stores no reference and leaves no blob it added."})
+    static final class Import extends OciCommand {
+        @Option(names = "--sref", paramLabel = "REF", description = "The layout's reference name (annotation org.opencontainers.image.ref.name).")
+        String sref;
+
+        @Option(names = "--dref", paramLabel = "NAME:TAG", description = "The reference to store it as (default: --sref when it is NAME:TAG).")
+        String dref;
+
+        @Option(names = "--all", description = "Import every named reference of the layout.")
+        boolean all;
+
+        @Option(names = "--repo", paramLabel = "NAME", description = "With --all: store names that are bare tags as NAME:TAG.")
+        String repo;
+
+        @Option(names = "--docker-archive", description = "SOURCE is a docker-archive tar (docker save / skopeo docker-archive:).")
+        boolean dockerArchive;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Parameters(paramLabel = "SOURCE", description = "An OCI image layout directory, or a tar with --docker-archive.")
+        Path source;
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            List<ImportResult> results = new ArrayList<>();
+            if (dockerArchive) {
+                if (sref != null || all) {
+                    throw new InvalidArgumentException("--docker-archive takes no --sref or --all");
+                }
+                results.addAll(oci.importDockerArchive(source, dref == null ? null : Reference.parse(dref), progress("import")));
+            } else if (all) {
+                if (sref != null || dref != null) {
+                    throw new InvalidArgumentException("--all takes no --sref or --dref");
+                }
+                results.addAll(oci.importLayoutAll(source, repo, progress("import")));
+            } else {
+                if (sref == null) {
+                    throw new InvalidArgumentException("give --sref REF (or --all, or --docker-archive)");
+                }
+                Reference to = Reference.parse(dref != null ? dref : sref);
+                results.add(oci.importLayout(source, sref, to, progress("import")));
+            }
+            if (json) {
+                List<Object> rows = new ArrayList<>();
+                results.forEach(r -> rows.add(importJson(r)));
+                Output.json(ctx().out(), rows);
+            } else {
+                for (ImportResult r : results) {
+                    ctx().out().println(r.image().reference() + "\t" + r.image().descriptor().digest() + "\t" + r.blobs() + " blobs, "
+                            + Output.bytes(r.bytes()) + ", " + r.newBlobs() + " new");
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export", description = "Write an image into an OCI image layout directory (created, or added to).")
+    static final class Export extends OciCommand {
+        @Option(names = "--sref", paramLabel = "NAME:TAG", required = true, description = "The stored reference.")
+        String sref;
+
+        @Option(names = "--dref", paramLabel = "REF", description = "Its name in the layout (default: --sref).")
+        String dref;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Parameters(paramLabel = "DIR")
+        Path dir;
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            ExportResult r = oci.export(Reference.parse(sref), dir, dref, progress("export"));
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("layout", r.layout().toString());
+                m.put("reference", r.refName());
+                m.put("digest", r.descriptor().digest().toString());
+                m.put("blobs", r.blobs());
+                m.put("written", r.written());
+                m.put("bytesWritten", r.bytesWritten());
+                Output.json(ctx().out(), m);
+            } else {
+                ctx().out().println(r.refName() + "\t" + r.descriptor().digest() + "\t" + r.blobs() + " blobs, " + r.written()
+                        + " written (" + Output.bytes(r.bytesWritten()) + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", aliases = "images", description = "List references: name, digest, media type, size.")
+    static final class ListRefs extends OciCommand {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            List<ImageRef> refs = oci.list();
+            if (json) {
+                List<Object> rows = new ArrayList<>();
+                refs.forEach(r -> rows.add(imageJson(r)));
+                Output.json(ctx().out(), rows);
+            } else {
+                for (ImageRef r : refs) {
+                    ctx().out().println(r.reference() + "\t" + r.descriptor().digest() + "\t" + r.descriptor().mediaType() + "\t"
+                            + r.descriptor().size());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Show a reference's manifest or index: platforms, config, layers.")
+    static final class Inspect extends OciCommand {
+        @Parameters(paramLabel = "NAME:TAG")
+        String ref;
+
+        @Option(names = "--raw", description = "Print the manifest or index exactly as stored.")
+        boolean raw;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            Inspection in = oci.inspect(Reference.parse(ref));
+            PrintStream out = ctx().out();
+            if (raw) {
+                out.write(in.document().raw());
+                out.flush();
+                return 0;
+            }
+            Map<String, Object> m = imageJson(in.image());
+            if (in.document() instanceof OciDocument.Index index) {
+                List<Object> ms = new ArrayList<>();
+                for (Descriptor d : index.manifests()) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("platform", d.platform() == null ? null : d.platform().toString());
+                    e.put("digest", d.digest().toString());
+                    e.put("mediaType", d.mediaType());
+                    e.put("size", d.size());
+                    ms.add(e);
+                }
+                m.put("manifests", ms);
+            } else {
+                OciDocument.Manifest man = (OciDocument.Manifest) in.document();
+                m.put("platform", in.configPlatform() == null ? null : in.configPlatform().toString());
+                m.put("created", in.created());
+                m.put("config", OciParser.toJson(man.config()));
+                List<Object> ls = new ArrayList<>();
+                man.layers().forEach(l -> ls.add(OciParser.toJson(l)));
+                m.put("layers", ls);
+            }
+            if (json) {
+                Output.json(out, m);
+                return 0;
+            }
+            out.println("reference:  " + ref);
+            out.println("digest:     " + in.image().descriptor().digest());
+            out.println("media type: " + in.image().descriptor().mediaType());
+            out.println("size:       " + in.image().descriptor().size());
+            if (in.document() instanceof OciDocument.Index index) {
+                for (Descriptor d : index.manifests()) {
+                    out.println("manifest:   " + (d.platform() == null ? "-" : d.platform()) + "\t" + d.digest() + "\t" + d.size());
+                }
+            } else {
+                OciDocument.Manifest man = (OciDocument.Manifest) in.document();
+                out.println("platform:   " + (in.configPlatform() == null ? "-" : in.configPlatform()));
+                out.println("created:    " + (in.created() == null ? "-" : in.created()));
+                out.println("config:     " + man.config().digest() + "\t" + man.config().size());
+                for (Descriptor l : man.layers()) {
+                    out.println("layer:      " + l.digest() + "\t" + l.size() + "\t" + l.mediaType());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a reference (its blobs stay until gc).")
+    static final class Rm extends OciCommand {
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Target target;
+
+        static final class Target {
+            @Option(names = "--ref", paramLabel = "NAME:TAG", description = "The reference to remove.")
+            String option;
+
+            @Parameters(paramLabel = "NAME:TAG")
+            String positional;
+        }
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            oci.remove(Reference.parse(target.option != null ? target.option : target.positional));
+            return 0;
+        }
+    }
+
+    @Command(name = "check", description = {"Check that every blob a reference needs is present and intact.",
+            "Exit 0 when complete, 5 when something is missing or corrupt."})
+    static final class Check extends OciCommand {
+        @Parameters(paramLabel = "NAME:TAG")
+        String ref;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            CheckReport r = oci.check(Reference.parse(ref));
+            if (json) {
+                Map<String, Object> m = imageJson(r.image());
+                m.put("complete", r.complete());
+                m.put("blobsChecked", r.blobsChecked());
+                m.put("bytesChecked", r.bytesChecked());
+                List<Object> ps = new ArrayList<>();
+                for (CheckReport.Problem p : r.problems()) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("digest", p.digest().toString());
+                    e.put("mediaType", p.mediaType());
+                    e.put("namedBy", p.namedBy());
+                    e.put("problem", p.reason());
+                    ps.add(e);
+                }
+                m.put("problems", ps);
+                Output.json(ctx().out(), m);
+            } else {
+                for (CheckReport.Problem p : r.problems()) {
+                    ctx().out().println(p.reason() + ": " + p.digest() + " (" + p.mediaType() + ", named by " + p.namedBy() + ")");
+                }
+                ctx().out().println(ref + ": " + r.blobsChecked() + " blobs, " + Output.bytes(r.bytesChecked()) + " checked: "
+                        + (r.complete() ? "complete" : r.problems().size() + " problems"));
+            }
+            return r.complete() ? ExitCodes.OK : ExitCodes.CORRUPT;
+        }
+    }
+
+    @Command(name = "gc", description = {"Remove every blob no reference (or other record) reaches, through indexes,",
+            "manifests, configs and layers. Safe against imports running in other processes (leases)."})
+    static final class Gc extends OciCommand {
+        @Option(names = "--dry-run", description = "List what would be removed; remove nothing.")
+        boolean dryRun;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        int run(OciStore oci) throws IOException {
+            GcReport r = oci.gc(dryRun);
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("dryRun", r.dryRun());
+                m.put("removed", r.removed().stream().map(b -> b.digest().toString()).toList());
+                m.put("count", r.removed().size());
+                m.put("bytesFreed", r.bytesFreed());
+                m.put("roots", r.roots());
+                m.put("reachable", r.reachable());
+                m.put("expiredLeases", r.expiredRecords().size());
+                m.put("unreadable", r.unreadable().stream().map(p -> {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("digest", p.digest().toString());
+                    e.put("reason", p.reason());
+                    return e;
+                }).toList());
+                Output.json(ctx().out(), m);
+            } else {
+                String verb = r.dryRun() ? "would remove: " : "removed: ";
+                r.removed().forEach(b -> ctx().out().println(verb + b.digest() + "\t" + b.size()));
+                r.unreadable().forEach(p -> ctx().out().println("kept unreadable: " + p.digest() + ": " + p.reason()));
+                ctx().out().println((r.dryRun() ? "would free " : "freed ") + r.removed().size() + " blobs, " + Output.bytes(r.bytesFreed())
+                        + " (" + r.reachable() + " reachable from " + r.roots() + " roots"
+                        + (r.expiredRecords().isEmpty() ? "" : ", " + r.expiredRecords().size() + " expired leases dropped") + ")");
+            }
+            return 0;
+        }
+    }
+}
