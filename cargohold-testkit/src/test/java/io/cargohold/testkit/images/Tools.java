@@ -1,0 +1,111 @@
+package io.cargohold.testkit.images;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * External tools (skopeo, umoci) for tests: a missing tool skips the test, except with CI=true,
+ * where it fails it (CI installs the tools, so a missing one is a broken CI image, not a skip).
+ */
+final class Tools {
+    private Tools() {}
+
+    record Result(int exit, byte[] stdout, String stderr) {
+        String out() {
+            return new String(stdout, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The tool's path on PATH; skips (or, with CI=true, fails) the test when there is none. */
+    static Path require(String tool) {
+        return require(tool, System.getenv());
+    }
+
+    static Path require(String tool, java.util.Map<String, String> env) {
+        String path = env.getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, tool);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        String msg = tool + " is not on PATH (" + path + ")";
+        if ("true".equals(env.get("CI"))) {
+            fail(msg + "; CI=true requires it");
+        }
+        Assumptions.abort(msg + "; skipping (set CI=true to make this a failure)");
+        throw new AssertionError("unreachable");
+    }
+
+    /** Runs the command (stdin closed), failing the test on a non-zero exit or after 120 s. */
+    static Result ok(Object... cmd) {
+        Result r = run(cmd);
+        if (r.exit() != 0) {
+            fail(String.join(" ", strings(cmd)) + " exited " + r.exit() + ":\n" + r.stderr() + r.out());
+        }
+        return r;
+    }
+
+    static Result run(Object... cmd) {
+        List<String> args = strings(cmd);
+        try {
+            Process p = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(String.join(" ", args) + " did not finish in 120 s");
+            }
+            return new Result(p.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> strings(Object... cmd) {
+        List<String> out = new ArrayList<>();
+        for (Object o : cmd) {
+            if (o instanceof List<?> l) {
+                l.forEach(x -> out.add(String.valueOf(x)));
+            } else {
+                out.add(String.valueOf(o));
+            }
+        }
+        return out;
+    }
+
+    /** True when this JVM runs as root (umoci then restores owners; else it needs --rootless). */
+    static boolean isRoot(Path anyTempDir) throws IOException {
+        Path f = Files.createTempFile(anyTempDir, "uid", ".probe");
+        try {
+            return ((Integer) Files.getAttribute(f, "unix:uid")) == 0;
+        } finally {
+            Files.delete(f);
+        }
+    }
+}
