@@ -290,7 +290,9 @@ public final class OciStore implements AutoCloseable {
                 out.add(importFromLayout(layout, e.getKey(), e.getValue(), listener));
             }
         } finally {
-            syncLayoutIndex();
+            if (!out.isEmpty()) {
+                syncLayoutIndex(); // the references imported before a failure stay
+            }
         }
         return out;
     }
@@ -416,7 +418,9 @@ public final class OciStore implements AutoCloseable {
                 }
             }
         } finally {
-            syncLayoutIndex();
+            if (!out.isEmpty()) {
+                syncLayoutIndex();
+            }
             listener.finish();
         }
         return out;

@@ -18,21 +18,21 @@ import org.junit.jupiter.api.Assumptions;
  * External tools (skopeo, umoci) for tests: a missing tool skips the test, except with CI=true,
  * where it fails it (CI installs the tools, so a missing one is a broken CI image, not a skip).
  */
-final class Tools {
+public final class Tools {
     private Tools() {}
 
-    record Result(int exit, byte[] stdout, String stderr) {
+    public record Result(int exit, byte[] stdout, String stderr) {
         String out() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
     }
 
     /** The tool's path on PATH; skips (or, with CI=true, fails) the test when there is none. */
-    static Path require(String tool) {
+    public static Path require(String tool) {
         return require(tool, System.getenv());
     }
 
-    static Path require(String tool, java.util.Map<String, String> env) {
+    public static Path require(String tool, java.util.Map<String, String> env) {
         String path = env.getOrDefault("PATH", "");
         for (String dir : path.split(":")) {
             if (dir.isEmpty()) {
@@ -52,7 +52,7 @@ final class Tools {
     }
 
     /** Runs the command (stdin closed), failing the test on a non-zero exit or after 120 s. */
-    static Result ok(Object... cmd) {
+    public static Result ok(Object... cmd) {
         Result r = run(cmd);
         if (r.exit() != 0) {
             fail(String.join(" ", strings(cmd)) + " exited " + r.exit() + ":\n" + r.stderr() + r.out());
@@ -60,7 +60,7 @@ final class Tools {
         return r;
     }
 
-    static Result run(Object... cmd) {
+    public static Result run(Object... cmd) {
         List<String> args = strings(cmd);
         try {
             Process p = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -100,7 +100,7 @@ final class Tools {
     }
 
     /** True when this JVM runs as root (umoci then restores owners; else it needs --rootless). */
-    static boolean isRoot(Path anyTempDir) throws IOException {
+    public static boolean isRoot(Path anyTempDir) throws IOException {
         Path f = Files.createTempFile(anyTempDir, "uid", ".probe");
         try {
             return ((Integer) Files.getAttribute(f, "unix:uid")) == 0;
