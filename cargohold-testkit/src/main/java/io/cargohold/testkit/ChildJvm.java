@@ -107,6 +107,15 @@ public final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** True when the process has exited (its output is then complete once drained). */
+    public boolean waitForExitIfDone() throws InterruptedException {
+        if (process.isAlive()) {
+            return false;
+        }
+        outReader.join(5000);
+        return true;
+    }
+
     /** Every stdout line so far (after {@link #kill} or {@link #waitFor}: all of them). */
     public List<String> output() {
         synchronized (allLines) {
