@@ -572,7 +572,8 @@ public final class OciStore implements AutoCloseable {
                 }
             }
         } catch (CorruptException e) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "corrupt: " + e.getMessage()));
+            boolean gone = e.getCause() instanceof java.nio.file.NoSuchFileException;
+            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, gone ? "missing" : "corrupt: " + e.getMessage()));
         } catch (NotFoundException e) {
             problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
         }
