@@ -19,6 +19,7 @@ import java.lang.invoke.VarHandle;
  * descriptor that only this class owns cannot be closed by an interrupt. Linux x86-64/aarch64 layout.
  */
 final class Posix {
+    static final int O_RDONLY = 0;
     static final int O_RDWR = 02;
     static final int O_CREAT = 0100;
     static final int O_CLOEXEC = 02000000;
@@ -61,7 +62,62 @@ final class Posix {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
 
+    private static final MethodHandle PREAD = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("pread"),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle PWRITE = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("pwrite"),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+
     private Posix() {
+    }
+
+    /** pread(2) of up to {@code len} bytes at {@code offset}; returns the bytes read (maybe fewer). */
+    static byte[] pread(int fd, int len, long offset) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment buf = arena.allocate(len);
+            while (true) {
+                long n = (long) PREAD.invokeExact(state, fd, buf, (long) len, offset);
+                if (n >= 0) {
+                    return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+                }
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno != EINTR) {
+                    throw new IOException("pread: errno " + errno);
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** pwrite(2) of all of {@code data} at {@code offset}. */
+    static void pwrite(int fd, byte[] data, long offset) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            long done = 0;
+            while (done < data.length) {
+                long n = (long) PWRITE.invokeExact(state, fd, buf.asSlice(done), (long) data.length - done, offset + done);
+                if (n < 0) {
+                    int errno = (int) ERRNO.get(state, 0L);
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    throw new IOException("pwrite: errno " + errno);
+                }
+                done += n;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
     }
 
     static int open(String path, int flags, int mode) throws IOException {

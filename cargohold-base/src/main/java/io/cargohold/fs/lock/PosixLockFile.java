@@ -37,32 +37,66 @@ public final class PosixLockFile {
 
     private final Path path;
     private final int fd;
+    private final boolean readOnly;
     private final ConcurrentHashMap<Range, RangeState> ranges = new ConcurrentHashMap<>();
 
-    private PosixLockFile(Path path, int fd) {
+    private PosixLockFile(Path path, int fd, boolean readOnly) {
         this.path = path;
         this.fd = fd;
+        this.readOnly = readOnly;
     }
 
     /** Returns the JVM's instance for this file, creating the file (empty) when it does not exist. */
     public static PosixLockFile of(Path path) throws IOException {
+        return of(path, false);
+    }
+
+    /**
+     * Returns the JVM's instance for this file. With {@code readOnly} the file must exist and is
+     * opened read-only (only shared locks can be taken), as for the lock files of additional
+     * read-only image stores; otherwise it is created (mode 0644, parents 0700) when absent.
+     */
+    public static PosixLockFile of(Path path, boolean readOnly) throws IOException {
         Path abs = path.toAbsolutePath().normalize();
         synchronized (OPEN) {
-            try {
-                Files.createFile(abs);
-            } catch (FileAlreadyExistsException e) {
-                // fine: lock files are created once and never replaced
+            if (!readOnly) {
+                if (!Files.isDirectory(abs.getParent())) {
+                    Files.createDirectories(abs.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                }
+                try {
+                    Files.createFile(abs, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+                } catch (FileAlreadyExistsException e) {
+                    // fine: lock files are created once and never replaced
+                }
             }
             Object key = Files.readAttributes(abs, BasicFileAttributes.class).fileKey();
             PosixLockFile existing = OPEN.get(key);
             if (existing != null) {
                 return existing;
             }
-            int fd = Posix.open(abs.toString(), Posix.O_RDWR | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
-            PosixLockFile f = new PosixLockFile(abs, fd);
+            int fd = Posix.open(abs.toString(), (readOnly ? Posix.O_RDONLY : Posix.O_RDWR | Posix.O_CREAT) | Posix.O_CLOEXEC, 0644);
+            PosixLockFile f = new PosixLockFile(abs, fd, readOnly);
             OPEN.put(key, f);
             return f;
         }
+    }
+
+    /**
+     * Reads up to {@code len} bytes at {@code offset} through the locked descriptor (never open the
+     * file another way while it is locked: closing that descriptor would drop the process's locks).
+     */
+    public byte[] readAt(long offset, int len) throws IOException {
+        return Posix.pread(fd, len, offset);
+    }
+
+    /** Writes bytes at {@code offset} through the locked descriptor, without truncating. */
+    public void writeAt(long offset, byte[] data) throws IOException {
+        if (readOnly) {
+            throw new IllegalStateException(path + " is open read-only");
+        }
+        Posix.pwrite(fd, data, offset);
     }
 
     public Path path() {
@@ -85,6 +119,9 @@ public final class PosixLockFile {
     }
 
     private Held acquire(Range range, LockMode mode, Duration timeout) throws IOException {
+        if (readOnly && mode == LockMode.EXCLUSIVE) {
+            throw new IllegalStateException(path + " is open read-only; it can only be locked shared");
+        }
         RangeState st = ranges.computeIfAbsent(range, r -> new RangeState());
         if (st.rw.isWriteLockedByCurrentThread() || (mode == LockMode.EXCLUSIVE && st.rw.getReadHoldCount() > 0)) {
             throw new IllegalStateException("lock " + path + " " + range + " is already held by this thread");

@@ -153,4 +153,35 @@ class PosixLockFileTest {
             child.await("released", 30);
         }
     }
+
+    @Test
+    void tokensAreReadAndWrittenThroughTheLockedDescriptor() throws Exception {
+        Path p = dir.resolve("layers.lock");
+        PosixLockFile f = PosixLockFile.of(p);
+        try (var h = f.lockWholeFile(LockMode.EXCLUSIVE)) {
+            assertEquals(0, f.readAt(0, 64).length, "a fresh lock file is empty");
+            byte[] token = new byte[64];
+            new java.util.Random(1).nextBytes(token);
+            f.writeAt(0, token);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(token, f.readAt(0, 64));
+            f.writeAt(0, new byte[] {1, 2});
+            assertEquals(64, f.readAt(0, 64).length, "no truncation");
+        }
+        assertEquals(64, java.nio.file.Files.size(p));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(p)));
+    }
+
+    @Test
+    void readOnlyLockFilesTakeOnlySharedLocks() throws Exception {
+        Path p = dir.resolve("ro/images.lock");
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> PosixLockFile.of(p, true));
+        java.nio.file.Files.createDirectories(p.getParent());
+        java.nio.file.Files.write(p, new byte[64]);
+        PosixLockFile f = PosixLockFile.of(p, true);
+        try (var h = f.lockWholeFile(LockMode.SHARED)) {
+            assertEquals(64, f.readAt(0, 64).length);
+            assertThrows(IllegalStateException.class, () -> f.writeAt(0, new byte[1]));
+        }
+        assertThrows(IllegalStateException.class, () -> f.lockWholeFile(LockMode.EXCLUSIVE));
+    }
 }
