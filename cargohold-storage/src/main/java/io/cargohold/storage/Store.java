@@ -1,0 +1,176 @@
+package io.cargohold.storage;
+
+import io.cargohold.storage.internal.StoreEngine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A containers/storage v1.43.0 store with the vfs driver: layers, images and containers, on the
+ * upstream on-disk format and lock protocol, so skopeo, podman and buildah share it with us.
+ * Thread-safe; other processes (ours or upstream's) are excluded by the same fcntl locks on the same
+ * lock files. Records are looked up by full ID, name, or unique ID prefix (containers also by their
+ * layer's ID).
+ */
+public final class Store implements AutoCloseable {
+    private final StoreEngine engine;
+
+    private Store(StoreEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Opens (creating the directories of) a store, as upstream's GetStore does. */
+    public static Store open(StoreOptions options) throws IOException {
+        return new Store(StoreEngine.open(options));
+    }
+
+    public StoreOptions options() {
+        return engine.options();
+    }
+
+    public Path graphRoot() {
+        return engine.layout().graphRoot();
+    }
+
+    public Path runRoot() {
+        return engine.layout().runRoot();
+    }
+
+    // ------------------------------------------------------------------ layers
+
+    /** All layers, the primary store's first (in creation order), then those of additional stores. */
+    public List<Layer> layers() throws IOException {
+        return engine.layers();
+    }
+
+    public Layer layer(String idOrName) throws IOException {
+        return engine.layer(idOrName);
+    }
+
+    public Layer createLayer(LayerOptions options) throws IOException {
+        return engine.createLayer(options);
+    }
+
+    /** Deletes a layer unless it has children or an image or container uses it. */
+    public void deleteLayer(String idOrName) throws IOException {
+        engine.deleteLayer(idOrName);
+    }
+
+    /** The directory holding the layer's tree (vfs: no real mount), with the mount count incremented. */
+    public Path mount(String idOrName) throws IOException {
+        return engine.mount(idOrName);
+    }
+
+    /** Decrements the mount count (to 0 when {@code force}); returns true while still mounted. */
+    public boolean unmount(String idOrName, boolean force) throws IOException {
+        return engine.unmount(idOrName, force);
+    }
+
+    /** The tree of a layer, without counting a mount. */
+    public Path layerTree(String idOrName) throws IOException {
+        return engine.layerTree(idOrName);
+    }
+
+    public void setLayerBigData(String idOrName, String key, InputStream data) throws IOException {
+        engine.setLayerBigData(idOrName, key, data);
+    }
+
+    public InputStream layerBigData(String idOrName, String key) throws IOException {
+        return engine.layerBigData(idOrName, key);
+    }
+
+    // ------------------------------------------------------------------ images
+
+    public List<Image> images() throws IOException {
+        return engine.images();
+    }
+
+    public Image image(String idOrName) throws IOException {
+        return engine.image(idOrName);
+    }
+
+    public List<Image> imagesByDigest(String digest) throws IOException {
+        return engine.imagesByDigest(digest);
+    }
+
+    public Image createImage(ImageOptions options) throws IOException {
+        return engine.createImage(options);
+    }
+
+    /** Deletes an image unless a container uses it; its layers stay. */
+    public void deleteImage(String idOrName) throws IOException {
+        engine.deleteImage(idOrName);
+    }
+
+    /** Stores an item; its size and SHA-256 are recorded; a {@code manifest*} item may set the image digest. */
+    public void setImageBigData(String idOrName, String key, byte[] data) throws IOException {
+        engine.setImageBigData(idOrName, key, data);
+    }
+
+    public byte[] imageBigData(String idOrName, String key) throws IOException {
+        return engine.imageBigData(idOrName, key);
+    }
+
+    // ------------------------------------------------------------------ containers
+
+    public List<Container> containers() throws IOException {
+        return engine.containers();
+    }
+
+    public Container container(String idOrName) throws IOException {
+        return engine.container(idOrName);
+    }
+
+    /** Creates a container and its read-write layer (a child of the image's top layer). */
+    public Container createContainer(ContainerOptions options) throws IOException {
+        return engine.createContainer(options);
+    }
+
+    /** Deletes a container, its layer and its directories. */
+    public void deleteContainer(String idOrName) throws IOException {
+        engine.deleteContainer(idOrName);
+    }
+
+    public void setContainerBigData(String idOrName, String key, byte[] data) throws IOException {
+        engine.setContainerBigData(idOrName, key, data);
+    }
+
+    public byte[] containerBigData(String idOrName, String key) throws IOException {
+        return engine.containerBigData(idOrName, key);
+    }
+
+    /** {@code G/vfs-containers/ID/userdata}, created on demand. */
+    public Path containerDirectory(String idOrName) throws IOException {
+        return engine.containerDirectory(idOrName, false);
+    }
+
+    /** {@code R/vfs-containers/ID/userdata}, created on demand. */
+    public Path containerRunDirectory(String idOrName) throws IOException {
+        return engine.containerDirectory(idOrName, true);
+    }
+
+    // ------------------------------------------------------------------ names and metadata (any kind)
+
+    /** Which kind of record an operation addresses. */
+    public enum Kind { LAYER, IMAGE, CONTAINER }
+
+    /** Replaces a record's names; names used by other records of the same kind move here. */
+    public void setNames(Kind kind, String idOrName, List<String> names) throws IOException {
+        engine.updateNames(kind, idOrName, names, false);
+    }
+
+    /** Adds names to a record; names used by other records of the same kind move here. */
+    public void addNames(Kind kind, String idOrName, List<String> names) throws IOException {
+        engine.updateNames(kind, idOrName, names, true);
+    }
+
+    public void setMetadata(Kind kind, String idOrName, String metadata) throws IOException {
+        engine.setMetadata(kind, idOrName, metadata);
+    }
+
+    @Override
+    public void close() {
+        // descriptors of lock files stay open for the JVM's life (closing one would drop locks)
+    }
+}

@@ -1,0 +1,170 @@
+package io.cargohold.storage.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * JSON as Go's {@code encoding/json} (and json-iterator in compatible mode) writes it, which
+ * containers/storage's record files use: compact, members in the order given (callers pass
+ * {@link LinkedHashMap}s in struct declaration order), map keys sorted, {@code <}, {@code >} and
+ * {@code &} escaped as {@code \\u003c}…, U+2028/U+2029 escaped, other control characters as
+ * {@code \\u00XX} in lower-case hex except {@code \n}, {@code \r} and {@code \t}. Jackson does the
+ * writing; only the escapes and the time format are Go's and need this class.
+ */
+public final class GoJson {
+    private static final CharacterEscapes GO_ESCAPES = new CharacterEscapes() {
+        private final int[] table;
+
+        {
+            table = standardAsciiEscapesForJSON();
+            for (int c : new int[] {'<', '>', '&'}) {
+                table[c] = ESCAPE_CUSTOM;
+            }
+            for (int c = 0; c < 0x20; c++) {
+                if (c != '\n' && c != '\r' && c != '\t') {
+                    table[c] = ESCAPE_CUSTOM;
+                }
+            }
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return table;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if (ch < 0x80 && table[ch] != ESCAPE_CUSTOM && ch != 0x2028 && ch != 0x2029) {
+                return null;
+            }
+            if (ch == 0x2028 || ch == 0x2029 || ch < 0x80) {
+                return new SerializedString(String.format("\\u%04x", ch));
+            }
+            return null;
+        }
+    };
+
+    private static final ObjectMapper WRITER = new ObjectMapper(
+            new JsonFactory().setCharacterEscapes(GO_ESCAPES))
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, false)
+            .configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+    /** Lenient reading, as Go reads: unknown members ignored. */
+    public static final ObjectMapper READER = new ObjectMapper();
+
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+
+    private GoJson() {
+    }
+
+    /** Serialises maps (in their own order; use {@link TreeMap} where Go sorts), lists and scalars. */
+    public static byte[] write(Object value) {
+        try {
+            String s = WRITER.writeValueAsString(value);
+            // U+2028/U+2029 are not ASCII, so the escape table cannot catch them.
+            return s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JSON tree as Go would re-encode a decoded {@code map[string]interface{}}: objects with sorted keys. */
+    public static Object sorted(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (n.isObject()) {
+            Map<String, Object> m = new TreeMap<>();
+            n.properties().forEach(e -> m.put(e.getKey(), sorted(e.getValue())));
+            return m;
+        }
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>();
+            n.forEach(x -> l.add(sorted(x)));
+            return l;
+        }
+        if (n.isTextual()) {
+            return n.textValue();
+        }
+        if (n.isBoolean()) {
+            return n.booleanValue();
+        }
+        if (n.isIntegralNumber()) {
+            return n.bigIntegerValue();
+        }
+        return n.doubleValue();
+    }
+
+    /** Go's {@code time.Time} JSON form: RFC 3339 with up to nine fractional digits, trailing zeros dropped. */
+    public static String time(OffsetDateTime t) {
+        StringBuilder sb = new StringBuilder(SECONDS.format(t));
+        int nanos = t.getNano();
+        if (nanos != 0) {
+            String frac = String.format("%09d", nanos);
+            int end = frac.length();
+            while (frac.charAt(end - 1) == '0') {
+                end--;
+            }
+            sb.append('.').append(frac, 0, end);
+        }
+        ZoneOffset off = t.getOffset();
+        if (off.getTotalSeconds() == 0) {
+            sb.append('Z');
+        } else {
+            sb.append(off.getId());
+        }
+        return sb.toString();
+    }
+
+    public static String time(Instant t) {
+        return time(t.atOffset(ZoneOffset.UTC));
+    }
+
+    /** Parses any RFC 3339 time (as Go accepts), keeping its offset. */
+    public static OffsetDateTime parseTime(String s) {
+        return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    /** An ordered JSON object under construction, with Go's {@code omitempty} rules. */
+    public static final class Obj {
+        private final LinkedHashMap<String, Object> m = new LinkedHashMap<>();
+
+        public Obj put(String k, Object v) {
+            m.put(k, v);
+            return this;
+        }
+
+        /** Puts unless the value is "", 0, false, null or an empty list or map. */
+        public Obj omitEmpty(String k, Object v) {
+            boolean empty = v == null
+                    || (v instanceof String s && s.isEmpty())
+                    || (v instanceof Number n && n.longValue() == 0 && n.doubleValue() == 0)
+                    || (v instanceof Boolean b && !b)
+                    || (v instanceof java.util.Collection<?> c && c.isEmpty())
+                    || (v instanceof Map<?, ?> mm && mm.isEmpty());
+            if (!empty) {
+                m.put(k, v);
+            }
+            return this;
+        }
+
+        public Map<String, Object> map() {
+            return m;
+        }
+    }
+}

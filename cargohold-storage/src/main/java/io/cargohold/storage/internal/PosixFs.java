@@ -1,0 +1,144 @@
+package io.cargohold.storage.internal;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The POSIX calls the JDK lacks for layer trees, through the FFM API: {@code mknod} (FIFOs and
+ * device nodes) and the {@code l*xattr} family (the JDK only reaches {@code user.*} attributes, and
+ * layers carry {@code security.capability} and {@code trusted.overlay.opaque}).
+ */
+final class PosixFs {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle MKNOD = handle("mknod",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LLISTXATTR = handle("llistxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LGETXATTR = handle("lgetxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LSETXATTR = handle("lsetxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
+    static final int ENODATA = 61;
+    static final int ENOTSUP = 95;
+    static final int ERANGE = 34;
+
+    private PosixFs() {
+    }
+
+    private static MethodHandle handle(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
+    }
+
+    /** mknod(2): {@code mode} includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK). */
+    static void mknod(Path p, int mode, long dev) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) MKNOD.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
+            if (r != 0) {
+                throw new IOException("mknod " + p + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** The names of a file's extended attributes (not following symlinks); empty when unsupported. */
+    static List<String> listXattrs(Path p) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment path = arena.allocateFrom(p.toString());
+            long size = (long) LLISTXATTR.invokeExact(state, path, MemorySegment.NULL, 0L);
+            if (size < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == ENOTSUP) {
+                    return List.of();
+                }
+                throw new IOException("llistxattr " + p + ": errno " + errno);
+            }
+            if (size == 0) {
+                return List.of();
+            }
+            MemorySegment buf = arena.allocate(size);
+            long n = (long) LLISTXATTR.invokeExact(state, path, buf, size);
+            if (n < 0) {
+                throw new IOException("llistxattr " + p + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+            List<String> out = new ArrayList<>();
+            byte[] all = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            int start = 0;
+            for (int i = 0; i < all.length; i++) {
+                if (all[i] == 0) {
+                    if (i > start) {
+                        out.add(new String(all, start, i - start, StandardCharsets.UTF_8));
+                    }
+                    start = i + 1;
+                }
+            }
+            return out;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** An extended attribute's value, or null when absent. */
+    static byte[] getXattr(Path p, String name) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment path = arena.allocateFrom(p.toString());
+            MemorySegment key = arena.allocateFrom(name);
+            long size = (long) LGETXATTR.invokeExact(state, path, key, MemorySegment.NULL, 0L);
+            if (size < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == ENODATA || errno == ENOTSUP) {
+                    return null;
+                }
+                throw new IOException("lgetxattr " + p + " " + name + ": errno " + errno);
+            }
+            MemorySegment buf = arena.allocate(Math.max(1, size));
+            long n = (long) LGETXATTR.invokeExact(state, path, key, buf, size);
+            if (n < 0) {
+                throw new IOException("lgetxattr " + p + " " + name + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+            return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    static void setXattr(Path p, String name, byte[] value) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment v = arena.allocate(Math.max(1, value.length));
+            MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
+            int r = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(p.toString()), arena.allocateFrom(name), v, (long) value.length, 0);
+            if (r != 0) {
+                throw new IOException("lsetxattr " + p + " " + name + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+}

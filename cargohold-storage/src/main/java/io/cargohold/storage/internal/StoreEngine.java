@@ -1,0 +1,957 @@
+package io.cargohold.storage.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.cargohold.digest.Digest;
+import io.cargohold.errors.AlreadyExistsException;
+import io.cargohold.errors.FailedPreconditionException;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.errors.NotFoundException;
+import io.cargohold.fs.lock.LockMode;
+import io.cargohold.fs.lock.PosixLockFile;
+import io.cargohold.storage.Container;
+import io.cargohold.storage.ContainerOptions;
+import io.cargohold.storage.IdMap;
+import io.cargohold.storage.Image;
+import io.cargohold.storage.ImageOptions;
+import io.cargohold.storage.Layer;
+import io.cargohold.storage.LayerOptions;
+import io.cargohold.storage.Store;
+import io.cargohold.storage.StoreOptions;
+import io.cargohold.storage.internal.Records.ContainerRec;
+import io.cargohold.storage.internal.Records.ImageRec;
+import io.cargohold.storage.internal.Records.LayerRec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The implementation behind {@link Store}. Every operation takes the lock files it needs in upstream's
+ * order (layers → images → containers → mountpoints), reloads a record file when its lock's token
+ * (or, for layers, the file's mtime) says another writer changed it, and after every write saves the
+ * file atomically and writes a fresh token. Public methods are synchronized: one operation at a time
+ * per instance (other instances and processes are excluded by the locks).
+ */
+public final class StoreEngine {
+    static final String INCOMPLETE = "incomplete";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final StoreOptions options;
+    private final StoreLayout layout;
+    private final VfsDriver vfs;
+    private final TokenLockFile imagesLock;
+    private final TokenLockFile containersLock;
+    private final List<ReadOnlyStore> readOnly = new ArrayList<>();
+    private TokenLockFile layersLock;
+    private TokenLockFile mountsLock;
+
+    private List<LayerRec> layers = new ArrayList<>();
+    private FileTime layersMtime;
+    private boolean layersLoaded;
+    private List<ImageRec> images = new ArrayList<>();
+    private List<ContainerRec> containers = new ArrayList<>();
+
+    /** An additional read-only image store ({@code vfs.imagestore}). */
+    private record ReadOnlyStore(StoreLayout layout, TokenLockFile layersLock, TokenLockFile imagesLock) {
+    }
+
+    private StoreEngine(StoreOptions options) throws IOException {
+        this.options = options;
+        if (!"vfs".equals(options.driver())) {
+            throw new InvalidArgumentException("driver \"" + options.driver() + "\" is not supported: only vfs");
+        }
+        this.layout = new StoreLayout(options.graphRoot(), options.runRoot(), options.driver());
+        this.vfs = new VfsDriver(layout);
+        for (Path p : List.of(layout.runRoot(), layout.graphRoot(), layout.graphRoot().resolve("mounts"),
+                layout.graphRoot().resolve("tmp"), layout.driverHome())) {
+            RecordFiles.mkdirs(p);
+        }
+        PosixLockFile.of(layout.storageLock());
+        PosixLockFile.of(layout.usernsLock());
+        RecordFiles.mkdirs(layout.imagesDir());
+        this.imagesLock = TokenLockFile.open(layout.imagesLock(), false);
+        RecordFiles.mkdirs(layout.containersDir());
+        this.containersLock = TokenLockFile.open(layout.containersLock(), false);
+        RecordFiles.mkdirs(layout.runContainersDir());
+        RecordFiles.mkdirs(layout.locksDir());
+        for (Path dir : options.imageStores()) {
+            StoreLayout ro = new StoreLayout(dir, dir, options.driver());
+            TokenLockFile ll = Files.exists(ro.layersLock()) ? TokenLockFile.open(ro.layersLock(), true) : null;
+            TokenLockFile il = Files.exists(ro.imagesLock()) ? TokenLockFile.open(ro.imagesLock(), true) : null;
+            readOnly.add(new ReadOnlyStore(ro, ll, il));
+        }
+    }
+
+    public static StoreEngine open(StoreOptions options) throws IOException {
+        return new StoreEngine(options);
+    }
+
+    public StoreOptions options() {
+        return options;
+    }
+
+    public StoreLayout layout() {
+        return layout;
+    }
+
+    // ================================================================== locking and loading
+
+    @FunctionalInterface
+    private interface Op<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs with the layer store locked exclusively (upstream's writers and its listing do the same). */
+    private <T> T withLayers(Op<T> op) throws IOException {
+        if (layersLock == null) {
+            RecordFiles.mkdirs(layout.runLayersDir());
+            RecordFiles.mkdirs(layout.layersDir());
+            layersLock = TokenLockFile.open(layout.layersLock(), false);
+            mountsLock = TokenLockFile.open(layout.mountpointsLock(), false);
+        }
+        try (var held = layersLock.lock(LockMode.EXCLUSIVE)) {
+            reloadLayers();
+            return op.run();
+        }
+    }
+
+    private <T> T withImages(LockMode mode, Op<T> op) throws IOException {
+        try (var held = imagesLock.lock(mode)) {
+            if (imagesLock.modified()) {
+                List<ImageRec> loaded = new ArrayList<>();
+                for (JsonNode n : RecordFiles.readArray(layout.imagesJson())) {
+                    loaded.add(ImageRec.from(n));
+                }
+                images = dedupeNames(loaded, r -> r.names, mode == LockMode.EXCLUSIVE);
+                boolean digestsSet = false;
+                for (ImageRec r : images) {
+                    digestsSet |= fillDigest(r);
+                }
+                if (mode == LockMode.EXCLUSIVE && digestsSet) {
+                    saveImages();
+                }
+            }
+            return op.run();
+        }
+    }
+
+    private <T> T withContainers(LockMode mode, Op<T> op) throws IOException {
+        try (var held = containersLock.lock(mode)) {
+            if (containersLock.modified()) {
+                List<ContainerRec> loaded = new ArrayList<>();
+                for (JsonNode n : RecordFiles.readArray(layout.containersJson())) {
+                    loaded.add(ContainerRec.from(n));
+                }
+                containers = dedupeNames(loaded, r -> r.names, mode == LockMode.EXCLUSIVE);
+            }
+            return op.run();
+        }
+    }
+
+    /**
+     * A name on two records: as upstream's load under a write lock, the name stays on the last record
+     * holding it (and the file is saved by the next write).
+     */
+    private static <R> List<R> dedupeNames(List<R> records, Function<R, List<String>> names, boolean writable) {
+        java.util.Map<String, R> owner = new java.util.HashMap<>();
+        for (R r : records) {
+            for (String n : names.apply(r)) {
+                owner.put(n, r);
+            }
+        }
+        for (R r : records) {
+            names.apply(r).removeIf(n -> owner.get(n) != r);
+        }
+        return records;
+    }
+
+    private void reloadLayers() throws IOException {
+        FileTime mtime = null;
+        try {
+            mtime = Files.getLastModifiedTime(layout.layersJson());
+        } catch (NoSuchFileException absent) {
+            // no layers yet
+        }
+        boolean changed = layersLock.modified() | !layersLoaded | !Objects.equals(mtime, layersMtime);
+        boolean mountsChanged;
+        try (var m = mountsLock.lock(LockMode.SHARED)) {
+            mountsChanged = mountsLock.modified();
+            if (changed) {
+                List<LayerRec> loaded = new ArrayList<>();
+                for (JsonNode n : RecordFiles.readArray(layout.layersJson())) {
+                    loaded.add(LayerRec.from(n));
+                }
+                layers = dedupeNames(loaded, r -> r.names, true);
+                layersMtime = mtime;
+                layersLoaded = true;
+            }
+            if (changed || mountsChanged) {
+                loadMountpoints();
+            }
+        }
+        List<LayerRec> incomplete = layers.stream().filter(LayerRec::incomplete).toList();
+        if (!incomplete.isEmpty()) {
+            // Upstream: a process holding layers.lock for writing finishes every half-created or
+            // half-deleted layer by deleting it.
+            for (LayerRec r : incomplete) {
+                removeLayerFiles(r);
+                layers.remove(r);
+            }
+            saveLayers();
+        }
+    }
+
+    private void loadMountpoints() throws IOException {
+        for (LayerRec r : layers) {
+            r.mountCount = 0;
+            r.mountPoint = "";
+        }
+        for (JsonNode n : RecordFiles.readArray(layout.mountpointsJson())) {
+            LayerRec r = findLayerIn(layers, n.path("id").asText(""));
+            if (r != null) {
+                r.mountPoint = n.path("path").asText("");
+                r.mountCount = n.path("count").asInt();
+            }
+        }
+    }
+
+    private void saveLayers() throws IOException {
+        List<Object> out = new ArrayList<>();
+        for (LayerRec r : layers) {
+            out.add(r.json());
+        }
+        RecordFiles.write(layout.layersJson(), GoJson.write(out));
+        layersLock.touch();
+        layersMtime = Files.getLastModifiedTime(layout.layersJson());
+        saveMountpoints();
+    }
+
+    private void saveMountpoints() throws IOException {
+        try (var m = mountsLock.lock(LockMode.EXCLUSIVE)) {
+            List<Object> out = new ArrayList<>();
+            for (LayerRec r : layers) {
+                if (!r.mountPoint.isEmpty() && r.mountCount > 0) {
+                    out.add(new GoJson.Obj().put("id", r.id).put("path", r.mountPoint).put("count", r.mountCount).map());
+                }
+            }
+            RecordFiles.write(layout.mountpointsJson(), GoJson.write(out));
+            mountsLock.touch();
+        }
+    }
+
+    private void saveImages() throws IOException {
+        List<Object> out = new ArrayList<>();
+        for (ImageRec r : images) {
+            out.add(r.json());
+        }
+        RecordFiles.write(layout.imagesJson(), GoJson.write(out));
+        imagesLock.touch();
+    }
+
+    private void saveContainers() throws IOException {
+        List<Object> out = new ArrayList<>();
+        for (ContainerRec r : containers) {
+            out.add(r.json());
+        }
+        RecordFiles.write(layout.containersJson(), GoJson.write(out));
+        containersLock.touch();
+    }
+
+    // ================================================================== read-only stores
+
+    private List<LayerRec> readOnlyLayers() throws IOException {
+        List<LayerRec> out = new ArrayList<>();
+        for (ReadOnlyStore s : readOnly) {
+            Op<Void> load = () -> {
+                for (JsonNode n : RecordFiles.readArray(s.layout().layersJson())) {
+                    LayerRec r = LayerRec.from(n);
+                    if (!r.incomplete()) {
+                        r.readOnly = true;
+                        out.add(r);
+                    }
+                }
+                return null;
+            };
+            if (s.layersLock() != null) {
+                try (var held = s.layersLock().lock(LockMode.SHARED)) {
+                    load.run();
+                }
+            } else {
+                load.run();
+            }
+        }
+        return out;
+    }
+
+    private List<ImageRec> readOnlyImages() throws IOException {
+        List<ImageRec> out = new ArrayList<>();
+        for (ReadOnlyStore s : readOnly) {
+            Op<Void> load = () -> {
+                for (JsonNode n : RecordFiles.readArray(s.layout().imagesJson())) {
+                    ImageRec r = ImageRec.from(n);
+                    r.readOnly = true;
+                    fillDigest(r);
+                    out.add(r);
+                }
+                return null;
+            };
+            if (s.imagesLock() != null) {
+                try (var held = s.imagesLock().lock(LockMode.SHARED)) {
+                    load.run();
+                }
+            } else {
+                load.run();
+            }
+        }
+        return out;
+    }
+
+    private Path treeOf(LayerRec r) {
+        if (!r.readOnly) {
+            return vfs.dir(r.id);
+        }
+        for (ReadOnlyStore s : readOnly) {
+            Path p = s.layout().layerTree(r.id);
+            if (Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        return vfs.dir(r.id);
+    }
+
+    // ================================================================== lookups
+
+    /** Upstream's lookup: exact ID, then exact name, then a unique ID prefix. */
+    private static <R> R lookup(List<R> records, String key, Function<R, String> id, Function<R, List<String>> names,
+                                Function<R, String> alt) {
+        if (key == null || key.isEmpty()) {
+            return null;
+        }
+        for (R r : records) {
+            if (id.apply(r).equals(key)) {
+                return r;
+            }
+        }
+        for (R r : records) {
+            if (names.apply(r).contains(key)) {
+                return r;
+            }
+        }
+        if (alt != null) {
+            for (R r : records) {
+                if (key.equals(alt.apply(r))) {
+                    return r;
+                }
+            }
+        }
+        R found = null;
+        for (R r : records) {
+            if (id.apply(r).startsWith(key)) {
+                if (found != null) {
+                    return null;
+                }
+                found = r;
+            }
+        }
+        return found;
+    }
+
+    private static LayerRec findLayerIn(List<LayerRec> list, String key) {
+        return lookup(list, key, r -> r.id, r -> r.names, null);
+    }
+
+    private List<LayerRec> allLayers() throws IOException {
+        List<LayerRec> all = new ArrayList<>(layers);
+        all.addAll(readOnlyLayers());
+        return all;
+    }
+
+    private LayerRec requireLayer(String key) throws IOException {
+        LayerRec r = findLayerIn(layers, key);
+        if (r == null) {
+            r = findLayerIn(readOnlyLayers(), key);
+        }
+        if (r == null) {
+            throw new NotFoundException("layer not known");
+        }
+        return r;
+    }
+
+    private LayerRec requireWritableLayer(String key) throws IOException {
+        LayerRec r = requireLayer(key);
+        if (r.readOnly) {
+            throw new FailedPreconditionException("not allowed to modify layer " + r.id + " in a read-only layer store");
+        }
+        return r;
+    }
+
+    private ImageRec requireImage(String key, boolean includeReadOnly) throws IOException {
+        ImageRec r = lookup(images, key, x -> x.id, x -> x.names, null);
+        if (r == null && includeReadOnly) {
+            r = lookup(readOnlyImages(), key, x -> x.id, x -> x.names, null);
+        }
+        if (r == null) {
+            throw new NotFoundException("image not known");
+        }
+        return r;
+    }
+
+    private ContainerRec requireContainer(String key) throws IOException {
+        ContainerRec r = lookup(containers, key, x -> x.id, x -> x.names, x -> x.layer);
+        if (r == null) {
+            throw new NotFoundException("container not known");
+        }
+        return r;
+    }
+
+    private static String generateId(java.util.function.Predicate<String> taken) {
+        while (true) {
+            byte[] b = new byte[32];
+            RANDOM.nextBytes(b);
+            String id = HexFormat.of().formatHex(b);
+            if (id.substring(0, 12).chars().allMatch(Character::isDigit) || taken.test(id)) {
+                continue;
+            }
+            return id;
+        }
+    }
+
+    private static List<String> dedupe(List<String> names) {
+        return names == null ? new ArrayList<>() : new ArrayList<>(new LinkedHashSet<>(names));
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    // ================================================================== layers
+
+    public synchronized List<Layer> layers() throws IOException {
+        return withLayers(() -> allLayers().stream().map(LayerRec::api).toList());
+    }
+
+    public synchronized Layer layer(String key) throws IOException {
+        return withLayers(() -> requireLayer(key).api());
+    }
+
+    public synchronized Path layerTree(String key) throws IOException {
+        return withLayers(() -> treeOf(requireLayer(key)));
+    }
+
+    public synchronized Layer createLayer(LayerOptions o) throws IOException {
+        return withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED,
+                () -> createLayerLocked(o, o.parent() == null ? null : requireLayer(o.parent())).api())));
+    }
+
+    /** Creates a layer; layers.lock held exclusively, containers.lock held. */
+    private LayerRec createLayerLocked(LayerOptions o, LayerRec parent) throws IOException {
+        List<LayerRec> all = allLayers();
+        String id = o.id();
+        if (id == null || id.isEmpty()) {
+            id = generateId(x -> all.stream().anyMatch(r -> r.id.equals(x)));
+        } else if (all.stream().anyMatch(r -> r.id.equals(o.id()))) {
+            throw new AlreadyExistsException("that ID is already in use");
+        }
+        List<String> names = dedupe(o.names());
+        for (String n : names) {
+            if (layers.stream().anyMatch(r -> r.names.contains(n))) {
+                throw new AlreadyExistsException("layer name \"" + n + "\" is in use: that name is already in use");
+            }
+        }
+        if (parent != null) {
+            for (ContainerRec c : containers) {
+                if (c.layer.equals(parent.id)) {
+                    throw new FailedPreconditionException("would-be parent layer is a container");
+                }
+            }
+        }
+        List<IdMap> uidMap = o.uidMap() != null ? o.uidMap() : parent != null ? parent.uidMap : options.uidMap();
+        List<IdMap> gidMap = o.gidMap() != null ? o.gidMap() : parent != null ? parent.gidMap : options.gidMap();
+        LayerRec r = new LayerRec();
+        r.id = id;
+        r.names = names;
+        r.parent = parent == null ? "" : parent.id;
+        r.metadata = o.metadata() == null ? "" : o.metadata();
+        r.mountLabel = o.mountLabel() == null ? "" : o.mountLabel();
+        r.created = now();
+        r.uidMap = new ArrayList<>(uidMap);
+        r.gidMap = new ArrayList<>(gidMap);
+        r.flags.put(INCOMPLETE, BooleanNode.TRUE);
+        layers.add(r);
+        saveLayers();
+        try {
+            vfs.create(id, parent == null ? null : treeOf(parent), VfsDriver.mapId(0, List.of(), uidMap), VfsDriver.mapId(0, List.of(), gidMap),
+                    parent == null ? List.of() : parent.uidMap, parent == null ? List.of() : parent.gidMap, uidMap, gidMap);
+            r.flags.remove(INCOMPLETE);
+            saveLayers();
+            return r;
+        } catch (IOException | RuntimeException e) {
+            try {
+                removeLayerFiles(r);
+                layers.remove(r);
+                saveLayers();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private void removeLayerFiles(LayerRec r) throws IOException {
+        vfs.remove(r.id);
+        Files.deleteIfExists(layout.tarSplit(r.id));
+        RecordFiles.removeTree(layout.layersDir().resolve(r.id));
+    }
+
+    public synchronized void deleteLayer(String key) throws IOException {
+        withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED, () -> {
+            LayerRec r = requireWritableLayer(key);
+            for (LayerRec l : layers) {
+                if (l.parent.equals(r.id)) {
+                    throw new FailedPreconditionException("layer has children");
+                }
+            }
+            for (ImageRec i : images) {
+                if (i.layer.equals(r.id) || i.mappedLayers.contains(r.id)) {
+                    throw new FailedPreconditionException("layer is in use by an image");
+                }
+            }
+            for (ContainerRec c : containers) {
+                if (c.layer.equals(r.id)) {
+                    throw new FailedPreconditionException("layer is in use by a container");
+                }
+            }
+            deleteLayerLocked(r);
+            return null;
+        })));
+    }
+
+    private void deleteLayerLocked(LayerRec r) throws IOException {
+        r.mountCount = 0;
+        r.mountPoint = "";
+        r.flags.put(INCOMPLETE, BooleanNode.TRUE);
+        saveLayers();
+        removeLayerFiles(r);
+        layers.remove(r);
+        saveLayers();
+    }
+
+    public synchronized Path mount(String key) throws IOException {
+        return withLayers(() -> {
+            LayerRec r = requireWritableLayer(key);
+            Path dir = vfs.dir(r.id);
+            if (!Files.isDirectory(dir)) {
+                throw new NotFoundException("layer " + r.id + " has no tree at " + dir);
+            }
+            r.mountCount++;
+            r.mountPoint = dir.toString();
+            saveMountpoints();
+            return dir;
+        });
+    }
+
+    public synchronized boolean unmount(String key, boolean force) throws IOException {
+        return withLayers(() -> {
+            LayerRec r = requireWritableLayer(key);
+            if (r.mountCount > 1 && !force) {
+                r.mountCount--;
+                saveMountpoints();
+                return true;
+            }
+            r.mountCount = 0;
+            r.mountPoint = "";
+            saveMountpoints();
+            return false;
+        });
+    }
+
+    private static void requireKey(String kind, String key) throws InvalidArgumentException {
+        if (key == null || key.isEmpty()) {
+            throw new InvalidArgumentException("can't set empty name for " + kind + " big data item: not a valid name for a big data item");
+        }
+    }
+
+    public synchronized void setLayerBigData(String key, String item, InputStream data) throws IOException {
+        requireKey("layer", item);
+        withLayers(() -> {
+            LayerRec r = requireWritableLayer(key);
+            Path file = StoreLayout.bigDataFile(layout.layersDir(), r.id, item);
+            RecordFiles.mkdirs(file.getParent());
+            RecordFiles.copy(data, file);
+            if (!r.bigDataNames.contains(item)) {
+                r.bigDataNames.add(item);
+                saveLayers();
+            }
+            return null;
+        });
+    }
+
+    public synchronized InputStream layerBigData(String key, String item) throws IOException {
+        return withLayers(() -> {
+            LayerRec r = requireLayer(key);
+            Path dir = r.readOnly ? readOnlyLayersDir(r) : layout.layersDir();
+            try {
+                return Files.newInputStream(StoreLayout.bigDataFile(dir, r.id, item));
+            } catch (NoSuchFileException e) {
+                throw new NotFoundException("layer " + r.id + " has no big data item \"" + item + "\"", e);
+            }
+        });
+    }
+
+    private Path readOnlyLayersDir(LayerRec r) {
+        for (ReadOnlyStore s : readOnly) {
+            if (Files.isDirectory(s.layout().layerTree(r.id))) {
+                return s.layout().layersDir();
+            }
+        }
+        return layout.layersDir();
+    }
+
+    // ================================================================== images
+
+    /** Sets an empty image digest from its manifest items, as upstream does on (re)computing digests. */
+    private static boolean fillDigest(ImageRec r) {
+        if (r.digest.isEmpty()) {
+            List<String> ds = r.digests();
+            if (!ds.isEmpty()) {
+                r.digest = ds.getFirst();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public synchronized List<Image> images() throws IOException {
+        return withImages(LockMode.SHARED, () -> {
+            List<Image> out = new ArrayList<>();
+            images.forEach(r -> out.add(r.api()));
+            readOnlyImages().forEach(r -> out.add(r.api()));
+            return out;
+        });
+    }
+
+    public synchronized Image image(String key) throws IOException {
+        return withImages(LockMode.SHARED, () -> requireImage(key, true).api());
+    }
+
+    public synchronized List<Image> imagesByDigest(String digest) throws IOException {
+        return withImages(LockMode.SHARED, () -> {
+            List<Image> out = new ArrayList<>();
+            List<ImageRec> all = new ArrayList<>(images);
+            all.addAll(readOnlyImages());
+            for (ImageRec r : all) {
+                if (r.digests().contains(digest)) {
+                    out.add(r.api());
+                }
+            }
+            return out;
+        });
+    }
+
+    public synchronized Image createImage(ImageOptions o) throws IOException {
+        if (o.digest() != null && !o.digest().isEmpty()) {
+            validateImageDigest(o.digest());
+        }
+        return withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> {
+            String top = "";
+            if (o.topLayer() != null && !o.topLayer().isEmpty()) {
+                top = requireLayer(o.topLayer()).id;
+            }
+            List<ImageRec> all = new ArrayList<>(images);
+            all.addAll(readOnlyImages());
+            String id = o.id();
+            if (id == null || id.isEmpty()) {
+                id = generateId(x -> all.stream().anyMatch(r -> r.id.equals(x)));
+            } else if (all.stream().anyMatch(r -> r.id.equals(o.id()))) {
+                throw new AlreadyExistsException("that ID is already in use");
+            }
+            List<String> names = dedupe(o.names());
+            for (String n : names) {
+                if (images.stream().anyMatch(r -> r.names.contains(n))) {
+                    throw new AlreadyExistsException("image name \"" + n + "\" is in use: that name is already in use");
+                }
+            }
+            ImageRec r = new ImageRec();
+            r.id = id;
+            r.digest = o.digest() == null ? "" : o.digest();
+            r.names = names;
+            r.layer = top;
+            r.metadata = o.metadata() == null ? "" : o.metadata();
+            r.created = o.created() == null ? now() : o.created();
+            images.add(r);
+            saveImages();
+            return r.api();
+        }));
+    }
+
+    private static void validateImageDigest(String d) throws InvalidArgumentException {
+        int colon = d.indexOf(':');
+        String alg = colon < 0 ? "" : d.substring(0, colon);
+        String hex = colon < 0 ? "" : d.substring(colon + 1);
+        int len = switch (alg) {
+            case "sha256" -> 64;
+            case "sha384" -> 96;
+            case "sha512" -> 128;
+            default -> -1;
+        };
+        if (len < 0 || hex.length() != len || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            throw new InvalidArgumentException("invalid digest \"" + d + "\"");
+        }
+    }
+
+    public synchronized void deleteImage(String key) throws IOException {
+        withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
+            ImageRec r = requireImage(key, false);
+            for (ContainerRec c : containers) {
+                if (c.image.equals(r.id)) {
+                    throw new FailedPreconditionException("image is in use by a container");
+                }
+            }
+            images.remove(r);
+            saveImages();
+            RecordFiles.removeTree(layout.imagesDir().resolve(r.id));
+            return null;
+        })));
+    }
+
+    public synchronized void setImageBigData(String key, String item, byte[] data) throws IOException {
+        requireKey("image", item);
+        withImages(LockMode.EXCLUSIVE, () -> {
+            ImageRec r = requireImage(key, false);
+            Path file = StoreLayout.bigDataFile(layout.imagesDir(), r.id, item);
+            RecordFiles.mkdirs(file.getParent());
+            RecordFiles.write(file, data);
+            if (!r.bigDataNames.contains(item)) {
+                r.bigDataNames.add(item);
+            }
+            r.bigDataSizes.put(item, (long) data.length);
+            r.bigDataDigests.put(item, Digest.sha256(data).toString());
+            fillDigest(r);
+            saveImages();
+            return null;
+        });
+    }
+
+    public synchronized byte[] imageBigData(String key, String item) throws IOException {
+        return withImages(LockMode.SHARED, () -> {
+            ImageRec r = requireImage(key, true);
+            Path dir = layout.imagesDir();
+            if (r.readOnly) {
+                for (ReadOnlyStore s : readOnly) {
+                    if (Files.isDirectory(s.layout().imagesDir().resolve(r.id))) {
+                        dir = s.layout().imagesDir();
+                    }
+                }
+            }
+            try {
+                return Files.readAllBytes(StoreLayout.bigDataFile(dir, r.id, item));
+            } catch (NoSuchFileException e) {
+                throw new NotFoundException("image " + r.id + " has no big data item \"" + item + "\"", e);
+            }
+        });
+    }
+
+    // ================================================================== containers
+
+    public synchronized List<Container> containers() throws IOException {
+        return withContainers(LockMode.SHARED, () -> containers.stream().map(ContainerRec::api).toList());
+    }
+
+    public synchronized Container container(String key) throws IOException {
+        return withContainers(LockMode.SHARED, () -> requireContainer(key).api());
+    }
+
+    public synchronized Container createContainer(ContainerOptions o) throws IOException {
+        return withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.EXCLUSIVE, () -> {
+            ImageRec image = null;
+            LayerRec top = null;
+            if (o.image() != null && !o.image().isEmpty()) {
+                image = requireImage(o.image(), true);
+                if (!image.layer.isEmpty()) {
+                    top = requireLayer(image.layer);
+                }
+            }
+            String id = o.id();
+            if (id == null || id.isEmpty()) {
+                id = generateId(x -> containers.stream().anyMatch(r -> r.id.equals(x)));
+            } else if (containers.stream().anyMatch(r -> r.id.equals(o.id()))) {
+                throw new AlreadyExistsException("that ID is already in use");
+            }
+            List<String> names = dedupe(o.names());
+            for (String n : names) {
+                if (containers.stream().anyMatch(r -> r.names.contains(n))) {
+                    throw new AlreadyExistsException("container name \"" + n + "\" is in use: that name is already in use");
+                }
+            }
+            LayerOptions lo = new LayerOptions(null, null, List.of(), "", o.mountLabel(), o.uidMap(), o.gidMap());
+            LayerRec layer = createLayerLocked(lo, top);
+            try {
+                ContainerRec r = new ContainerRec();
+                r.id = id;
+                r.names = names;
+                r.image = image == null ? "" : image.id;
+                r.layer = layer.id;
+                r.metadata = o.metadata() == null ? "" : o.metadata();
+                r.created = now();
+                r.uidMap = new ArrayList<>(layer.uidMap);
+                r.gidMap = new ArrayList<>(layer.gidMap);
+                r.flags.put("MountLabel", TextNode.valueOf(o.mountLabel() == null ? "" : o.mountLabel()));
+                r.flags.put("ProcessLabel", TextNode.valueOf(""));
+                if (o.volatileLayer()) {
+                    r.flags.put("Volatile", BooleanNode.TRUE);
+                }
+                containers.add(r);
+                saveContainers();
+                return r.api();
+            } catch (IOException | RuntimeException e) {
+                deleteLayerLocked(layer);
+                throw e;
+            }
+        })));
+    }
+
+    public synchronized void deleteContainer(String key) throws IOException {
+        withLayers(() -> withContainers(LockMode.EXCLUSIVE, () -> {
+            ContainerRec r = requireContainer(key);
+            LayerRec layer = findLayerIn(layers, r.layer);
+            if (layer != null) {
+                deleteLayerLocked(layer);
+            }
+            containers.remove(r);
+            saveContainers();
+            RecordFiles.removeTree(layout.containersDir().resolve(r.id));
+            RecordFiles.removeTree(layout.runContainersDir().resolve(r.id));
+            return null;
+        }));
+    }
+
+    public synchronized void setContainerBigData(String key, String item, byte[] data) throws IOException {
+        requireKey("container", item);
+        withContainers(LockMode.EXCLUSIVE, () -> {
+            ContainerRec r = requireContainer(key);
+            Path file = StoreLayout.bigDataFile(layout.containersDir(), r.id, item);
+            RecordFiles.mkdirs(file.getParent());
+            RecordFiles.write(file, data);
+            if (!r.bigDataNames.contains(item)) {
+                r.bigDataNames.add(item);
+            }
+            r.bigDataSizes.put(item, (long) data.length);
+            r.bigDataDigests.put(item, Digest.sha256(data).toString());
+            saveContainers();
+            return null;
+        });
+    }
+
+    public synchronized byte[] containerBigData(String key, String item) throws IOException {
+        return withContainers(LockMode.SHARED, () -> {
+            ContainerRec r = requireContainer(key);
+            try {
+                return Files.readAllBytes(StoreLayout.bigDataFile(layout.containersDir(), r.id, item));
+            } catch (NoSuchFileException e) {
+                throw new NotFoundException("container " + r.id + " has no big data item \"" + item + "\"", e);
+            }
+        });
+    }
+
+    public synchronized Path containerDirectory(String key, boolean run) throws IOException {
+        return withContainers(LockMode.SHARED, () -> {
+            ContainerRec r = requireContainer(key);
+            Path dir = run ? layout.containerRunDirectory(r.id) : layout.containerDirectory(r.id);
+            RecordFiles.mkdirs(dir);
+            return dir;
+        });
+    }
+
+    // ================================================================== names and metadata
+
+    public synchronized void updateNames(Store.Kind kind, String key, List<String> names, boolean add) throws IOException {
+        List<String> wanted = dedupe(names);
+        switch (kind) {
+            case LAYER -> withLayers(() -> {
+                LayerRec r = requireWritableLayer(key);
+                moveNames(layers, r, x -> x.names, wanted, add);
+                saveLayers();
+                return null;
+            });
+            case IMAGE -> withImages(LockMode.EXCLUSIVE, () -> {
+                ImageRec r = lookup(images, key, x -> x.id, x -> x.names, null);
+                if (r == null) {
+                    // An image of a read-only store: upstream copies its record into the writable
+                    // store and names the copy (the read-only store is never written).
+                    ImageRec ro = requireImage(key, true);
+                    r = ImageRec.from(GoJson.READER.readTree(GoJson.write(ro.json())));
+                    images.add(r);
+                }
+                moveNames(images, r, x -> x.names, wanted, add);
+                List<String> history = new ArrayList<>();
+                for (int i = r.names.size() - 1; i >= 0; i--) {
+                    history.add(r.names.get(i));
+                }
+                for (String h : r.namesHistory) {
+                    if (!history.contains(h)) {
+                        history.add(h);
+                    }
+                }
+                r.namesHistory = history;
+                saveImages();
+                return null;
+            });
+            case CONTAINER -> withContainers(LockMode.EXCLUSIVE, () -> {
+                ContainerRec r = requireContainer(key);
+                moveNames(containers, r, x -> x.names, wanted, add);
+                saveContainers();
+                return null;
+            });
+        }
+    }
+
+    private static <R> void moveNames(List<R> all, R target, Function<R, List<String>> names, List<String> wanted, boolean add) {
+        for (R other : all) {
+            if (other != target) {
+                names.apply(other).removeAll(wanted);
+            }
+        }
+        List<String> mine = names.apply(target);
+        if (!add) {
+            mine.clear();
+        }
+        for (String n : wanted) {
+            if (!mine.contains(n)) {
+                mine.add(n);
+            }
+        }
+    }
+
+    public synchronized void setMetadata(Store.Kind kind, String key, String metadata) throws IOException {
+        switch (kind) {
+            case LAYER -> withLayers(() -> {
+                requireWritableLayer(key).metadata = metadata;
+                saveLayers();
+                return null;
+            });
+            case IMAGE -> withImages(LockMode.EXCLUSIVE, () -> {
+                requireImage(key, false).metadata = metadata;
+                saveImages();
+                return null;
+            });
+            case CONTAINER -> withContainers(LockMode.EXCLUSIVE, () -> {
+                requireContainer(key).metadata = metadata;
+                saveContainers();
+                return null;
+            });
+        }
+    }
+}
