@@ -33,6 +33,12 @@ final class PosixFs {
     private static final MethodHandle LSETXATTR = handle("lsetxattr",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
+    private static final MethodHandle CHMOD = handle("chmod",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle UTIMENSAT = handle("utimensat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     static final int ENODATA = 61;
     static final int ENOTSUP = 95;
     static final int ERANGE = 34;
@@ -51,6 +57,44 @@ final class PosixFs {
             int r = (int) MKNOD.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
             if (r != 0) {
                 throw new IOException("mknod " + p + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /**
+     * chmod(2) by path. The JDK sets modes by opening the file, which blocks on a FIFO until a writer
+     * comes; layer trees hold FIFOs.
+     */
+    static void chmod(Path p, int mode) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) CHMOD.invokeExact(state, arena.allocateFrom(p.toString()), mode);
+            if (r != 0) {
+                throw new IOException("chmod " + p + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** utimensat(2) by path, not following symlinks: access and modification times in ns since the epoch. */
+    static void setTimes(Path p, long atimeNanos, long mtimeNanos) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment ts = arena.allocate(ValueLayout.JAVA_LONG, 4);
+            ts.setAtIndex(ValueLayout.JAVA_LONG, 0, Math.floorDiv(atimeNanos, 1_000_000_000L));
+            ts.setAtIndex(ValueLayout.JAVA_LONG, 1, Math.floorMod(atimeNanos, 1_000_000_000L));
+            ts.setAtIndex(ValueLayout.JAVA_LONG, 2, Math.floorDiv(mtimeNanos, 1_000_000_000L));
+            ts.setAtIndex(ValueLayout.JAVA_LONG, 3, Math.floorMod(mtimeNanos, 1_000_000_000L));
+            int r = (int) UTIMENSAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(p.toString()), ts, AT_SYMLINK_NOFOLLOW);
+            if (r != 0) {
+                throw new IOException("utimensat " + p + ": errno " + (int) ERRNO.get(state, 0L));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;

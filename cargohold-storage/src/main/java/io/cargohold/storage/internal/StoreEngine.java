@@ -889,11 +889,24 @@ public final class StoreEngine {
             case IMAGE -> withImages(LockMode.EXCLUSIVE, () -> {
                 ImageRec r = lookup(images, key, x -> x.id, x -> x.names, null);
                 if (r == null) {
-                    // An image of a read-only store: upstream copies its record into the writable
-                    // store and names the copy (the read-only store is never written).
+                    // An image of a read-only store (errata 6): upstream creates a record with the same
+                    // ID in the writable store, copying top layer, metadata, created time and digest,
+                    // named with the given names minus the first when there are several (a quirk
+                    // stores.bats relies on). The read-only store is never written.
                     ImageRec ro = requireImage(key, true);
-                    r = ImageRec.from(GoJson.READER.readTree(GoJson.write(ro.json())));
-                    images.add(r);
+                    ImageRec copy = new ImageRec();
+                    copy.id = ro.id;
+                    copy.layer = ro.layer;
+                    copy.metadata = ro.metadata;
+                    copy.created = ro.created;
+                    copy.digest = ro.digest;
+                    copy.names = new ArrayList<>(wanted.size() > 1 ? wanted.subList(1, wanted.size()) : wanted);
+                    for (ImageRec other : images) {
+                        other.names.removeAll(copy.names);
+                    }
+                    images.add(copy);
+                    saveImages();
+                    return null;
                 }
                 moveNames(images, r, x -> x.names, wanted, add);
                 List<String> history = new ArrayList<>();

@@ -8,7 +8,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -80,6 +79,11 @@ final class VfsDriver {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    private static long nanos(FileTime t) {
+        java.time.Instant i = t.toInstant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 
     static long mapId(long id, List<IdMap> from, List<IdMap> to) {
@@ -173,10 +177,10 @@ final class VfsDriver {
             }
         }
         if (!attrs.isSymbolicLink()) {
-            // after chown, which clears setuid/setgid
-            Files.setAttribute(to, "unix:mode", (int) Files.getAttribute(from, "unix:mode", NOFOLLOW) & 07777, NOFOLLOW);
+            // after chown, which clears setuid/setgid; by path (the JDK would open a FIFO and block)
+            PosixFs.chmod(to, (int) Files.getAttribute(from, "unix:mode", NOFOLLOW) & 07777);
         }
         FileTime atime = (FileTime) Files.getAttribute(from, "unix:lastAccessTime", NOFOLLOW);
-        Files.getFileAttributeView(to, BasicFileAttributeView.class, NOFOLLOW).setTimes(attrs.lastModifiedTime(), atime, null);
+        PosixFs.setTimes(to, nanos(atime), nanos(attrs.lastModifiedTime()));
     }
 }
