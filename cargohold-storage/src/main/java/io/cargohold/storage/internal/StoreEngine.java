@@ -393,7 +393,7 @@ public final class StoreEngine {
     private LayerRec requireWritableLayer(String key) throws IOException {
         LayerRec r = requireLayer(key);
         if (r.readOnly) {
-            throw new FailedPreconditionException("not allowed to modify layer " + r.id + " in a read-only layer store");
+            throw new FailedPreconditionException("called a write method on a read-only store");
         }
         return r;
     }
@@ -468,7 +468,7 @@ public final class StoreEngine {
         List<String> names = dedupe(o.names());
         for (String n : names) {
             if (layers.stream().anyMatch(r -> r.names.contains(n))) {
-                throw new AlreadyExistsException("layer name \"" + n + "\" is in use: that name is already in use");
+                throw new AlreadyExistsException("that name is already in use");
             }
         }
         if (parent != null) {
@@ -676,12 +676,14 @@ public final class StoreEngine {
             if (id == null || id.isEmpty()) {
                 id = generateId(x -> all.stream().anyMatch(r -> r.id.equals(x)));
             } else if (all.stream().anyMatch(r -> r.id.equals(o.id()))) {
-                throw new AlreadyExistsException("that ID is already in use");
+                throw new AlreadyExistsException("an image with ID \"" + o.id() + "\" already exists: that ID is already in use");
             }
             List<String> names = dedupe(o.names());
             for (String n : names) {
                 if (images.stream().anyMatch(r -> r.names.contains(n))) {
-                    throw new AlreadyExistsException("image name \"" + n + "\" is in use: that name is already in use");
+                    ImageRec holder = images.stream().filter(x -> x.names.contains(n)).findFirst().orElseThrow();
+                    throw new AlreadyExistsException("image name \"" + n + "\" is already associated with image \"" + holder.id
+                            + "\": that name is already in use");
                 }
             }
             ImageRec r = new ImageRec();
@@ -793,7 +795,9 @@ public final class StoreEngine {
             List<String> names = dedupe(o.names());
             for (String n : names) {
                 if (containers.stream().anyMatch(r -> r.names.contains(n))) {
-                    throw new AlreadyExistsException("container name \"" + n + "\" is in use: that name is already in use");
+                    ContainerRec holder = containers.stream().filter(x -> x.names.contains(n)).findFirst().orElseThrow();
+                    throw new AlreadyExistsException("the container name \"" + n + "\" is already in use by " + holder.id
+                            + ". You have to remove that container to be able to reuse that name: that name is already in use");
                 }
             }
             LayerOptions lo = new LayerOptions(null, null, List.of(), "", o.mountLabel(), o.uidMap(), o.gidMap());
