@@ -24,6 +24,8 @@
 #      afterwards differ from what the setup expects.
 #   4. `cp -a` again and `cargohold --root COPY gc` (the CLI, wall clock), checked against the same
 #      expectation.
+#   5. For comparison, on another copy: `rm -f` of the garbage blob files (xargs) + `sync -f`, the
+#      file system's share of a collection that removes them.
 set -euo pipefail
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cli="$top/bin/cargohold"
@@ -121,3 +123,12 @@ n=$(tail -n 1 "$work/cli.out" | sed -n 's/^freed \([0-9]*\) blobs.*/\1/p')
 left=$(find "$work/copy/blobs" -type f | wc -l)
 [ "$left" -eq "$(prop reachable)" ] || die "after cargohold gc, $left blob files are left, expected $(prop reachable)"
 echo "checked: $left blob files left = the reachable blobs"
+
+# For reading gc(false)'s figure: what the file system alone takes to unlink the same garbage files.
+rm -rf "$work/copy"
+cp -a "$store" "$work/copy"
+settle
+t0=$(now)
+(cd "$work/copy/blobs/sha256" && sed 's/^sha256://' "$work/setup/garbage.txt" | xargs rm -f -- && sync -f .)
+t1=$(now)
+echo "for comparison: rm -f of the same $(prop garbage) garbage blob files + sync -f: $(secs "$t0" "$t1") s"

@@ -59,7 +59,8 @@ import java.util.TreeMap;
  *
  * <p><b>gc</b> opens {@code DIR/store} with {@code StoreOptions.defaults()} (fsync on) and times, in one
  * JVM: {@code OciStore.gc(true)} (dry run), {@code OciStore.gc(false)}, and a second dry run (which must
- * find nothing). It prints each report (roots, reachable, removed, bytes freed, seconds) and fails
+ * find nothing). It prints each report (roots, reachable, removed, bytes freed), the wall time and the
+ * CPU time of the calling thread (SQLite runs in it too; JIT and GC threads are not counted), and fails
  * (exit 1) when a report differs from the expectation, or when, afterwards, a reachable blob is
  * missing (row or file) or a garbage blob is still there. With {@code dry-first=false} the dry run
  * before the collection is skipped (so the collection runs on a cold JVM and page cache).
@@ -313,7 +314,8 @@ public final class GcBench {
             System.out.printf("gc: store %s opened with StoreOptions.defaults() (fsync on) in %.3f s: %d blobs, %.1f MiB,"
                     + " %d key/value records%n", root, (t1 - t0) / 1e9, stats.blobs(), stats.bytes() / 1048576.0, stats.kvRecords());
             expect(failures, "blobs in the store", Long.parseLong(expect.getProperty("blobs")), stats.blobs());
-            System.out.printf("%-22s %8s %10s %9s %12s %9s%n", "gc", "roots", "reachable", "removed", "bytes freed", "seconds");
+            System.out.printf("%-22s %8s %10s %9s %12s %9s %9s%n", "gc", "roots", "reachable", "removed", "bytes freed", "seconds",
+                    "cpu s");
             if (dryFirst) {
                 timedGc(oci, true, "gc(true) dry run", expect, failures, false);
             }
@@ -351,10 +353,14 @@ public final class GcBench {
 
     private static void timedGc(OciStore oci, boolean dryRun, String label, Properties expect, List<String> failures, boolean after)
             throws IOException {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         GcReport r = oci.gc(dryRun);
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("%-22s %8d %10d %9d %12d %9.3f%n", label, r.roots(), r.reachable(), r.removed().size(), r.bytesFreed(), s);
+        double cpu = (threads.getCurrentThreadCpuTime() - c0) / 1e9;
+        System.out.printf("%-22s %8d %10d %9d %12d %9.3f %9.3f%n", label, r.roots(), r.reachable(), r.removed().size(), r.bytesFreed(), s,
+                cpu);
         expect(failures, label + ": roots", Long.parseLong(expect.getProperty("roots")), r.roots());
         expect(failures, label + ": reachable", Long.parseLong(expect.getProperty("reachable")), r.reachable());
         expect(failures, label + ": removed", after ? 0 : Long.parseLong(expect.getProperty("garbage")), r.removed().size());
