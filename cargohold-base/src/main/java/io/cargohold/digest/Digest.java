@@ -23,8 +23,14 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Comparabl
         }
     }
 
+    private static final DigestAlgorithm[] ALGORITHMS = DigestAlgorithm.values();
+
     /** Parses {@code sha256:<64 hex>} or {@code sha512:<128 hex>}. */
     public static Digest parse(String s) throws InvalidArgumentException {
+        Digest valid = parseValid(s);
+        if (valid != null) {
+            return valid;
+        }
         if (s == null || s.isEmpty()) {
             throw new InvalidArgumentException("invalid digest \"\": empty");
         }
@@ -39,6 +45,26 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Comparabl
                     + " needs " + algorithm.hexLength() + " lower-case hex digits, got " + describe(hex));
         }
         return new Digest(algorithm, hex);
+    }
+
+    /**
+     * The common case without the regular expression (garbage collection parses every digest of the
+     * index and of every manifest; bench/README.md, issue 4): a registered algorithm's name, ':' and
+     * lower-case hex of its length, which always matches {@link #GRAMMAR}. Null for anything else,
+     * which {@link #parse} then checks and reports as before.
+     */
+    private static Digest parseValid(String s) {
+        if (s == null) {
+            return null;
+        }
+        for (DigestAlgorithm a : ALGORITHMS) {
+            String name = a.ociName();
+            if (s.length() == name.length() + 1 + a.hexLength() && s.charAt(name.length()) == ':' && s.startsWith(name)) {
+                String hex = s.substring(name.length() + 1);
+                return isLowerHex(hex) ? new Digest(a, hex) : null;
+            }
+        }
+        return null;
     }
 
     /** Builds a digest from the output of {@link DigestAlgorithm#newMessageDigest()}. */

@@ -399,6 +399,20 @@ final class IndexDatabase implements AutoCloseable {
         });
     }
 
+    /** Every blob row, in one query (garbage collection, which holds the exclusive store lock). */
+    Map<Digest, BlobInfo> allBlobs() throws IOException {
+        return read("list blobs", c -> {
+            Map<Digest, BlobInfo> out = new HashMap<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + BLOB_COLUMNS + " FROM blobs b")) {
+                while (rs.next()) {
+                    BlobInfo info = blobInfo(rs);
+                    out.put(info.digest(), info);
+                }
+            }
+            return out;
+        });
+    }
+
     /**
      * Deletes a blob's row and its data records, unless key/value records reference it.
      *

@@ -540,37 +540,35 @@ public final class LocalBlobStore implements BlobStore {
             Set<Digest> roots = new java.util.TreeSet<>();
             pinning.stream().filter(r -> !opts.expired().test(r)).forEach(r -> roots.add(r.blob()));
             List<GcReport.Problem> unreadable = new ArrayList<>();
+            // Every row at once: the exclusive lock keeps them as they are (puts and removals hold it
+            // shared), and one query is much quicker than a lookup per node (bench/README.md, issue 4).
+            Map<Digest, BlobInfo> all = db.allBlobs();
             Set<Digest> reachable = MarkSweep.mark(roots, d -> {
-                Optional<BlobInfo> info = db.find(d);
-                if (info.isEmpty()) {
+                BlobInfo info = all.get(d);
+                if (info == null) {
                     return Set.of();
                 }
-                References refs = scanner.scan(info.get(), () -> open(d, Verify.NONE));
+                References refs = scanner.scan(info, () -> open(d, Verify.NONE));
                 if (refs.problem() != null) {
                     unreadable.add(new GcReport.Problem(d, refs.problem()));
                 }
                 return refs.children();
             });
-            Map<Digest, Long> all = db.allSizes();
             List<Digest> garbage = new ArrayList<>();
             MarkSweep.sweep(all, reachable, e -> garbage.add(e.getKey()));
             garbage.sort(null);
             List<BlobInfo> removed = new ArrayList<>();
             if (opts.dryRun()) {
                 for (Digest d : garbage) {
-                    db.find(d).ifPresent(removed::add);
+                    removed.add(all.get(d));
                 }
             } else {
-                Map<Digest, BlobInfo> infos = new java.util.HashMap<>();
-                for (Digest d : garbage) {
-                    db.find(d).ifPresent(i -> infos.put(d, i));
-                }
                 Set<Path> dirs = new HashSet<>();
                 for (Digest d : db.deleteUnreferencedBlobs(garbage)) {
                     Path file = dir.blobPath(d);
                     Files.deleteIfExists(file);
                     dirs.add(file.getParent());
-                    removed.add(infos.get(d));
+                    removed.add(all.get(d));
                 }
                 if (options.fsync()) {
                     for (Path p : dirs) {
