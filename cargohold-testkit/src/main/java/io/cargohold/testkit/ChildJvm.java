@@ -88,9 +88,14 @@ public final class ChildJvm implements AutoCloseable {
         stdin.println(line);
     }
 
-    /** SIGKILL, then wait for it to be gone and for its output to be drained. */
+    /**
+     * SIGKILL, then wait for it to be gone and for its output to be drained. The signal is sent
+     * through the {@link ProcessHandle}, not {@link Process#destroyForcibly()}: the latter also
+     * closes our ends of the pipes, which throws away whatever the child wrote that was not read
+     * yet (its last lines, exactly what a crash test needs).
+     */
     public void kill() throws InterruptedException {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         process.waitFor();
         outReader.join(5000);
         errReader.join(5000);

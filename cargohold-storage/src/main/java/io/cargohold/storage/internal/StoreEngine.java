@@ -233,8 +233,9 @@ public final class StoreEngine {
         for (LayerRec r : layers) {
             out.add(r.json());
         }
-        RecordFiles.write(layout.layersJson(), GoJson.write(out));
-        layersLock.touch();
+        byte[] json = GoJson.write(out);
+        layersLock.touch(); // before the file: see saveImages
+        RecordFiles.write(layout.layersJson(), json);
         layersMtime = Files.getLastModifiedTime(layout.layersJson());
         saveMountpoints();
     }
@@ -247,18 +248,28 @@ public final class StoreEngine {
                     out.add(new GoJson.Obj().put("id", r.id).put("path", r.mountPoint).put("count", r.mountCount).map());
                 }
             }
-            RecordFiles.write(layout.mountpointsJson(), GoJson.write(out));
-            mountsLock.touch();
+            byte[] json = GoJson.write(out);
+            mountsLock.touch(); // before the file: see saveImages
+            RecordFiles.write(layout.mountpointsJson(), json);
         }
     }
 
+    /**
+     * The token is written before the file, not after it as upstream does: a process killed between
+     * the two steps must not leave a changed file behind an unchanged token, which other processes
+     * that keep the records cached would never reload (upstream has that window for images and
+     * containers; for layers its mtime check narrows it, but mtimes are as coarse as the kernel
+     * tick). Nobody can look at the token before the lock is released, so writing it first changes
+     * nothing else.
+     */
     private void saveImages() throws IOException {
         List<Object> out = new ArrayList<>();
         for (ImageRec r : images) {
             out.add(r.json());
         }
-        RecordFiles.write(layout.imagesJson(), GoJson.write(out));
+        byte[] json = GoJson.write(out);
         imagesLock.touch();
+        RecordFiles.write(layout.imagesJson(), json);
     }
 
     private void saveContainers() throws IOException {
@@ -266,8 +277,9 @@ public final class StoreEngine {
         for (ContainerRec r : containers) {
             out.add(r.json());
         }
-        RecordFiles.write(layout.containersJson(), GoJson.write(out));
-        containersLock.touch();
+        byte[] json = GoJson.write(out);
+        containersLock.touch(); // before the file: see saveImages
+        RecordFiles.write(layout.containersJson(), json);
     }
 
     // ================================================================== read-only stores

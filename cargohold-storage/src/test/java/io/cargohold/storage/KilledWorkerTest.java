@@ -1,0 +1,195 @@
+package io.cargohold.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cargohold.testkit.ChildJvm;
+import io.cargohold.testkit.images.ImageInfo;
+import io.cargohold.testkit.images.TestImages;
+import io.cargohold.testkit.images.Tools;
+import io.cargohold.testkit.images.WrittenLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker process creating, renaming and deleting layers, images and containers is killed with
+ * SIGKILL at random moments, again and again, on one store (each round's worker adopts what the last
+ * one left). After every kill: the record files are valid JSON, opening the store and listing layers
+ * works and leaves no incomplete layer (on disk either), the store is consistent, and every creation
+ * the worker reported complete and did not start deleting is there, with its names when they were
+ * not being changed at the kill. Every third round skopeo opens the store first and must clean up
+ * the killed worker's incomplete layers itself; at the end skopeo inspects every image and copies one in.
+ */
+class KilledWorkerTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedWorkersLeaveAConsistentStore() throws Exception {
+        Tools.require("skopeo");
+        boolean torture = Boolean.getBoolean("cargohold.torture");
+        int rounds = torture ? 100 : 10;
+        Random random = new Random(11);
+        Path g = tmp.resolve("graph");
+        Path r = tmp.resolve("run");
+        Store longLived = Store.open(StoreOptions.vfs(g, r));
+        Peers.Expected expected = new Peers.Expected();
+        int incompleteAfterKill = 0;
+        int removedByGo = 0;
+        for (int round = 0; round < rounds; round++) {
+            try (ChildJvm w = ChildJvm.start(StorePeerWorker.class, g.toString(), r.toString(), "r" + round,
+                    Long.toString(random.nextLong()), Long.toString(Long.MAX_VALUE), "true")) {
+                w.await("READY", 120);
+                Thread.sleep(30 + random.nextInt(700));
+                w.kill();
+                List<String> out = w.output();
+                assertTrue(out.stream().noneMatch(l -> l.startsWith("ERROR")), "round " + round + ": worker failed:\n" + w.stderr());
+                expected.replay(out);
+            }
+            String when = "round " + round;
+            Peers.recordFilesAreValidJson(g, r);
+            List<String> incomplete = Peers.incompleteOnDisk(g);
+            incompleteAfterKill += incomplete.size();
+            if (round % 3 == 2) {
+                // Every third round Go gets there first: its first layer access (write-locked) must
+                // finish what our killed worker left half-done, the same way our engine does.
+                String withManifest = null;
+                for (var i : Peers.rawArray(g.resolve("vfs-images/images.json"))) {
+                    for (var n : i.path("big-data-names")) {
+                        if (n.asText().equals("manifest")) {
+                            withManifest = i.path("id").asText();
+                        }
+                    }
+                }
+                if (withManifest != null) {
+                    Tools.Result res = Tools.ok("skopeo", "inspect", Peers.ref(g, r, withManifest));
+                    assertEquals(List.of(), Peers.incompleteOnDisk(g), when + ": skopeo's load removes incomplete layers");
+                    for (String id : incomplete) {
+                        // logrus quotes the message: msg="Found incomplete layer \"ID\", deleting it"
+                        assertTrue(res.stderr().contains("Found incomplete layer \\\"" + id + "\\\""), res.stderr());
+                        assertFalse(Files.exists(g.resolve("vfs/dir").resolve(id)), when + ": Go removed the tree of " + id);
+                        removedByGo++;
+                    }
+                }
+            }
+
+            // Open it as a new process would (a new engine: random tokens, full load).
+            Store store = Store.open(StoreOptions.vfs(g, r));
+            List<Layer> layers = store.layers();
+            assertTrue(layers.stream().noneMatch(l -> l.flags().containsKey("incomplete")), when);
+            assertEquals(List.of(), Peers.incompleteOnDisk(g), when + ": incomplete layers were deleted on load");
+            Peers.Snapshot s = Peers.assertConsistent(store, expected.containersBeingDeleted);
+            expected.assertHeldBy(s, when);
+            // A store instance that stayed open all along reloads to the same state.
+            Peers.Snapshot kept = Peers.snapshot(longLived);
+            assertEquals(s.layers().keySet(), kept.layers().keySet(), when);
+            assertEquals(s.images(), kept.images(), when);
+            assertEquals(s.containers(), kept.containers(), when);
+        }
+        assertTrue(expected.created > rounds, "the workers got work done before the kills: " + expected.created);
+
+        // Go reads what the kills left: inspect every image that got its manifest, then copy one in.
+        Store store = Store.open(StoreOptions.vfs(g, r));
+        int inspected = 0;
+        for (Image i : store.images()) {
+            if (i.bigDataNames().contains("manifest")) {
+                assertEquals(i.bigDataDigests().get("manifest"), Peers.inspect(g, r, i.id()).path("Digest").asText(),
+                        i.names().toString());
+                inspected++;
+            }
+        }
+        WrittenLayout small = TestImages.small(tmp.resolve("small"));
+        Tools.ok("skopeo", "copy", "--quiet", small.skopeoRef("latest"), Peers.ref(g, r, "small:latest"));
+        Peers.Snapshot s = Peers.assertConsistent(store, expected.containersBeingDeleted);
+        expected.assertHeldBy(s, "after skopeo's copy");
+        assertEquals(small.ref("latest").image().manifest().digest(), Peers.inspect(g, r, "small:latest").path("Digest").asText());
+        System.out.println("killed worker: " + rounds + " kills, " + expected.created + " creations and " + expected.deleted
+                + " deletions reported, " + incompleteAfterKill + " incomplete layers found after kills (" + removedByGo
+                + " of them removed by skopeo's load, the rest by ours), " + countTempFiles(g) + " temp files left by kills, "
+                + inspected + " images inspected by skopeo; final store: "
+                + s.layers().size() + " layers, " + s.images().size() + " images, " + s.containers().size() + " containers");
+    }
+
+    /**
+     * The other direction: skopeo killed with SIGKILL in the middle of copies into the store; our
+     * engine's first listing removes the layers it left incomplete, the store is consistent, and
+     * skopeo then completes the same copies.
+     */
+    @Test
+    void killedSkopeoCopiesAreFinishedByUs() throws Exception {
+        Tools.require("skopeo");
+        int rounds = Boolean.getBoolean("cargohold.torture") ? 40 : 6;
+        Random random = new Random(13);
+        WrittenLayout two = TestImages.twoTagsSharingLayers(tmp.resolve("two"));
+        WrittenLayout multi = TestImages.multiArch(tmp.resolve("multi"));
+        Path g = tmp.resolve("graph");
+        Path r = tmp.resolve("run");
+        Path skopeoTmp = Files.createDirectories(tmp.resolve("skopeo-tmp"));
+        Map<String, String> sources = new LinkedHashMap<>();
+        sources.put("docker.io/library/app:latest", two.skopeoRef("latest"));
+        sources.put("docker.io/library/app:v2", two.skopeoRef("v2"));
+        sources.put("docker.io/library/multi:latest", multi.skopeoRef("latest"));
+        List<String> names = List.copyOf(sources.keySet());
+        int incompleteSeen = 0;
+        int helpersOutliving = 0;
+        for (int round = 0; round < rounds; round++) {
+            String name = names.get(round % names.size());
+            ProcessBuilder pb = new ProcessBuilder("skopeo", "copy", "--quiet", sources.get(name), Peers.ref(g, r, name))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("TMPDIR", skopeoTmp.toString()); // c/image's temporary copies of blobs
+            Process p = pb.start();
+            Thread.sleep(5 + random.nextInt(120));
+            // Only skopeo is killed: its storage-applyLayer helper (a child chrooted into the layer
+            // tree being extracted) may outlive it for a moment, still writing or cleaning up while
+            // our engine deletes the incomplete layer (upstream has the same window).
+            List<ProcessHandle> helpers = p.descendants().toList();
+            p.destroyForcibly();
+            p.waitFor();
+            helpersOutliving += (int) helpers.stream().filter(ProcessHandle::isAlive).count();
+            Peers.recordFilesAreValidJson(g, r);
+            incompleteSeen += Peers.incompleteOnDisk(g).size();
+            Store store = Store.open(StoreOptions.vfs(g, r));
+            store.layers();
+            assertEquals(List.of(), Peers.incompleteOnDisk(g), "round " + round + ": our load removes skopeo's incomplete layers");
+            Peers.assertConsistent(store, Set.of());
+        }
+        for (var e : sources.entrySet()) {
+            Tools.ok("skopeo", "copy", "--quiet", e.getValue(), Peers.ref(g, r, e.getKey()));
+        }
+        Store store = Store.open(StoreOptions.vfs(g, r));
+        Peers.Snapshot s = Peers.assertConsistent(store, Set.of());
+        Map<String, ImageInfo> expected = Map.of(
+                "docker.io/library/app:latest", two.ref("latest").image(),
+                "docker.io/library/app:v2", two.ref("v2").image(),
+                "docker.io/library/multi:latest", multi.ref("latest").image(Peers.hostPlatform()));
+        for (var e : expected.entrySet()) {
+            Image image = store.image(e.getKey());
+            assertEquals(e.getValue().diffIds(), s.chain(image.topLayer()).stream().map(Layer::uncompressedDigest).toList());
+            assertEquals(e.getValue().manifest().digest(), Peers.inspect(g, r, e.getKey()).path("Digest").asText());
+        }
+        for (Image i : s.images().values()) {
+            if (i.bigDataNames().contains("manifest")) {
+                assertEquals(i.bigDataDigests().get("manifest"), Peers.inspect(g, r, i.id()).path("Digest").asText());
+            }
+        }
+        System.out.println("killed skopeo: " + rounds + " kills, " + incompleteSeen + " incomplete layers left by skopeo and removed by us, "
+                + helpersOutliving
+                + " times its storage-applyLayer helper was still running when we opened the store; "
+                + "final store: " + s.layers().size() + " layers, " + s.images().size() + " images");
+    }
+
+    private static int countTempFiles(Path graph) throws java.io.IOException {
+        try (Stream<Path> s = Files.walk(graph)) {
+            return (int) s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).count();
+        }
+    }
+}
