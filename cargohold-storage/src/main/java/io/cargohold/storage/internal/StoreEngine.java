@@ -287,7 +287,7 @@ public final class StoreEngine {
     private List<LayerRec> readOnlyLayers() throws IOException {
         List<LayerRec> out = new ArrayList<>();
         for (ReadOnlyStore s : readOnly) {
-            Op<Void> load = () -> {
+            sharedIfPresent(s.layersLock(), () -> {
                 for (JsonNode n : RecordFiles.readArray(s.layout().layersJson())) {
                     LayerRec r = LayerRec.from(n);
                     if (!r.incomplete()) {
@@ -296,14 +296,7 @@ public final class StoreEngine {
                     }
                 }
                 return null;
-            };
-            if (s.layersLock() != null) {
-                try (var held = s.layersLock().lock(LockMode.SHARED)) {
-                    load.run();
-                }
-            } else {
-                load.run();
-            }
+            });
         }
         return out;
     }
@@ -311,7 +304,7 @@ public final class StoreEngine {
     private List<ImageRec> readOnlyImages() throws IOException {
         List<ImageRec> out = new ArrayList<>();
         for (ReadOnlyStore s : readOnly) {
-            Op<Void> load = () -> {
+            sharedIfPresent(s.imagesLock(), () -> {
                 for (JsonNode n : RecordFiles.readArray(s.layout().imagesJson())) {
                     ImageRec r = ImageRec.from(n);
                     r.readOnly = true;
@@ -319,16 +312,20 @@ public final class StoreEngine {
                     out.add(r);
                 }
                 return null;
-            };
-            if (s.imagesLock() != null) {
-                try (var held = s.imagesLock().lock(LockMode.SHARED)) {
-                    load.run();
-                }
-            } else {
-                load.run();
-            }
+            });
         }
         return out;
+    }
+
+    /** Runs {@code op} under a read-only store's shared lock, or without one when the store has no lock file. */
+    private static void sharedIfPresent(TokenLockFile lock, Op<Void> op) throws IOException {
+        if (lock == null) {
+            op.run();
+            return;
+        }
+        try (var held = lock.lock(LockMode.SHARED)) {
+            op.run();
+        }
     }
 
     private Path treeOf(LayerRec r) {
