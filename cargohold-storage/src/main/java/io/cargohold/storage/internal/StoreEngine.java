@@ -229,13 +229,7 @@ public final class StoreEngine {
     }
 
     private void saveLayers() throws IOException {
-        List<Object> out = new ArrayList<>();
-        for (LayerRec r : layers) {
-            out.add(r.json());
-        }
-        byte[] json = GoJson.write(out);
-        layersLock.touch(); // before the file: see saveImages
-        RecordFiles.write(layout.layersJson(), json);
+        save(layersLock, layout.layersJson(), layers.stream().map(LayerRec::json).toList());
         layersMtime = Files.getLastModifiedTime(layout.layersJson());
         saveMountpoints();
     }
@@ -248,38 +242,30 @@ public final class StoreEngine {
                     out.add(new GoJson.Obj().put("id", r.id).put("path", r.mountPoint).put("count", r.mountCount).map());
                 }
             }
-            byte[] json = GoJson.write(out);
-            mountsLock.touch(); // before the file: see saveImages
-            RecordFiles.write(layout.mountpointsJson(), json);
+            save(mountsLock, layout.mountpointsJson(), out);
         }
     }
 
-    /**
-     * The token is written before the file, not after it as upstream does: a process killed between
-     * the two steps must not leave a changed file behind an unchanged token, which other processes
-     * that keep the records cached would never reload (upstream has that window for images and
-     * containers; for layers its mtime check narrows it, but mtimes are as coarse as the kernel
-     * tick). Nobody can look at the token before the lock is released, so writing it first changes
-     * nothing else.
-     */
     private void saveImages() throws IOException {
-        List<Object> out = new ArrayList<>();
-        for (ImageRec r : images) {
-            out.add(r.json());
-        }
-        byte[] json = GoJson.write(out);
-        imagesLock.touch();
-        RecordFiles.write(layout.imagesJson(), json);
+        save(imagesLock, layout.imagesJson(), images.stream().map(ImageRec::json).toList());
     }
 
     private void saveContainers() throws IOException {
-        List<Object> out = new ArrayList<>();
-        for (ContainerRec r : containers) {
-            out.add(r.json());
-        }
-        byte[] json = GoJson.write(out);
-        containersLock.touch(); // before the file: see saveImages
-        RecordFiles.write(layout.containersJson(), json);
+        save(containersLock, layout.containersJson(), containers.stream().map(ContainerRec::json).toList());
+    }
+
+    /**
+     * Writes a record file (its lock held for writing) and a fresh token. The token is written
+     * before the file, not after it as upstream does: a process killed between the two steps must
+     * not leave a changed file behind an unchanged token, which other processes that keep the
+     * records cached would never reload (upstream has that window for images and containers; for
+     * layers its mtime check narrows it, but mtimes are as coarse as the kernel tick). Nobody can
+     * look at the token before the lock is released, so writing it first changes nothing else.
+     */
+    private static void save(TokenLockFile lock, Path file, List<?> records) throws IOException {
+        byte[] json = GoJson.write(records);
+        lock.touch();
+        RecordFiles.write(file, json);
     }
 
     // ================================================================== read-only stores
