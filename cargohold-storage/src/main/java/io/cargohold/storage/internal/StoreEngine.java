@@ -135,7 +135,7 @@ public final class StoreEngine {
                 for (JsonNode n : RecordFiles.readArray(layout.imagesJson())) {
                     loaded.add(ImageRec.from(n));
                 }
-                images = dedupeNames(loaded, r -> r.names, mode == LockMode.EXCLUSIVE);
+                images = dedupeNames(loaded, r -> r.names);
                 boolean digestsSet = false;
                 for (ImageRec r : images) {
                     digestsSet |= fillDigest(r);
@@ -155,7 +155,7 @@ public final class StoreEngine {
                 for (JsonNode n : RecordFiles.readArray(layout.containersJson())) {
                     loaded.add(ContainerRec.from(n));
                 }
-                containers = dedupeNames(loaded, r -> r.names, mode == LockMode.EXCLUSIVE);
+                containers = dedupeNames(loaded, r -> r.names);
             }
             return op.run();
         }
@@ -165,7 +165,7 @@ public final class StoreEngine {
      * A name on two records: as upstream's load under a write lock, the name stays on the last record
      * holding it (and the file is saved by the next write).
      */
-    private static <R> List<R> dedupeNames(List<R> records, Function<R, List<String>> names, boolean writable) {
+    private static <R> List<R> dedupeNames(List<R> records, Function<R, List<String>> names) {
         java.util.Map<String, R> owner = new java.util.HashMap<>();
         for (R r : records) {
             for (String n : names.apply(r)) {
@@ -194,7 +194,7 @@ public final class StoreEngine {
                 for (JsonNode n : RecordFiles.readArray(layout.layersJson())) {
                     loaded.add(LayerRec.from(n));
                 }
-                layers = dedupeNames(loaded, r -> r.names, true);
+                layers = dedupeNames(loaded, r -> r.names);
                 layersMtime = mtime;
                 layersLoaded = true;
             }
