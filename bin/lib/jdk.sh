@@ -14,3 +14,9 @@ cargohold_jdk() {
 	echo "cargohold: no JDK 25 found (looked at \$CARGOHOLD_JAVA_HOME, \$JAVA_HOME and /usr/lib/jvm); install one or set CARGOHOLD_JAVA_HOME" >&2
 	return 1
 }
+
+# Layer file names are UTF-8; the JDK names files in the locale's encoding (ASCII when none is set).
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+	*UTF-8*|*utf8*|*UTF8*|*utf-8*) ;;
+	*) export LC_ALL=C.UTF-8 ;;
+esac

@@ -20,7 +20,7 @@ import java.util.List;
  * device nodes) and the {@code l*xattr} family (the JDK only reaches {@code user.*} attributes, and
  * layers carry {@code security.capability} and {@code trusted.overlay.opaque}).
  */
-final class PosixFs {
+public final class PosixFs {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -33,15 +33,17 @@ final class PosixFs {
     private static final MethodHandle LSETXATTR = handle("lsetxattr",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
+    private static final MethodHandle LCHOWN = handle("lchown",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle CHMOD = handle("chmod",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle UTIMENSAT = handle("utimensat",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
-    static final int ENODATA = 61;
-    static final int ENOTSUP = 95;
-    static final int ERANGE = 34;
+    public static final int ENODATA = 61;
+    public static final int ENOTSUP = 95;
+    public static final int ERANGE = 34;
 
     private PosixFs() {
     }
@@ -51,7 +53,7 @@ final class PosixFs {
     }
 
     /** mknod(2): {@code mode} includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK). */
-    static void mknod(Path p, int mode, long dev) throws IOException {
+    public static void mknod(Path p, int mode, long dev) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             int r = (int) MKNOD.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
@@ -69,7 +71,7 @@ final class PosixFs {
      * chmod(2) by path. The JDK sets modes by opening the file, which blocks on a FIFO until a writer
      * comes; layer trees hold FIFOs.
      */
-    static void chmod(Path p, int mode) throws IOException {
+    public static void chmod(Path p, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             int r = (int) CHMOD.invokeExact(state, arena.allocateFrom(p.toString()), mode);
@@ -83,8 +85,23 @@ final class PosixFs {
         }
     }
 
+    /** lchown(2): one call for both IDs (the JDK's attribute view makes two). */
+    public static void lchown(Path p, int uid, int gid) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) LCHOWN.invokeExact(state, arena.allocateFrom(p.toString()), uid, gid);
+            if (r != 0) {
+                throw new IOException("lchown " + p + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     /** utimensat(2) by path, not following symlinks: access and modification times in ns since the epoch. */
-    static void setTimes(Path p, long atimeNanos, long mtimeNanos) throws IOException {
+    public static void setTimes(Path p, long atimeNanos, long mtimeNanos) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment ts = arena.allocate(ValueLayout.JAVA_LONG, 4);
@@ -104,7 +121,7 @@ final class PosixFs {
     }
 
     /** The names of a file's extended attributes (not following symlinks); empty when unsupported. */
-    static List<String> listXattrs(Path p) throws IOException {
+    public static List<String> listXattrs(Path p) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(p.toString());
@@ -144,7 +161,7 @@ final class PosixFs {
     }
 
     /** An extended attribute's value, or null when absent. */
-    static byte[] getXattr(Path p, String name) throws IOException {
+    public static byte[] getXattr(Path p, String name) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(p.toString());
@@ -170,7 +187,7 @@ final class PosixFs {
         }
     }
 
-    static void setXattr(Path p, String name, byte[] value) throws IOException {
+    public static void setXattr(Path p, String name, byte[] value) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment v = arena.allocate(Math.max(1, value.length));
