@@ -35,6 +35,14 @@ public final class PosixFs {
                     ValueLayout.JAVA_INT));
     private static final MethodHandle LCHOWN = handle("lchown",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SYMLINK = handle("symlink",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle OPEN = handle("open",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle SYNCFS = handle("syncfs", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETEUID = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("geteuid"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle CHMOD = handle("chmod",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle UTIMENSAT = handle("utimensat",
@@ -48,6 +56,37 @@ public final class PosixFs {
     private PosixFs() {
     }
 
+    /** A failed call, with its errno. */
+    public static final class ErrnoException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        public ErrnoException(String message, int errno) {
+            super(message);
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    public static final int EPERM = 1;
+
+    static String strerror(int errno) {
+        return switch (errno) {
+            case 1 -> "operation not permitted";
+            case 2 -> "no such file or directory";
+            case 13 -> "permission denied";
+            case 17 -> "file exists";
+            case 20 -> "not a directory";
+            case 22 -> "invalid argument";
+            case 28 -> "no space left on device";
+            case 95 -> "operation not supported";
+            default -> "errno " + errno;
+        };
+    }
+
     private static MethodHandle handle(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
     }
@@ -58,7 +97,8 @@ public final class PosixFs {
             MemorySegment state = arena.allocate(CAPTURE);
             int r = (int) MKNOD.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
             if (r != 0) {
-                throw new IOException("mknod " + p + ": errno " + (int) ERRNO.get(state, 0L));
+                int errno = (int) ERRNO.get(state, 0L);
+                throw new ErrnoException("mknod " + p + ": " + strerror(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -85,13 +125,64 @@ public final class PosixFs {
         }
     }
 
+    /** symlink(2) with the target exactly as given (Path would normalise "a/" and "a//b"). */
+    public static void symlink(byte[] target, Path link) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment t = arena.allocate(target.length + 1L);
+            MemorySegment.copy(target, 0, t, ValueLayout.JAVA_BYTE, 0, target.length);
+            int r = (int) SYMLINK.invokeExact(state, t, arena.allocateFrom(link.toString()));
+            if (r != 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == 17) {
+                    throw new java.nio.file.FileAlreadyExistsException(link.toString());
+                }
+                throw new IOException("symlink " + link + ": errno " + errno);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** syncfs(2) on the file system holding {@code dir}: flushes a whole extracted tree in one call. */
+    public static void syncfs(Path dir) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(dir.toString()), 0x10000 /* O_RDONLY|O_DIRECTORY */);
+            if (fd < 0) {
+                throw new IOException("open " + dir + ": errno " + (int) ERRNO.get(state, 0L));
+            }
+            int r = (int) SYNCFS.invokeExact(state, fd);
+            int errno = (int) ERRNO.get(state, 0L);
+            int ignored = (int) CLOSE.invokeExact(state, fd);
+            if (r != 0) {
+                throw new IOException("syncfs " + dir + ": errno " + errno);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     /** lchown(2): one call for both IDs (the JDK's attribute view makes two). */
     public static void lchown(Path p, int uid, int gid) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             int r = (int) LCHOWN.invokeExact(state, arena.allocateFrom(p.toString()), uid, gid);
             if (r != 0) {
-                throw new IOException("lchown " + p + ": errno " + (int) ERRNO.get(state, 0L));
+                int errno = (int) ERRNO.get(state, 0L);
+                throw new ErrnoException("lchown " + p + ": " + strerror(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -194,7 +285,8 @@ public final class PosixFs {
             MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
             int r = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(p.toString()), arena.allocateFrom(name), v, (long) value.length, 0);
             if (r != 0) {
-                throw new IOException("lsetxattr " + p + " " + name + ": errno " + (int) ERRNO.get(state, 0L));
+                int errno = (int) ERRNO.get(state, 0L);
+                throw new ErrnoException("lsetxattr " + p + " " + name + ": " + strerror(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;

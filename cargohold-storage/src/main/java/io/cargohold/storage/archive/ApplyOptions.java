@@ -1,0 +1,34 @@
+package io.cargohold.storage.archive;
+
+import io.cargohold.storage.IdMap;
+import java.util.List;
+
+/**
+ * How to apply a diff. {@code compressedDigest} / {@code uncompressedDigest}: sha256 digests a caller
+ * already knows (upstream's OriginalDigest / UncompressedDigest: recorded without being recomputed;
+ * null to compute). ID maps translate the archive's container IDs to host IDs. {@code maxExpansion}:
+ * a compressed input may expand to at most this many times its size once past {@code expansionFloor}
+ * bytes (decompression-bomb guard; gzip cannot exceed ~1032:1, so the default 1100 never rejects a
+ * gzip layer).
+ */
+public record ApplyOptions(String compressedDigest, String uncompressedDigest, List<IdMap> uidMap, List<IdMap> gidMap,
+                           long maxExpansion, long expansionFloor) {
+    public static final long DEFAULT_MAX_EXPANSION = 1100;
+    public static final long DEFAULT_EXPANSION_FLOOR = 1L << 30;
+
+    public static ApplyOptions defaults() {
+        return new ApplyOptions(null, null, List.of(), List.of(), DEFAULT_MAX_EXPANSION, DEFAULT_EXPANSION_FLOOR);
+    }
+
+    public ApplyOptions withIdMaps(List<IdMap> uids, List<IdMap> gids) {
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uids, gids, maxExpansion, expansionFloor);
+    }
+
+    public ApplyOptions withDigests(String compressed, String uncompressed) {
+        return new ApplyOptions(compressed, uncompressed, uidMap, gidMap, maxExpansion, expansionFloor);
+    }
+
+    public ApplyOptions withExpansionLimit(long ratio, long floor) {
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, ratio, floor);
+    }
+}

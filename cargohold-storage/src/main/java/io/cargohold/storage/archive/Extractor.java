@@ -1,0 +1,359 @@
+package io.cargohold.storage.archive;
+
+import io.cargohold.storage.IdMap;
+import io.cargohold.storage.internal.PosixFs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies the entries of a layer tar to a layer tree with upstream's (v1.43.0 {@code UnpackLayer})
+ * semantics: whiteouts ({@code .wh.NAME}) and opaque directories ({@code .wh..wh..opq}, sparing
+ * what this layer wrote), missing parents created 0755, an existing entry replaced unless both are
+ * directories, owners mapped container → host, modes, ns times, xattrs, hard links, device nodes,
+ * FIFOs, and directory times set at the end. Nothing is created or changed outside the root:
+ * names that climb out with "..", hard links to outside, and paths leading out through symbolic
+ * links are refused ({@link InRoot}).
+ *
+ * <p>Where upstream is fragile this is not: a whiteout below a path that is no longer a directory (an
+ * earlier entry turned it into a file, as umoci writes when a directory becomes a file) is a no-op.
+ */
+final class Extractor {
+    private static final String WH = ".wh.";
+    private static final String WH_META = ".wh..wh.";
+    private static final String WH_OPAQUE = ".wh..wh..opq";
+    private static final String WH_LINKDIR = ".wh..wh.plnk";
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final boolean ROOT = PosixFs.geteuid() == 0;
+
+    private final InRoot in;
+    private final List<IdMap> uidMap;
+    private final List<IdMap> gidMap;
+    private final Set<Path> unpacked = new HashSet<>();
+    private final List<Object[]> dirTimes = new ArrayList<>();
+    private final Map<String, Object[]> aufsLinks = new HashMap<>();
+    private final byte[] buf = new byte[1 << 17];
+    private final ByteBuffer bb = ByteBuffer.wrap(buf);
+    private Path aufsTemp;
+    private long size;
+
+    Extractor(Path root, List<IdMap> uidMap, List<IdMap> gidMap) {
+        this.in = new InRoot(root);
+        this.uidMap = uidMap == null ? List.of() : uidMap;
+        this.gidMap = gidMap == null ? List.of() : gidMap;
+    }
+
+    /** Sum of the entries' sizes (upstream's UnpackLayer result). */
+    long size() {
+        return size;
+    }
+
+    /** Applies one entry, reading its content from {@code tr} (into {@code crc} when not null). */
+    void apply(TarHeader h, TarReader tr, Crc64 crc) throws IOException {
+        size += h.size();
+        if (h.type() == TarHeader.GLOBAL) {
+            return; // upstream ignores PAX global headers
+        }
+        String name = TarSplitWriter.utf8OrNull(h.name());
+        if (name == null) {
+            throw new TarFormatException("layer entry name is not valid UTF-8: "
+                    + new String(h.name(), StandardCharsets.ISO_8859_1));
+        }
+        String rel = PathNames.relative(name);
+        if (rel == null) {
+            throw new InRoot.BreakoutException("layer entry " + quote(name) + " is outside of the layer");
+        }
+        InRoot.Dir parent = rel.equals(".") ? new InRoot.Dir(in.root(), true, null) : in.directory(PathNames.parent(rel), true);
+        if (rel.startsWith(WH_META)) {
+            if (rel.startsWith(WH_LINKDIR + "/") && h.isRegular()) {
+                stashAufsLink(rel, h, tr, crc);
+                return;
+            }
+            if (!rel.equals(WH_OPAQUE)) {
+                return; // other AUFS metadata is skipped, as upstream does
+            }
+        }
+        String base = PathNames.base(rel);
+        if (base.startsWith(WH)) {
+            if (!parent.isDirectory()) {
+                return; // a whiteout below something that is no longer a directory: nothing to remove
+            }
+            if (base.equals(WH_OPAQUE)) {
+                emptyExceptUnpacked(parent.path());
+            } else {
+                removeAll(parent.path().resolve(base.substring(WH.length())));
+            }
+            return;
+        }
+        if (!parent.isDirectory()) {
+            throw new IOException("cannot create " + quote(name) + ": " + quote(parent.blocker()) + " is not a directory");
+        }
+        if (rel.equals(".") && h.type() != TarHeader.DIR) {
+            throw new TarFormatException("layer entry " + quote(name) + " would replace the layer's root directory");
+        }
+        Path path = rel.equals(".") ? in.root() : parent.path().resolve(base);
+        BasicFileAttributes existing = lstat(path);
+        if (existing != null && !(existing.isDirectory() && h.type() == TarHeader.DIR)) {
+            removeAll(path);
+        }
+        TarHeader src = h;
+        Path aufsSource = null;
+        if (h.type() == TarHeader.LINK && PathNames.clean(h.linkString()).startsWith(WH_LINKDIR)) {
+            Object[] stashed = aufsLinks.get(PathNames.base(PathNames.clean(h.linkString())));
+            if (stashed == null) {
+                throw new TarFormatException("invalid aufs hardlink");
+            }
+            aufsSource = (Path) stashed[0];
+            src = (TarHeader) stashed[1];
+        }
+        create(path, src, tr, crc, aufsSource);
+        if (src.type() == TarHeader.DIR) {
+            dirTimes.add(new Object[] {rel, src});
+            if (!rel.equals(".")) {
+                in.remember(rel, path);
+            }
+        }
+        unpacked.add(path);
+    }
+
+    private void create(Path path, TarHeader h, TarReader tr, Crc64 crc, Path aufsSource) throws IOException {
+        int perm = (int) (h.mode() & 07777);
+        switch (h.type()) {
+            case TarHeader.DIR -> {
+                BasicFileAttributes a = lstat(path);
+                if (a == null || !a.isDirectory()) {
+                    Files.createDirectory(path);
+                }
+            }
+            case TarHeader.REG, TarHeader.CONT -> {
+                if (aufsSource != null) {
+                    Files.copy(aufsSource, path);
+                } else {
+                    writeFile(path, h, tr, crc);
+                }
+            }
+            case TarHeader.CHAR, TarHeader.BLOCK -> {
+                if (!ROOT) {
+                    return; // upstream skips device nodes when it cannot create them (user namespace)
+                }
+                PosixFs.mknod(path, (h.type() == TarHeader.CHAR ? 0020000 : 0060000) | perm, makedev(h.devMajor(), h.devMinor()));
+            }
+            case TarHeader.FIFO -> PosixFs.mknod(path, 0010000 | perm, 0);
+            case TarHeader.LINK -> {
+                String link = h.linkString();
+                String targetRel = PathNames.relative(link);
+                if (targetRel == null || targetRel.equals(".")) {
+                    throw new InRoot.BreakoutException("invalid hardlink " + quote(PathNames.base(path.toString())) + " -> "
+                            + quote(link) + ": target is outside of the layer");
+                }
+                Path target = in.entry(targetRel, false);
+                if (target == null || lstat(target) == null) {
+                    throw new NoSuchFileException("hard link target " + quote(link) + " of " + quote(path.toString())
+                            + " does not exist in the layer");
+                }
+                Files.createLink(path, target);
+            }
+            case TarHeader.SYMLINK -> PosixFs.symlink(h.linkName(), path);
+            default -> throw new TarFormatException("unhandled tar header type " + (int) h.type());
+        }
+        PosixFs.lchown(path, (int) toHost(h.uid(), uidMap, "UID"), (int) toHost(h.gid(), gidMap, "GID"));
+        boolean linkToSymlink = false;
+        if (h.type() == TarHeader.LINK) {
+            BasicFileAttributes a = lstat(path);
+            linkToSymlink = a != null && a.isSymbolicLink();
+        }
+        if (h.type() != TarHeader.SYMLINK && !linkToSymlink) {
+            PosixFs.chmod(path, perm);
+        }
+        long mtime = h.mtimeNanos();
+        long atime = h.atimeNanos() == Long.MIN_VALUE || h.atimeNanos() < mtime ? mtime : h.atimeNanos();
+        if (!linkToSymlink) {
+            PosixFs.setTimes(path, atime, mtime);
+        }
+        for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
+            if (x.getKey().equals("security.selinux")) {
+                continue;
+            }
+            try {
+                PosixFs.setXattr(path, x.getKey(), x.getValue());
+            } catch (PosixFs.ErrnoException e) {
+                if (e.errno() != PosixFs.ENOTSUP && !(e.errno() == PosixFs.EPERM && !ROOT)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void writeFile(Path path, TarHeader h, TarReader tr, Crc64 crc) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            if (h.sparse() == null) {
+                copy(tr, ch, h.storedSize(), crc);
+                return;
+            }
+            for (long[] frag : h.sparse()) {
+                ch.position(frag[0]);
+                copy(tr, ch, frag[1], null);
+            }
+            if (ch.size() < h.size()) {
+                ch.write(ByteBuffer.wrap(new byte[1]), h.size() - 1); // extend to the real size, leaving a hole
+            }
+        }
+    }
+
+    private void copy(TarReader tr, FileChannel ch, long n, Crc64 crc) throws IOException {
+        while (n > 0) {
+            int k = tr.read(buf, 0, (int) Math.min(n, buf.length));
+            if (k < 0) {
+                throw new TarFormatException("unexpected end of layer stream inside an entry's content");
+            }
+            if (crc != null) {
+                crc.update(buf, 0, k);
+            }
+            bb.clear().limit(k);
+            while (bb.hasRemaining()) {
+                ch.write(bb);
+            }
+            n -= k;
+        }
+    }
+
+    private void stashAufsLink(String rel, TarHeader h, TarReader tr, Crc64 crc) throws IOException {
+        if (aufsTemp == null) {
+            aufsTemp = Files.createTempDirectory("storageplnk");
+        }
+        Path f = aufsTemp.resolve(PathNames.base(rel));
+        Files.deleteIfExists(f);
+        writeFile(f, h, tr, crc);
+        aufsLinks.put(PathNames.base(rel), new Object[] {f, h});
+    }
+
+    /** Upstream's opaque-directory walk: everything below {@code dir} that this layer did not write goes. */
+    private void emptyExceptUnpacked(Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path c : s) {
+                children.add(c);
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return;
+        }
+        for (Path c : children) {
+            if (unpacked.contains(c)) {
+                BasicFileAttributes a = lstat(c);
+                if (a != null && a.isDirectory()) {
+                    emptyExceptUnpacked(c);
+                }
+            } else {
+                removeAll(c);
+            }
+        }
+    }
+
+    /** os.RemoveAll without following symbolic links; the resolver's cache is dropped. */
+    private void removeAll(Path p) throws IOException {
+        BasicFileAttributes a = lstat(p);
+        if (a == null) {
+            return;
+        }
+        in.invalidate();
+        if (!a.isDirectory()) {
+            Files.deleteIfExists(p);
+            return;
+        }
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                PosixFs.chmod(d, 0700); // a 0555 directory would refuse the removal of its entries
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Directory times last, as upstream does, so later entries do not disturb them. */
+    void finish() throws IOException {
+        for (Object[] d : dirTimes) {
+            String rel = (String) d[0];
+            TarHeader h = (TarHeader) d[1];
+            Path p = in.entry(rel, false);
+            BasicFileAttributes a = p == null ? null : lstat(p);
+            if (a == null || !a.isDirectory()) {
+                continue; // replaced or removed later in the layer
+            }
+            long mtime = h.mtimeNanos();
+            long atime = h.atimeNanos() == Long.MIN_VALUE || h.atimeNanos() < mtime ? mtime : h.atimeNanos();
+            PosixFs.setTimes(p, atime, mtime);
+        }
+        if (aufsTemp != null) {
+            try (var s = Files.walk(aufsTemp)) {
+                for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
+    }
+
+    private static BasicFileAttributes lstat(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() != null && e.getReason().contains("Not a directory")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    static long toHost(long id, List<IdMap> map, String what) throws IOException {
+        if (map.isEmpty()) {
+            return id;
+        }
+        for (IdMap m : map) {
+            if (id >= m.containerId() && id < m.containerId() + m.size()) {
+                return m.hostId() + (id - m.containerId());
+            }
+        }
+        throw new IOException("container " + what + " " + id + " cannot be mapped to a host ID");
+    }
+
+    static long makedev(long major, long minor) {
+        return ((major & 0xfffL) << 8) | (minor & 0xffL) | ((minor & ~0xffL) << 12) | ((major & ~0xfffL) << 32);
+    }
+
+    static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
