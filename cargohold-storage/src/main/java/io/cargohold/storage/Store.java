@@ -2,7 +2,9 @@ package io.cargohold.storage;
 
 import io.cargohold.storage.internal.StoreEngine;
 import java.io.IOException;
+import io.cargohold.storage.archive.Compression;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -50,6 +52,37 @@ public final class Store implements AutoCloseable {
 
     public Layer createLayer(LayerOptions options) throws IOException {
         return engine.createLayer(options);
+    }
+
+    /**
+     * PutLayer: creates a layer (a copy of its parent's tree) and applies {@code diff} to it - an
+     * uncompressed, gzip, zstd, bzip2 or xz tar - recording its digests, sizes, compression, UIDs and
+     * GIDs and a tar-split file, so {@link #diff} reproduces it byte for byte. On any failure the
+     * layer is removed again.
+     */
+    public Layer createLayer(LayerOptions options, InputStream diff) throws IOException {
+        return engine.createLayer(options, diff);
+    }
+
+    /** Applies a diff to an existing layer (its tar-split and digests are replaced); returns the entries' total size. */
+    public long applyDiff(String idOrName, InputStream diff) throws IOException {
+        return engine.applyDiff(idOrName, diff);
+    }
+
+    /**
+     * Writes the diff of layer {@code to} against {@code from} (null: its parent) to {@code out},
+     * compressed with {@code compression} (null: as the layer was applied). {@code out} is not closed.
+     */
+    public void diff(String from, String to, Compression compression, OutputStream out) throws IOException {
+        engine.diff(from, to, compression, out);
+    }
+
+    public List<Layer> layersByCompressedDigest(String digest) throws IOException {
+        return engine.layersByCompressedDigest(digest);
+    }
+
+    public List<Layer> layersByUncompressedDigest(String digest) throws IOException {
+        return engine.layersByUncompressedDigest(digest);
     }
 
     /** Deletes a layer unless it has children or an image or container uses it. */

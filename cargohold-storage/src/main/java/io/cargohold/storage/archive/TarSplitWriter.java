@@ -31,7 +31,18 @@ public final class TarSplitWriter implements AutoCloseable {
     private int position;
 
     public TarSplitWriter(OutputStream target) throws IOException {
-        this.out = new BufferedOutputStream(new GZIPOutputStream(target, 1 << 16) {
+        OutputStream keepOpen = new java.io.FilterOutputStream(target) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                target.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush(); // the caller owns the target
+            }
+        };
+        this.out = new BufferedOutputStream(new GZIPOutputStream(keepOpen, 1 << 16) {
             {
                 def.setLevel(Deflater.BEST_SPEED);
             }
@@ -84,7 +95,7 @@ public final class TarSplitWriter implements AutoCloseable {
         }
     }
 
-    /** Finishes the gzip stream and closes the target. */
+    /** Finishes the gzip stream; the target stays open. */
     @Override
     public void close() throws IOException {
         out.close();
