@@ -107,15 +107,17 @@ class KilledWorkerTest {
                 inspected++;
             }
         }
+        int diffs = diffsReproduceTheirDigests(store);
         WrittenLayout small = TestImages.small(tmp.resolve("small"));
         Tools.ok("skopeo", "copy", "--quiet", small.skopeoRef("latest"), Peers.ref(g, r, "small:latest"));
+        diffs += diffsReproduceTheirDigests(store);
         Peers.Snapshot s = Peers.assertConsistent(store, expected.containersBeingDeleted);
         expected.assertHeldBy(s, "after skopeo's copy");
         assertEquals(small.ref("latest").image().manifest().digest(), Peers.inspect(g, r, "small:latest").path("Digest").asText());
         System.out.println("killed worker: " + rounds + " kills, " + expected.created + " creations and " + expected.deleted
                 + " deletions reported, " + incompleteAfterKill + " incomplete layers found after kills (" + removedByGo
                 + " of them removed by skopeo's load, the rest by ours), " + countTempFiles(g) + " temp files left by kills, "
-                + inspected + " images inspected by skopeo; final store: "
+                + inspected + " images inspected by skopeo, " + diffs + " layer diffs reproduced; final store: "
                 + s.layers().size() + " layers, " + s.images().size() + " images, " + s.containers().size() + " containers");
     }
 
@@ -167,6 +169,7 @@ class KilledWorkerTest {
         }
         Store store = Store.open(StoreOptions.vfs(g, r));
         Peers.Snapshot s = Peers.assertConsistent(store, Set.of());
+        diffsReproduceTheirDigests(store);
         Map<String, ImageInfo> expected = Map.of(
                 "docker.io/library/app:latest", two.ref("latest").image(),
                 "docker.io/library/app:v2", two.ref("v2").image(),
@@ -191,5 +194,17 @@ class KilledWorkerTest {
         try (Stream<Path> s = Files.walk(graph)) {
             return (int) s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).count();
         }
+    }
+
+    /** Every layer with recorded content (ours or skopeo's) reproduces its diff ID: nothing committed was lost. */
+    static int diffsReproduceTheirDigests(Store store) throws Exception {
+        int n = 0;
+        for (Layer l : store.layers()) {
+            if (l.uncompressedDigest() != null) {
+                assertEquals(l.uncompressedDigest(), LayerDiffPeersTest.diffDigest(store, l.id()), "diff of layer " + l.id());
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -212,12 +212,28 @@ public final class StorePeerWorker {
 
     private void createLayer(String parent) throws Exception {
         String name = fresh("layer");
-        Layer l = store.createLayer(LayerOptions.of(parent).withNames(List.of(name)).withMetadata("by " + prefix));
+        boolean withDiff = random.nextBoolean();
+        LayerOptions lo = LayerOptions.of(parent).withNames(List.of(name)).withMetadata("by " + prefix);
+        Layer l;
+        if (withDiff) {
+            // a diff of a few MiB, so that kills also land in the middle of applying one
+            byte[] tar = io.cargohold.testkit.images.LayerBuilder.create()
+                    .file(name + ".txt", "written by " + prefix + " into a diff\n")
+                    .randomFile(name + ".bin", 1 + random.nextInt(3 << 20), random.nextLong()).owner(1000, 1000)
+                    .build().tar().bytes();
+            l = store.createLayer(lo, new java.io.ByteArrayInputStream(tar));
+        } else {
+            l = store.createLayer(lo);
+        }
         out("LAYER " + l.id() + " " + (parent == null ? "-" : parent) + " " + name);
         layerParent.put(l.id(), parent == null ? "" : parent);
         names.get(Store.Kind.LAYER).put(l.id(), new ArrayList<>(List.of(name)));
         Path tree = store.layerTree(l.id());
-        Files.writeString(tree.resolve(name + ".txt"), "written by " + prefix + " into " + l.id() + "\n");
+        if (!withDiff) {
+            Files.writeString(tree.resolve(name + ".txt"), "written by " + prefix + " into " + l.id() + "\n");
+        } else if (!Files.exists(tree.resolve(name + ".bin"))) {
+            throw new AssertionError("layer " + l.id() + " lacks the file of its diff");
+        }
         if (!Files.isDirectory(tree) || !tree.equals(store.graphRoot().resolve("vfs/dir").resolve(l.id()))) {
             throw new AssertionError("layer " + l.id() + " has no tree at G/vfs/dir/ID: " + tree);
         }

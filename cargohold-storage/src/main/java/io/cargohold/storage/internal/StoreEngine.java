@@ -618,6 +618,12 @@ public final class StoreEngine {
     private void removeLayerFiles(LayerRec r) throws IOException {
         vfs.remove(r.id);
         Files.deleteIfExists(layout.tarSplit(r.id));
+        // a process killed while applying a diff leaves its tar-split temp file (ours: .tmp-ID.tar-split.gz<random>)
+        try (var s = Files.newDirectoryStream(layout.layersDir(), ".tmp-" + r.id + ".tar-split.gz*")) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+            }
+        }
         RecordFiles.removeTree(layout.layersDir().resolve(r.id));
     }
 
