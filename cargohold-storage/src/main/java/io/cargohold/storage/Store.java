@@ -2,7 +2,9 @@ package io.cargohold.storage;
 
 import io.cargohold.storage.internal.StoreEngine;
 import java.io.IOException;
+import io.cargohold.storage.archive.Change;
 import io.cargohold.storage.archive.Compression;
+import io.cargohold.storage.archive.IdPair;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -75,6 +77,25 @@ public final class Store implements AutoCloseable {
      */
     public void diff(String from, String to, Compression compression, OutputStream out) throws IOException {
         engine.diff(from, to, compression, out);
+    }
+
+    /** What changed in layer {@code to} against {@code from} (null: its parent), sorted by path (upstream: unsorted). */
+    public List<Change> changes(String from, String to) throws IOException {
+        return engine.changes(from, to);
+    }
+
+    /** The size of the files added or modified in {@code to} against {@code from} (null: its parent). */
+    public long diffSize(String from, String to) throws IOException {
+        return engine.diffSize(from, to);
+    }
+
+    /**
+     * Copies files or directories into a layer or out of one (or between layers), as upstream's
+     * {@code copy} command: metadata kept, owners mapped between the layers' ID maps or set to
+     * {@code chown} (null: keep). A target path ending in {@code /} receives a file under its own name.
+     */
+    public void copy(List<CopyLocation> sources, CopyLocation target, IdPair chown) throws IOException {
+        engine.copy(sources, target, chown);
     }
 
     public List<Layer> layersByCompressedDigest(String digest) throws IOException {

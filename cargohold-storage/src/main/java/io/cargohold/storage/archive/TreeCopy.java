@@ -297,9 +297,8 @@ public final class TreeCopy {
                 }
                 try {
                     PosixFs.setXattr(path, x.getKey(), x.getValue());
-                } catch (IOException e) {
-                    // Upstream ignores only ENOTSUP; PosixFs reports the errno in its message.
-                    if (!String.valueOf(e.getMessage()).endsWith("errno " + ENOTSUP)) {
+                } catch (PosixFs.ErrnoException e) {
+                    if (e.errno() != ENOTSUP) { // upstream ignores only ENOTSUP
                         throw e;
                     }
                 }

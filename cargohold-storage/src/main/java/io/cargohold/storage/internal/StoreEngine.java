@@ -23,7 +23,14 @@ import io.cargohold.storage.internal.Records.ContainerRec;
 import io.cargohold.storage.internal.Records.ImageRec;
 import io.cargohold.storage.internal.Records.LayerRec;
 import java.io.IOException;
+import io.cargohold.storage.CopyLocation;
 import io.cargohold.storage.archive.ApplyOptions;
+import io.cargohold.storage.archive.Change;
+import io.cargohold.storage.archive.IdPair;
+import io.cargohold.storage.archive.LayerPaths;
+import io.cargohold.storage.archive.TreeArchiver;
+import io.cargohold.storage.archive.TreeChanges;
+import io.cargohold.storage.archive.TreeCopy;
 import io.cargohold.storage.archive.ApplyResult;
 import io.cargohold.storage.archive.Compression;
 import io.cargohold.storage.archive.LayerArchive;
@@ -597,8 +604,61 @@ public final class StoreEngine {
         });
     }
 
+    /** Upstream's naive diff: the whole tree for a base layer, else the changes against {@code from}. */
     private void naiveDiff(LayerRec to, LayerRec from, OutputStream out) throws IOException {
-        throw new IOException("a diff generated from the trees is not available yet");
+        if (from == null) {
+            TreeArchiver.tarTree(treeOf(to), to.uidMap, to.gidMap, out);
+            return;
+        }
+        List<Change> changes = TreeChanges.between(treeOf(to), to.uidMap, to.gidMap, treeOf(from), from.uidMap, from.gidMap);
+        TreeArchiver.exportChanges(treeOf(to), changes, to.uidMap, to.gidMap, out);
+    }
+
+    /** What changed in layer {@code to} against {@code from} (null: its parent), sorted by path. */
+    public synchronized List<Change> changes(String from, String to) throws IOException {
+        return withLayers(() -> {
+            LayerRec[] pair = fromAndTo(from, to);
+            return changesLocked(pair[0], pair[1]);
+        });
+    }
+
+    /** Upstream's DiffSize: the sizes of the added and modified files, hard-linked ones counted once. */
+    public synchronized long diffSize(String from, String to) throws IOException {
+        return withLayers(() -> {
+            LayerRec[] pair = fromAndTo(from, to);
+            return TreeChanges.size(treeOf(pair[1]), changesLocked(pair[0], pair[1]));
+        });
+    }
+
+    private List<Change> changesLocked(LayerRec from, LayerRec to) throws IOException {
+        return TreeChanges.between(treeOf(to), to.uidMap, to.gidMap, from == null ? null : treeOf(from),
+                from == null ? List.of() : from.uidMap, from == null ? List.of() : from.gidMap);
+    }
+
+    private LayerRec[] fromAndTo(String from, String to) throws IOException {
+        LayerRec t = requireLayer(to);
+        LayerRec f = from != null && !from.isEmpty() ? requireLayer(from) : t.parent.isEmpty() ? null : requireLayer(t.parent);
+        return new LayerRec[] {f, t};
+    }
+
+    /**
+     * Upstream's {@code copy}: each source (a host path or a path in a layer) is copied into the
+     * target with its metadata; owners are mapped from the source layer's ID maps to the target's, or
+     * set to {@code chown}. Layer paths are resolved inside their layer's root only.
+     */
+    public synchronized void copy(List<CopyLocation> sources, CopyLocation target, IdPair chown) throws IOException {
+        withLayers(() -> {
+            LayerRec tl = target.layer() == null ? null : requireWritableLayer(target.layer());
+            Path dst = tl == null ? Path.of(target.path()) : LayerPaths.resolve(treeOf(tl), target.path(), false);
+            boolean slash = target.path().endsWith("/");
+            for (CopyLocation src : sources) {
+                LayerRec sl = src.layer() == null ? null : requireLayer(src.layer());
+                Path from = sl == null ? Path.of(src.path()) : LayerPaths.resolve(treeOf(sl), src.path(), true);
+                TreeCopy.copy(from, dst, slash, sl == null ? List.of() : sl.uidMap, sl == null ? List.of() : sl.gidMap,
+                        tl == null ? List.of() : tl.uidMap, tl == null ? List.of() : tl.gidMap, chown);
+            }
+            return null;
+        });
     }
 
     private Path tarSplitOf(LayerRec r) {
