@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
@@ -92,7 +91,7 @@ public enum Compression {
     public OutputStream compress(OutputStream out) throws IOException {
         return switch (this) {
             case NONE -> out;
-            case GZIP -> new GZIPOutputStream(out, 1 << 16);
+            case GZIP -> new AdaptiveGzipOutputStream(out);
             case ZSTD -> new ZstdOutputStream(out, 3);
             case BZIP2, XZ -> throw new IOException("unsupported compression format " + extension);
         };

@@ -66,7 +66,7 @@ final class Extractor {
     }
 
     /** Applies one entry, reading its content from {@code tr} (into {@code crc} when not null). */
-    void apply(TarHeader h, TarReader tr, Crc64 crc) throws IOException {
+    void apply(TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
         size += h.size();
         if (h.type() == TarHeader.GLOBAL) {
             return; // upstream ignores PAX global headers
@@ -133,7 +133,7 @@ final class Extractor {
         unpacked.add(path);
     }
 
-    private void create(Path path, TarHeader h, TarReader tr, Crc64 crc, Path aufsSource) throws IOException {
+    private void create(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc, Path aufsSource) throws IOException {
         int perm = (int) (h.mode() & 07777);
         switch (h.type()) {
             case TarHeader.DIR -> {
@@ -201,7 +201,7 @@ final class Extractor {
         }
     }
 
-    private void writeFile(Path path, TarHeader h, TarReader tr, Crc64 crc) throws IOException {
+    private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             if (h.sparse() == null) {
                 copy(tr, ch, h.storedSize(), crc);
@@ -217,24 +217,25 @@ final class Extractor {
         }
     }
 
-    private void copy(TarReader tr, FileChannel ch, long n, Crc64 crc) throws IOException {
+    private void copy(TarReader tr, FileChannel ch, long n, ParallelCrc64 crc) throws IOException {
         while (n > 0) {
-            int k = tr.read(buf, 0, (int) Math.min(n, buf.length));
+            byte[] b = crc != null ? crc.buffer() : buf;
+            int k = tr.read(b, 0, (int) Math.min(n, b.length));
             if (k < 0) {
                 throw new TarFormatException("unexpected end of layer stream inside an entry's content");
             }
-            if (crc != null) {
-                crc.update(buf, 0, k);
+            ByteBuffer w = b == buf ? bb.clear().limit(k) : ByteBuffer.wrap(b, 0, k);
+            while (w.hasRemaining()) {
+                ch.write(w);
             }
-            bb.clear().limit(k);
-            while (bb.hasRemaining()) {
-                ch.write(bb);
+            if (crc != null) {
+                crc.submit(k); // checksummed on the other thread while we read on
             }
             n -= k;
         }
     }
 
-    private void stashAufsLink(String rel, TarHeader h, TarReader tr, Crc64 crc) throws IOException {
+    private void stashAufsLink(String rel, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
         if (aufsTemp == null) {
             aufsTemp = Files.createTempDirectory("storageplnk");
         }

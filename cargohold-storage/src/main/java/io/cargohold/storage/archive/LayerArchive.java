@@ -56,8 +56,7 @@ public final class LayerArchive {
         Extractor x = new Extractor(root, o.uidMap(), o.gidMap());
         Set<Long> uids = new TreeSet<>();
         Set<Long> gids = new TreeSet<>();
-        try (TarSplitWriter ts = new TarSplitWriter(tarSplit)) {
-            Crc64 crc = new Crc64();
+        try (TarSplitWriter ts = new TarSplitWriter(tarSplit); ParallelCrc64 crc = new ParallelCrc64()) {
             TarHeader h;
             while ((h = tr.next()) != null) {
                 String base = PathNames.base(new String(h.name(), StandardCharsets.ISO_8859_1));
@@ -106,12 +105,16 @@ public final class LayerArchive {
                 List.copyOf(gids), x.size());
     }
 
-    private static void drain(TarReader tr, Crc64 crc) throws IOException {
-        byte[] b = new byte[8192];
-        int k;
-        while ((k = tr.read(b, 0, b.length)) > 0) {
+    private static void drain(TarReader tr, ParallelCrc64 crc) throws IOException {
+        byte[] skip = new byte[8192];
+        while (true) {
+            byte[] b = crc != null ? crc.buffer() : skip;
+            int k = tr.read(b, 0, b.length);
+            if (k <= 0) {
+                return;
+            }
             if (crc != null) {
-                crc.update(b, 0, k);
+                crc.submit(k);
             }
         }
     }
@@ -146,8 +149,13 @@ public final class LayerArchive {
         BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(tarSplitGz, 1 << 16), StandardCharsets.UTF_8),
                 1 << 16);
         Set<String> seen = new HashSet<>();
-        byte[] buf = new byte[1 << 17];
-        Crc64 crc = new Crc64();
+        try (ParallelCrc64 crc = new ParallelCrc64()) {
+            reassemble(r, in, seen, crc, out);
+        }
+    }
+
+    private static void reassemble(BufferedReader r, InRoot in, Set<String> seen, ParallelCrc64 crc, OutputStream out)
+            throws IOException {
         String line;
         while ((line = r.readLine()) != null) {
             if (line.isEmpty()) {
@@ -181,10 +189,14 @@ public final class LayerArchive {
             }
             crc.reset();
             try (InputStream f = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                int k;
-                while ((k = f.read(buf)) > 0) {
-                    crc.update(buf, 0, k);
-                    out.write(buf, 0, k);
+                while (true) {
+                    byte[] b = crc.buffer();
+                    int k = f.read(b);
+                    if (k <= 0) {
+                        break;
+                    }
+                    out.write(b, 0, k);
+                    crc.submit(k); // checksummed on the other thread while we copy on
                 }
             }
             byte[] want = payload == null || payload.isNull() ? new byte[0] : Base64.getDecoder().decode(payload.asText());
