@@ -26,7 +26,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Builds one layer tar (POSIX/PAX, as GNU tar {@code --format=pax} and Go's archive/tar write it)
- * with commons-compress.
+ * with commons-compress; GNU format and sparse files through {@link RawTar} (see {@link Format}).
  *
  * <p>Entry methods ({@link #dir}, {@link #file}, {@link #symlink}, {@link #hardlink}, {@link #fifo},
  * {@link #whiteout}, {@link #opaque}) add an entry; attribute methods ({@link #mode}, {@link #owner},
@@ -86,7 +86,8 @@ public final class LayerBuilder {
          * GNU ({@code tar --format=gnu}), written by {@link RawTar}: magic {@code ustar  \0}, names and
          * link targets over 100 bytes in {@code ././@LongLink} entries ({@code L}/{@code K}), numbers
          * too big for octal in base-256, sparse files as old GNU {@code S} entries. GNU headers cannot
-         * carry xattrs or sub-second mtimes: building such a layer fails.
+         * carry xattrs or sub-second mtimes: building such a layer fails. Go's archive/tar reads {@code S}
+         * entries, but umoci 0.4.7 refuses them ("unknown typeflag"); it unpacks the rest of a GNU layer.
          */
         GNU
     }
