@@ -400,7 +400,7 @@ public final class LayerBuilder {
             }
             if (e.content() instanceof Content.Sparse sp) {
                 // one PAX header: Go's reader keeps only the last of consecutive ones
-                tar.sparse(gnu ? RawTar.SparseFormat.OLD_GNU : RawTar.SparseFormat.PAX_1_0, h, sp.size(), sp.regions(), name, pax);
+                tar.sparse(gnu ? RawTar.SparseFormat.OLD_GNU : RawTar.SparseFormat.PAX_1_0, h, sp.size(), blockAligned(sp), name, pax);
                 continue;
             }
             if (!pax.isEmpty()) {
@@ -409,6 +409,42 @@ public final class LayerBuilder {
             tar.entry(h, e.content() == null ? Content.bytes(new byte[0]) : e.content());
         }
         tar.end().padTo(10240);
+    }
+
+    /**
+     * The regions widened to 512-byte blocks (and merged where they touch), as GNU tar writes them:
+     * GNU tar reads each region's data from a block boundary, Go and commons-compress read them
+     * packed; they agree only on aligned regions. The file's content is the same (the widening adds
+     * zeros of the holes).
+     */
+    static List<RawTar.Region> blockAligned(Content.Sparse sp) {
+        List<long[]> spans = new ArrayList<>();
+        for (RawTar.Region r : sp.regions()) {
+            if (r.length() == 0) {
+                continue;
+            }
+            long from = r.offset() / 512 * 512;
+            long to = Math.min(sp.size(), (r.offset() + r.length() + 511) / 512 * 512);
+            long[] last = spans.isEmpty() ? null : spans.get(spans.size() - 1);
+            if (last != null && from <= last[1]) {
+                last[1] = Math.max(last[1], to);
+            } else {
+                spans.add(new long[] {from, to});
+            }
+        }
+        List<RawTar.Region> out = new ArrayList<>();
+        for (long[] span : spans) {
+            byte[] data = new byte[Math.toIntExact(span[1] - span[0])];
+            for (RawTar.Region r : sp.regions()) {
+                long a = Math.max(r.offset(), span[0]);
+                long b = Math.min(r.offset() + r.length(), span[1]);
+                if (a < b) {
+                    System.arraycopy(r.data(), (int) (a - r.offset()), data, (int) (a - span[0]), (int) (b - a));
+                }
+            }
+            out.add(new RawTar.Region(span[0], data));
+        }
+        return out;
     }
 
     private static boolean isAscii(String s) {

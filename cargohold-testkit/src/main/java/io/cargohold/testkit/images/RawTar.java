@@ -197,6 +197,10 @@ public final class RawTar {
      * {@code format}. {@code h} carries the name and other fields; its typeflag, size and (for PAX) name
      * are set here. Readers that understand the format return {@code realSize} bytes: zeros in holes.
      * As GNU tar does, an empty region at {@code realSize} ends the map when the file ends in a hole.
+     * The regions' data is written packed, one after the other, as given: GNU tar reads each region
+     * from a 512-byte boundary, Go's archive/tar and commons-compress read them packed, so readers
+     * agree only when offsets and lengths are multiples of 512 (but for the last region), as GNU tar
+     * writes them; unaligned regions make a tar those readers disagree on.
      */
     public RawTar sparse(SparseFormat format, Header h, long realSize, List<Region> regions) {
         return sparse(format, h, realSize, regions, h.nameString(), Map.of());

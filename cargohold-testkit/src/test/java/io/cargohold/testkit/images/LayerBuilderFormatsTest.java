@@ -192,4 +192,46 @@ class LayerBuilderFormatsTest {
         assertTrue(oldGnu.exit() != 0 && oldGnu.stderr().contains("unknown typeflag"),
                 "umoci 0.4.7 refuses old GNU sparse entries; if this changed, update the javadoc: " + oldGnu.stderr());
     }
+
+    /**
+     * GNU tar reads sparse data region by region from block boundaries (Go and commons-compress read
+     * it packed): LayerBuilder aligns regions to 512 bytes so that all of them read the same file.
+     */
+    @Test
+    void gnuTarExtractsTheSameSparseFiles(@TempDir Path tmp) throws IOException {
+        Path tar = Tools.require("tar");
+        for (LayerBuilder.Format f : LayerBuilder.Format.values()) {
+            Path file = Files.write(tmp.resolve(f + ".tar"), withSparse(f).build().tar().bytes());
+            Path dir = Files.createDirectories(tmp.resolve("x-" + f));
+            Tools.ok(tar, "-xf", file, "-C", dir);
+            assertArrayEquals(bytes(Content.sparse(3_000_000, regions())), Files.readAllBytes(dir.resolve("srv/sparse")), f.toString());
+            byte[] tail = new byte[1 << 20];
+            tail[4096] = 'a';
+            tail[4097] = 'b';
+            tail[4098] = 'c';
+            assertArrayEquals(tail, Files.readAllBytes(dir.resolve("srv/sparse-tail-hole")), f.toString());
+            assertArrayEquals(new byte[12_345], Files.readAllBytes(dir.resolve("srv/sparse-all-hole")), f.toString());
+            byte[] named = Files.readAllBytes(dir.resolve("srv/" + "s".repeat(140)));
+            assertEquals("head", new String(named, 0, 4));
+            assertEquals("tail", new String(named, 4996, 4));
+        }
+    }
+
+    @Test
+    void sparseRegionsAreWidenedToBlocksWithoutChangingTheContent() throws IOException {
+        Content.Sparse sp = (Content.Sparse) Content.sparse(3_000_000, regions());
+        List<RawTar.Region> aligned = LayerBuilder.blockAligned(sp);
+        for (RawTar.Region r : aligned.subList(0, aligned.size() - 1)) {
+            assertEquals(0, r.offset() % 512);
+            assertEquals(0, r.length() % 512);
+        }
+        assertArrayEquals(bytes(sp), bytes(Content.sparse(3_000_000, aligned)));
+        Content.Sparse touching = (Content.Sparse) Content.sparse(2000,
+                List.of(new RawTar.Region(10, "a".getBytes()), new RawTar.Region(600, "b".getBytes()), new RawTar.Region(1990, "c".getBytes())));
+        List<RawTar.Region> merged = LayerBuilder.blockAligned(touching);
+        assertEquals(2, merged.size(), "[0,512) and [512,1024) merge");
+        assertEquals(1024, merged.get(0).length());
+        assertEquals(2000 - 1536, merged.get(1).length(), "the last block is cut at the size");
+        assertArrayEquals(bytes(touching), bytes(Content.sparse(2000, merged)));
+    }
 }
