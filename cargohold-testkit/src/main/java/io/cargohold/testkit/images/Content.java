@@ -36,6 +36,15 @@ public sealed interface Content {
         return new Zeros(size);
     }
 
+    /**
+     * A sparse file of {@code size} bytes: zeros but for the regions (sorted, not overlapping, inside
+     * the size). {@link LayerBuilder} writes it as a sparse tar entry (holes not stored); read back, it
+     * is these bytes.
+     */
+    static Content sparse(long size, java.util.List<RawTar.Region> regions) {
+        return new Sparse(size, regions);
+    }
+
     record Bytes(byte[] bytes) implements Content {
         @Override
         public long size() {
@@ -130,6 +139,38 @@ public sealed interface Content {
             for (long left = size; left > 0; left -= buf.length) {
                 out.write(buf, 0, (int) Math.min(buf.length, left));
             }
+        }
+    }
+
+    record Sparse(long size, java.util.List<RawTar.Region> regions) implements Content {
+        public Sparse {
+            regions = java.util.List.copyOf(regions);
+            long end = 0;
+            for (RawTar.Region r : regions) {
+                if (r.offset() < end) {
+                    throw new IllegalArgumentException("regions overlap or are not sorted at offset " + r.offset());
+                }
+                end = r.offset() + r.length();
+            }
+            if (end > size) {
+                throw new IllegalArgumentException("a region ends at " + end + ", beyond the size " + size);
+            }
+        }
+
+        /** Bytes stored in the tar (the regions' data). */
+        public long storedSize() {
+            return regions.stream().mapToLong(RawTar.Region::length).sum();
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            long at = 0;
+            for (RawTar.Region r : regions) {
+                new Zeros(r.offset() - at).writeTo(out);
+                out.write(r.data());
+                at = r.offset() + r.length();
+            }
+            new Zeros(size - at).writeTo(out);
         }
     }
 }

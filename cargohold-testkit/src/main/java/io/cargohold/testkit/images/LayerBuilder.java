@@ -26,7 +26,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Builds one layer tar (POSIX/PAX, as GNU tar {@code --format=pax} and Go's archive/tar write it)
- * with commons-compress.
+ * with commons-compress; GNU format and sparse files through {@link RawTar} (see {@link Format}).
  *
  * <p>Entry methods ({@link #dir}, {@link #file}, {@link #symlink}, {@link #hardlink}, {@link #fifo},
  * {@link #whiteout}, {@link #opaque}) add an entry; attribute methods ({@link #mode}, {@link #owner},
@@ -57,6 +57,7 @@ public final class LayerBuilder {
     private final List<TarEntry> entries = new ArrayList<>();
     private Instant defaultMtime = DEFAULT_MTIME;
     private boolean preserveOrder;
+    private Format format = Format.PAX;
     private int current = -1; // the entry attribute methods change
 
     private LayerBuilder() {}
@@ -68,6 +69,32 @@ public final class LayerBuilder {
     /** The mtime of every entry that does not set its own. */
     public LayerBuilder defaultMtime(Instant t) {
         this.defaultMtime = t;
+        return this;
+    }
+
+    /** How the tar is written. */
+    public enum Format {
+        /**
+         * POSIX/PAX (the default): commons-compress, as before; a layer with a {@link Content#sparse}
+         * file is instead written by {@link RawTar} as PAX: long or non-ASCII names and link targets,
+         * big ids, sub-second mtimes and xattrs in PAX headers, sparse files as PAX 1.0
+         * ({@code GNU.sparse.major=1}, the map at the start of the content, as GNU tar
+         * {@code --format=pax --sparse} writes them).
+         */
+        PAX,
+        /**
+         * GNU ({@code tar --format=gnu}), written by {@link RawTar}: magic {@code ustar  \0}, names and
+         * link targets over 100 bytes in {@code ././@LongLink} entries ({@code L}/{@code K}), numbers
+         * too big for octal in base-256, sparse files as old GNU {@code S} entries. GNU headers cannot
+         * carry xattrs or sub-second mtimes: building such a layer fails. Go's archive/tar reads {@code S}
+         * entries, but umoci 0.4.7 refuses them ("unknown typeflag"); it unpacks the rest of a GNU layer.
+         */
+        GNU
+    }
+
+    /** The tar format; see {@link Format}. The default {@link Format#PAX} output is unchanged by this option. */
+    public LayerBuilder format(Format f) {
+        this.format = java.util.Objects.requireNonNull(f);
         return this;
     }
 
@@ -138,6 +165,14 @@ public final class LayerBuilder {
     /** A file of {@code size} bytes of compressible text from {@code seed}. */
     public LayerBuilder textFile(String path, long size, long seed) {
         return file(path, Content.text(size, seed));
+    }
+
+    /**
+     * A sparse file of {@code size} bytes, zeros but for {@code regions}: written as a sparse entry
+     * (PAX 1.0, or old GNU {@code S} with {@link Format#GNU}) whose holes take no space in the tar.
+     */
+    public LayerBuilder sparseFile(String path, long size, List<RawTar.Region> regions) {
+        return file(path, Content.sparse(size, regions));
     }
 
     /** A symbolic link; the target is written as given (relative, absolute, dangling, anything). */
@@ -260,7 +295,11 @@ public final class LayerBuilder {
         }
     }
 
-    private static void writeTar(List<TarEntry> entries, OutputStream out) throws IOException {
+    private void writeTar(List<TarEntry> entries, OutputStream out) throws IOException {
+        if (format == Format.GNU || entries.stream().anyMatch(e -> e.content() instanceof Content.Sparse)) {
+            writeRaw(entries, out, format == Format.GNU);
+            return;
+        }
         // 10240-byte records like GNU tar; the stream is not closed (close() would close `out`).
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 10240, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -297,6 +336,134 @@ public final class LayerBuilder {
         }
         tar.finish();
         tar.flush();
+    }
+
+    /** The {@link RawTar} writer for {@link Format#GNU} and for PAX layers with sparse files. */
+    private static void writeRaw(List<TarEntry> entries, OutputStream out, boolean gnu) {
+        RawTar tar = RawTar.to(out);
+        for (TarEntry e : entries) {
+            char flag = switch (e.type()) {
+                case DIRECTORY -> '5';
+                case FILE -> '0';
+                case SYMLINK -> '2';
+                case HARDLINK -> '1';
+                case FIFO -> '6';
+            };
+            String name = e.type() == TarEntry.Type.DIRECTORY ? e.path() + "/" : e.path();
+            byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+            byte[] linkBytes = e.linkTarget() == null ? new byte[0] : e.linkTarget().getBytes(StandardCharsets.UTF_8);
+            long seconds = e.mtime().getEpochSecond();
+            int nanos = e.mtime().getNano();
+            Map<String, String> pax = new java.util.LinkedHashMap<>();
+            if (gnu) {
+                if (!e.xattrs().isEmpty()) {
+                    throw new IllegalStateException(e.path() + ": GNU tar headers cannot carry xattrs");
+                }
+                if (nanos != 0) {
+                    throw new IllegalStateException(e.path() + ": GNU tar headers cannot carry a sub-second mtime " + e.mtime());
+                }
+                if (nameBytes.length > 100) {
+                    tar.gnuLongName(nameBytes);
+                }
+                if (linkBytes.length > 100) {
+                    tar.gnuLongLink(linkBytes);
+                }
+            } else {
+                // the records commons-compress would write, in Go's order (path, linkpath, ids, mtime, xattrs)
+                if (nameBytes.length > 100 || !isAscii(name)) {
+                    pax.put("path", name);
+                }
+                if (linkBytes.length > 100 || (e.linkTarget() != null && !isAscii(e.linkTarget()))) {
+                    pax.put("linkpath", e.linkTarget());
+                }
+                if (e.uid() > 07777777) {
+                    pax.put("uid", Long.toString(e.uid()));
+                }
+                if (e.gid() > 07777777) {
+                    pax.put("gid", Long.toString(e.gid()));
+                }
+                if (nanos != 0 || seconds < 0 || seconds > 077777777777L) {
+                    pax.put("mtime", paxTime(e.mtime()));
+                }
+                for (Map.Entry<String, String> x : new TreeMap<>(e.xattrs()).entrySet()) {
+                    pax.put("SCHILY.xattr." + x.getKey(), x.getValue());
+                }
+            }
+            RawTar.Header h = RawTar.header("", flag)
+                    .name(java.util.Arrays.copyOf(nameBytes, Math.min(100, nameBytes.length)))
+                    .linkname(java.util.Arrays.copyOf(linkBytes, Math.min(100, linkBytes.length)))
+                    .mode(e.mode()).uid(gnu ? e.uid() : Math.min(e.uid(), 07777777)).gid(gnu ? e.gid() : Math.min(e.gid(), 07777777))
+                    .mtime(gnu || pax.containsKey("mtime") ? Math.max(0, Math.min(seconds, 077777777777L)) : seconds)
+                    .uname(e.uname()).gname(e.gname());
+            if (gnu) {
+                h.gnu().mtime(seconds);
+            }
+            if (e.content() instanceof Content.Sparse sp) {
+                // one PAX header: Go's reader keeps only the last of consecutive ones
+                tar.sparse(gnu ? RawTar.SparseFormat.OLD_GNU : RawTar.SparseFormat.PAX_1_0, h, sp.size(), blockAligned(sp), name, pax);
+                continue;
+            }
+            if (!pax.isEmpty()) {
+                tar.pax(pax);
+            }
+            tar.entry(h, e.content() == null ? Content.bytes(new byte[0]) : e.content());
+        }
+        tar.end().padTo(10240);
+    }
+
+    /**
+     * The regions widened to 512-byte blocks (and merged where they touch), as GNU tar writes them:
+     * GNU tar reads each region's data from a block boundary, Go and commons-compress read them
+     * packed; they agree only on aligned regions. The file's content is the same (the widening adds
+     * zeros of the holes).
+     */
+    static List<RawTar.Region> blockAligned(Content.Sparse sp) {
+        List<long[]> spans = new ArrayList<>();
+        for (RawTar.Region r : sp.regions()) {
+            if (r.length() == 0) {
+                continue;
+            }
+            long from = r.offset() / 512 * 512;
+            long to = Math.min(sp.size(), (r.offset() + r.length() + 511) / 512 * 512);
+            long[] last = spans.isEmpty() ? null : spans.get(spans.size() - 1);
+            if (last != null && from <= last[1]) {
+                last[1] = Math.max(last[1], to);
+            } else {
+                spans.add(new long[] {from, to});
+            }
+        }
+        List<RawTar.Region> out = new ArrayList<>();
+        for (long[] span : spans) {
+            byte[] data = new byte[Math.toIntExact(span[1] - span[0])];
+            for (RawTar.Region r : sp.regions()) {
+                long a = Math.max(r.offset(), span[0]);
+                long b = Math.min(r.offset() + r.length(), span[1]);
+                if (a < b) {
+                    System.arraycopy(r.data(), (int) (a - r.offset()), data, (int) (a - span[0]), (int) (b - a));
+                }
+            }
+            out.add(new RawTar.Region(span[0], data));
+        }
+        return out;
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(c -> c < 0x80);
+    }
+
+    /** PAX time: seconds, and the fraction without trailing zeros. */
+    private static String paxTime(Instant t) {
+        long sec = t.getEpochSecond();
+        int nano = t.getNano();
+        if (nano == 0) {
+            return Long.toString(sec);
+        }
+        if (sec < 0) { // -1.5 s is seconds -2, nanos 5e8
+            sec += 1;
+            nano = 1_000_000_000 - nano;
+        }
+        String f = String.format("%09d", nano).replaceAll("0+$", "");
+        return (t.getEpochSecond() < 0 && sec == 0 ? "-" : "") + sec + "." + f;
     }
 
     // ---------------------------------------------------------------------------------- ordering
