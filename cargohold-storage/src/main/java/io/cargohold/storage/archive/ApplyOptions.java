@@ -8,12 +8,12 @@ import java.util.List;
  * already knows (upstream's OriginalDigest / UncompressedDigest: recorded without being recomputed;
  * null to compute). ID maps translate the archive's container IDs to host IDs. {@code maxExpansion}:
  * a compressed input may expand to at most this many times its size once past {@code expansionFloor}
- * bytes (decompression-bomb guard; gzip cannot exceed ~1032:1, so the default 1100 never rejects a
- * gzip layer).
+ * bytes (decompression-bomb guard: past 1 GiB, a layer that is more than 99.9 % compressible -
+ * essentially all zeros; gzip's ceiling is ~1032:1 - is refused; raise it for such odd layers).
  */
 public record ApplyOptions(String compressedDigest, String uncompressedDigest, List<IdMap> uidMap, List<IdMap> gidMap,
                            long maxExpansion, long expansionFloor) {
-    public static final long DEFAULT_MAX_EXPANSION = 1100;
+    public static final long DEFAULT_MAX_EXPANSION = 1000;
     public static final long DEFAULT_EXPANSION_FLOOR = 1L << 30;
 
     public static ApplyOptions defaults() {

@@ -17,6 +17,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -49,8 +50,8 @@ final class Extractor {
     private final Set<Path> unpacked = new HashSet<>();
     private final List<Object[]> dirTimes = new ArrayList<>();
     private final Map<String, Object[]> aufsLinks = new HashMap<>();
+    private static final byte[] ZEROS = new byte[1 << 17];
     private final byte[] buf = new byte[1 << 17];
-    private final ByteBuffer bb = ByteBuffer.wrap(buf);
     private Path aufsTemp;
     private long size;
 
@@ -203,36 +204,47 @@ final class Extractor {
 
     private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long end;
             if (h.sparse() == null) {
-                copy(tr, ch, h.storedSize(), crc);
-                return;
+                end = copy(tr, ch, 0, h.storedSize(), crc);
+            } else {
+                end = 0;
+                for (long[] frag : h.sparse()) {
+                    end = copy(tr, ch, frag[0], frag[1], null);
+                }
             }
-            for (long[] frag : h.sparse()) {
-                ch.position(frag[0]);
-                copy(tr, ch, frag[1], null);
-            }
-            if (ch.size() < h.size()) {
+            if (end < h.size() || ch.size() < h.size()) {
                 ch.write(ByteBuffer.wrap(new byte[1]), h.size() - 1); // extend to the real size, leaving a hole
             }
         }
     }
 
-    private void copy(TarReader tr, FileChannel ch, long n, ParallelCrc64 crc) throws IOException {
+    /**
+     * Copies {@code n} content bytes to {@code ch} at {@code pos}; blocks of zeros are skipped (left as
+     * holes), so long runs of zeros - and zero-filled decompression bombs - take no disk space.
+     * Returns the position after the content.
+     */
+    private long copy(TarReader tr, FileChannel ch, long pos, long n, ParallelCrc64 crc) throws IOException {
         while (n > 0) {
             byte[] b = crc != null ? crc.buffer() : buf;
             int k = tr.read(b, 0, (int) Math.min(n, b.length));
             if (k < 0) {
                 throw new TarFormatException("unexpected end of layer stream inside an entry's content");
             }
-            ByteBuffer w = b == buf ? bb.clear().limit(k) : ByteBuffer.wrap(b, 0, k);
-            while (w.hasRemaining()) {
-                ch.write(w);
+            if (k < ZEROS.length || Arrays.mismatch(b, 0, k, ZEROS, 0, k) >= 0) {
+                ByteBuffer w = ByteBuffer.wrap(b, 0, k);
+                long at = pos;
+                while (w.hasRemaining()) {
+                    at += ch.write(w, at);
+                }
             }
             if (crc != null) {
                 crc.submit(k); // checksummed on the other thread while we read on
             }
+            pos += k;
             n -= k;
         }
+        return pos;
     }
 
     private void stashAufsLink(String rel, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {

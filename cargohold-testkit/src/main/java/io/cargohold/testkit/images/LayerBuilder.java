@@ -184,8 +184,22 @@ public final class LayerBuilder {
      * A hard link to {@code target}: an entry of this layer (written before the link) or a file of a
      * lower layer.
      */
+    /**
+     * A hard link. Its header carries the mode, owner and mtime of {@code target} when the target is
+     * an entry of this layer added before, as GNU tar and Go write link headers (they stat the inode;
+     * containers/storage applies a link header's mode and owner to the inode). For a target in a
+     * lower layer set them with {@link #mode} / {@link #owner}.
+     */
     public LayerBuilder hardlink(String path, String target) {
-        return add(new TarEntry(TarEntry.Type.HARDLINK, norm(path), 0644, 0, 0, "", "", null, norm(target), null, null));
+        String t = norm(target);
+        for (int k = entries.size() - 1; k >= 0; k--) {
+            TarEntry e = entries.get(k);
+            if (e.path().equals(t) && e.type() == TarEntry.Type.FILE) {
+                return add(new TarEntry(TarEntry.Type.HARDLINK, norm(path), e.mode(), e.uid(), e.gid(), e.uname(), e.gname(), e.mtime(),
+                        t, null, null));
+            }
+        }
+        return add(new TarEntry(TarEntry.Type.HARDLINK, norm(path), 0644, 0, 0, "", "", null, t, null, null));
     }
 
     public LayerBuilder fifo(String path) {

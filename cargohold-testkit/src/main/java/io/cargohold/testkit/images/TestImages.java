@@ -500,7 +500,7 @@ public final class TestImages {
                 .file("opt/app/bin/start.sh", START_SH).mode(0750)       // mode-only change
                 .file("var/lib/app/state", "state=initial\n").owner(999, 999) // owner-only change
                 .file(a + "/touched", "time changes in the update layer\n").mtime(1_600_000_000L)
-                .hardlink("opt/app/bin/hardlink-to-lower-layer", "usr/local/bin/suid-tool")
+                .hardlink("opt/app/bin/hardlink-to-lower-layer", "usr/local/bin/suid-tool").mode(04755).mtime(day(1))
                 .dirs("opt/app/lib").randomFile("opt/app/lib/shared.so", 32768, sub(seed, "shared"))
                 .hardlink("opt/app/lib/shared.so.1", "opt/app/lib/shared.so")
                 .symlink(a + "/types/file2link", "../data/orders.csv")   // file -> symlink
