@@ -1,0 +1,13 @@
+package io.cargohold.cstorage;
+
+import java.util.List;
+
+/** Commands of this group (see Commands for the registration order). */
+final class LayerCommands {
+    private LayerCommands() {
+    }
+
+    static List<Command> all() {
+        return List.of();
+    }
+}
