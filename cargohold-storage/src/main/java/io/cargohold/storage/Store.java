@@ -157,6 +157,49 @@ public final class Store implements AutoCloseable {
         engine.deleteImage(idOrName);
     }
 
+    /**
+     * Upstream's DeleteImage(id, commit=true) with {@code pruneLayers}: also removes the image's mapped
+     * top layers and its top layer and ancestors no container, other image or child still uses.
+     * Returns the layers removed.
+     */
+    public List<String> deleteImage(String idOrName, boolean pruneLayers) throws IOException {
+        return engine.deleteImage(idOrName, pruneLayers);
+    }
+
+    /** Removes every container, image and layer (upstream's Wipe). */
+    public void wipe() throws IOException {
+        engine.wipe();
+    }
+
+    /**
+     * Upstream's Shutdown: returns the layers that are mounted; with {@code force} unmounts them,
+     * without it a mounted layer fails ({@code a layer is mounted: layer is in use by a container}).
+     */
+    public List<String> shutdown(boolean force) throws IOException {
+        return engine.shutdown(force);
+    }
+
+    /** Mounts an image's top layer (upstream's MountImage, read-only in spirit: vfs has no real mount). */
+    public Path mountImage(String idOrName) throws IOException {
+        return engine.mountImage(idOrName);
+    }
+
+    public boolean unmountImage(String idOrName, boolean force) throws IOException {
+        return engine.unmountImage(idOrName, force);
+    }
+
+    /**
+     * Upstream's LayerParentOwners: for a mounted layer with ID maps, the UIDs ({@code [0]}) and GIDs
+     * ({@code [1]}) owning directories above its tree that the maps cannot represent; empty without maps.
+     */
+    public long[][] layerParentOwners(String idOrName) throws IOException {
+        return engine.layerParentOwners(idOrName);
+    }
+
+    public long[][] containerParentOwners(String idOrName) throws IOException {
+        return engine.containerParentOwners(idOrName);
+    }
+
     /** Stores an item; its size and SHA-256 are recorded; a {@code manifest*} item may set the image digest. */
     public void setImageBigData(String idOrName, String key, byte[] data) throws IOException {
         engine.setImageBigData(idOrName, key, data);

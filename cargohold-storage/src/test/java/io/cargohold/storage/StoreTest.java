@@ -187,7 +187,8 @@ class StoreTest {
         Path rd = store.containerRunDirectory("ctr");
         assertTrue(Files.isDirectory(ud) && Files.isDirectory(rd));
         store.setContainerBigData("ctr", "config", "{}".getBytes(StandardCharsets.UTF_8));
-        assertEquals("image is in use by a container", assertThrows(FailedPreconditionException.class, () -> store.deleteImage("img")).getMessage());
+        assertEquals("image used by " + store.container("ctr").id() + ": image is in use by a container",
+                assertThrows(FailedPreconditionException.class, () -> store.deleteImage("img")).getMessage());
         assertEquals("layer is in use by a container",
                 assertThrows(FailedPreconditionException.class, () -> store.deleteLayer(cl.id())).getMessage());
         assertEquals("would-be parent layer is a container",

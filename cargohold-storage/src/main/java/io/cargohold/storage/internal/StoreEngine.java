@@ -886,18 +886,191 @@ public final class StoreEngine {
     }
 
     public synchronized void deleteImage(String key) throws IOException {
-        withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
+        deleteImage(key, false);
+    }
+
+    /**
+     * Upstream's DeleteImage(id, commit=true) when {@code pruneLayers}: the image goes, then its mapped
+     * top layers, then its top layer and that layer's ancestors for as long as no container, other
+     * image or remaining child uses them. Returns the layers removed, in removal order.
+     */
+    public synchronized List<String> deleteImage(String key, boolean pruneLayers) throws IOException {
+        return withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
             ImageRec r = requireImage(key, false);
             for (ContainerRec c : containers) {
                 if (c.image.equals(r.id)) {
-                    throw new FailedPreconditionException("image is in use by a container");
+                    throw new FailedPreconditionException("image used by " + c.id + ": image is in use by a container");
+                }
+            }
+            List<String> remove = new ArrayList<>();
+            if (pruneLayers) {
+                java.util.Set<String> otherTops = new java.util.HashSet<>();
+                for (ImageRec i : images) {
+                    if (i != r) {
+                        otherTops.add(i.layer);
+                        otherTops.addAll(i.mappedLayers);
+                    }
+                }
+                java.util.Set<String> slated = new java.util.HashSet<>(r.mappedLayers);
+                remove.addAll(r.mappedLayers);
+                String layer = r.layer;
+                while (!layer.isEmpty()) {
+                    String l = layer;
+                    if (containers.stream().anyMatch(c -> c.layer.equals(l) || c.id.equals(l)) || otherTops.contains(l)) {
+                        break;
+                    }
+                    LayerRec rec = findLayerIn(layers, l);
+                    String parent = rec == null ? "" : rec.parent;
+                    List<String> check = new ArrayList<>(List.of(l));
+                    if (l.equals(r.layer)) {
+                        check.addAll(r.mappedLayers);
+                    }
+                    boolean children = layers.stream().anyMatch(x -> check.contains(x.parent) && !slated.contains(x.id));
+                    if (children) {
+                        break;
+                    }
+                    remove.add(l);
+                    slated.add(l);
+                    layer = parent;
                 }
             }
             images.remove(r);
             saveImages();
             RecordFiles.removeTree(layout.imagesDir().resolve(r.id));
+            for (String l : remove) {
+                LayerRec rec = findLayerIn(layers, l);
+                if (rec != null) {
+                    deleteLayerLocked(rec);
+                }
+            }
+            return remove;
+        })));
+    }
+
+    /** Upstream's Wipe: every container (with its layer), every image, then every layer, newest first. */
+    public synchronized void wipe() throws IOException {
+        withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.EXCLUSIVE, () -> {
+            for (ContainerRec c : new ArrayList<>(containers)) {
+                containers.remove(c);
+                saveContainers();
+                RecordFiles.removeTree(layout.containersDir().resolve(c.id));
+                RecordFiles.removeTree(layout.runContainersDir().resolve(c.id));
+            }
+            for (ImageRec i : new ArrayList<>(images)) {
+                images.remove(i);
+                saveImages();
+                RecordFiles.removeTree(layout.imagesDir().resolve(i.id));
+            }
+            List<LayerRec> byAge = new ArrayList<>(layers);
+            byAge.sort((a, b) -> b.created.compareTo(a.created));
+            for (LayerRec l : byAge) {
+                deleteLayerLocked(l);
+            }
             return null;
         })));
+    }
+
+    /**
+     * Upstream's Shutdown: the IDs of mounted layers; with {@code force} they are unmounted, otherwise a
+     * mounted layer is an error ({@code a layer is mounted: layer is in use by a container}).
+     */
+    public synchronized List<String> shutdown(boolean force) throws IOException {
+        return withLayers(() -> {
+            List<String> mounted = new ArrayList<>();
+            for (LayerRec l : layers) {
+                if (l.mountCount > 0) {
+                    mounted.add(l.id);
+                    if (force) {
+                        l.mountCount = 0;
+                        l.mountPoint = "";
+                    }
+                }
+            }
+            if (force && !mounted.isEmpty()) {
+                saveMountpoints();
+            }
+            if (!mounted.isEmpty() && !force) {
+                throw new FailedPreconditionException("a layer is mounted: layer is in use by a container");
+            }
+            return mounted;
+        });
+    }
+
+    /** MountImage: the image's top layer, mounted (vfs: its tree, with the count incremented). */
+    public synchronized Path mountImage(String key) throws IOException {
+        String top = withImages(LockMode.SHARED, () -> requireImage(key, true).layer);
+        if (top.isEmpty()) {
+            throw new NotFoundException("layer not known");
+        }
+        return mount(top);
+    }
+
+    public synchronized boolean unmountImage(String key, boolean force) throws IOException {
+        String top = withImages(LockMode.SHARED, () -> requireImage(key, true).layer);
+        return unmount(top, force);
+    }
+
+    /**
+     * Upstream's ParentOwners: for an ID-mapped, mounted layer, the owners of the directories above its
+     * mount point that its maps cannot represent (empty lists for a layer without maps).
+     */
+    public synchronized long[][] layerParentOwners(String key) throws IOException {
+        return withLayers(() -> parentOwnersLocked(requireLayer(key)));
+    }
+
+    public synchronized long[][] containerParentOwners(String key) throws IOException {
+        return withLayers(() -> withContainers(LockMode.SHARED, () -> {
+            ContainerRec c = requireContainer(key);
+            LayerRec l = findLayerIn(layers, c.layer);
+            if (l == null) {
+                throw new NotFoundException("layer not known");
+            }
+            return parentOwnersLocked(l);
+        }));
+    }
+
+    private long[][] parentOwnersLocked(LayerRec l) throws IOException {
+        if (l.uidMap.isEmpty() && l.gidMap.isEmpty()) {
+            return new long[][] {{}, {}};
+        }
+        if (l.mountPoint == null || l.mountPoint.isEmpty()) {
+            throw new FailedPreconditionException("layer is not mounted");
+        }
+        long rootUid = VfsDriver.mapId(0, List.of(), l.uidMap);
+        long rootGid = VfsDriver.mapId(0, List.of(), l.gidMap);
+        java.util.TreeSet<Long> uids = new java.util.TreeSet<>();
+        java.util.TreeSet<Long> gids = new java.util.TreeSet<>();
+        for (Path dir = Path.of(l.mountPoint).getParent(); dir != null && dir.getParent() != null; dir = dir.getParent()) {
+            for (boolean follow : new boolean[] {true, false}) {
+                java.nio.file.LinkOption[] lo = follow ? new java.nio.file.LinkOption[0]
+                        : new java.nio.file.LinkOption[] {java.nio.file.LinkOption.NOFOLLOW_LINKS};
+                long uid = ((Number) Files.getAttribute(dir, "unix:uid", lo)).longValue();
+                long gid = ((Number) Files.getAttribute(dir, "unix:gid", lo)).longValue();
+                if (!mappable(uid, l.uidMap)) {
+                    uids.add(uid);
+                }
+                if (!mappable(gid, l.gidMap)) {
+                    gids.add(gid);
+                }
+            }
+        }
+        if (rootUid < 0 || rootGid < 0) {
+            throw new IOException("reading root ID values for layer " + l.id);
+        }
+        return new long[][] {uids.stream().mapToLong(Long::longValue).toArray(), gids.stream().mapToLong(Long::longValue).toArray()};
+    }
+
+    /** Whether a host ID has a container ID under {@code map} (idtools ToContainer succeeds). */
+    private static boolean mappable(long hostId, List<IdMap> map) {
+        if (map.isEmpty()) {
+            return true;
+        }
+        for (IdMap m : map) {
+            if (hostId >= m.hostId() && hostId < m.hostId() + m.size()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public synchronized void setImageBigData(String key, String item, byte[] data) throws IOException {
@@ -948,7 +1121,7 @@ public final class StoreEngine {
     }
 
     public synchronized Container createContainer(ContainerOptions o) throws IOException {
-        return withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.EXCLUSIVE, () -> {
+        return withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.EXCLUSIVE, () -> {
             ImageRec image = null;
             LayerRec top = null;
             if (o.image() != null && !o.image().isEmpty()) {
@@ -956,6 +1129,11 @@ public final class StoreEngine {
                 if (!image.layer.isEmpty()) {
                     top = requireLayer(image.layer);
                 }
+            }
+            List<IdMap> uids = o.uidMap() != null ? o.uidMap() : options.uidMap();
+            List<IdMap> gids = o.gidMap() != null ? o.gidMap() : options.gidMap();
+            if (top != null && (!top.uidMap.equals(uids) || !top.gidMap.equals(gids))) {
+                top = topLayerForMapping(image, top, uids, gids);
             }
             String id = o.id();
             if (id == null || id.isEmpty()) {
@@ -996,6 +1174,68 @@ public final class StoreEngine {
                 throw e;
             }
         })));
+    }
+
+    /**
+     * Upstream's imageTopLayerForMapping: the image's top layer or one of its mapped top layers with the
+     * wanted ID maps; when none has them (and the image is ours to change), a new mapped top layer: a
+     * copy of the top layer's tree with owners shifted to the new maps, with its parent, metadata,
+     * digests and tar-split, recorded in the image's {@code mapped-layers}.
+     */
+    private LayerRec topLayerForMapping(ImageRec image, LayerRec top, List<IdMap> uids, List<IdMap> gids) throws IOException {
+        List<String> candidates = new ArrayList<>();
+        candidates.add(image.layer);
+        candidates.addAll(image.mappedLayers);
+        for (String c : candidates) {
+            LayerRec l = findLayerIn(allLayers(), c);
+            if (l != null && l.uidMap.equals(uids) && l.gidMap.equals(gids)) {
+                return l;
+            }
+        }
+        if (image.readOnly) {
+            return top;
+        }
+        List<LayerRec> all = allLayers();
+        LayerRec r = new LayerRec();
+        r.id = generateId(x -> all.stream().anyMatch(l -> l.id.equals(x)));
+        r.parent = top.parent;
+        r.metadata = top.metadata;
+        r.mountLabel = top.mountLabel;
+        r.created = now();
+        r.compressedDigest = top.compressedDigest;
+        r.compressedSize = top.compressedSize;
+        r.uncompressedDigest = top.uncompressedDigest;
+        r.uncompressedSize = top.uncompressedSize;
+        r.compression = top.compression;
+        r.uidSet = new ArrayList<>(top.uidSet);
+        r.gidSet = new ArrayList<>(top.gidSet);
+        r.uidMap = new ArrayList<>(uids);
+        r.gidMap = new ArrayList<>(gids);
+        r.flags.put(INCOMPLETE, BooleanNode.TRUE);
+        layers.add(r);
+        saveLayers();
+        try {
+            vfs.create(r.id, treeOf(top), VfsDriver.mapId(0, List.of(), uids), VfsDriver.mapId(0, List.of(), gids), top.uidMap, top.gidMap,
+                    uids, gids);
+            Path ts = tarSplitOf(top);
+            if (Files.exists(ts)) {
+                RecordFiles.write(layout.tarSplit(r.id), out -> Files.copy(ts, out));
+            }
+            r.flags.remove(INCOMPLETE);
+            saveLayers();
+            image.mappedLayers.add(r.id);
+            saveImages();
+            return r;
+        } catch (IOException | RuntimeException e) {
+            try {
+                removeLayerFiles(r);
+                layers.remove(r);
+                saveLayers();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new IOException("creating an ID-mapped copy of layer \"" + top.id + "\": " + e.getMessage(), e);
+        }
     }
 
     public synchronized void deleteContainer(String key) throws IOException {
