@@ -61,7 +61,7 @@ final class Entry {
         FsStat fi = FsStat.lstat(path);
         String link = "";
         if (fi.isSymlink()) {
-            link = Links.readlink(path);
+            link = PosixFs.readlink(path);
         }
         if (fi.type() == FsStat.S_IFSOCK) {
             return null;

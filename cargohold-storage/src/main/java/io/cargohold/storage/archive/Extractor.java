@@ -2,6 +2,7 @@ package io.cargohold.storage.archive;
 
 import io.cargohold.storage.IdMap;
 import io.cargohold.storage.internal.PosixFs;
+import io.cargohold.storage.internal.Trees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -281,37 +282,11 @@ final class Extractor {
 
     /** os.RemoveAll without following symbolic links; the resolver's cache is dropped. */
     private void removeAll(Path p) throws IOException {
-        BasicFileAttributes a = lstat(p);
-        if (a == null) {
+        if (lstat(p) == null) {
             return;
         }
         in.invalidate();
-        if (!a.isDirectory()) {
-            Files.deleteIfExists(p);
-            return;
-        }
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                PosixFs.chmod(d, 0700); // a 0555 directory would refuse the removal of its entries
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        Trees.removeAll(p);
     }
 
     /** Directory times last, as upstream does, so later entries do not disturb them. */

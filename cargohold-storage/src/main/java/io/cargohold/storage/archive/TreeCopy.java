@@ -268,7 +268,7 @@ public final class TreeCopy {
                     linkTarget = dest.resolve(clean(h.linkname));
                     Files.createLink(path, linkTarget);
                 }
-                case Entry.SYMLINK -> Links.symlink(h.linkname, path);
+                case Entry.SYMLINK -> PosixFs.symlink(h.linkname.getBytes(java.nio.charset.StandardCharsets.UTF_8), path);
                 default -> throw new IOException("unhandled tar header type " + h.type);
             }
             // SafeLchown: only when the owner differs (a chown clears setuid/setgid bits).
@@ -384,25 +384,6 @@ public final class TreeCopy {
     }
 
     private static void removeAll(Path p) throws IOException {
-        try {
-            Files.walkFileTree(p, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    if (exc != null) {
-                        throw exc;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // gone already
-        }
+        io.cargohold.storage.internal.Trees.removeAll(p);
     }
 }

@@ -37,6 +37,8 @@ public final class PosixFs {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle SYMLINK = handle("symlink",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle READLINK = handle("readlink",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle OPEN = handle("open",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle SYNCFS = handle("syncfs", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
@@ -139,6 +141,24 @@ public final class PosixFs {
                 }
                 throw new IOException("symlink " + link + ": errno " + errno);
             }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** readlink(2): the target exactly as stored (the JDK's Path would normalise it). */
+    public static String readlink(Path link) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment buf = arena.allocate(4097);
+            long n = (long) READLINK.invokeExact(state, arena.allocateFrom(link.toString()), buf, 4097L);
+            if (n < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                throw new ErrnoException("readlink " + link + ": " + strerror(errno), errno);
+            }
+            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -519,14 +519,19 @@ public final class StoreEngine {
             saveLayers();
             return r;
         } catch (IOException | RuntimeException e) {
-            try {
-                removeLayerFiles(r);
-                layers.remove(r);
-                saveLayers();
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+            discardFailedLayer(r, e);
             throw e;
+        }
+    }
+
+    /** Undoes a layer whose creation failed (its record still flagged incomplete); cleanup errors are suppressed into {@code e}. */
+    private void discardFailedLayer(LayerRec r, Exception e) {
+        try {
+            removeLayerFiles(r);
+            layers.remove(r);
+            saveLayers();
+        } catch (IOException cleanup) {
+            e.addSuppressed(cleanup);
         }
     }
 
@@ -1227,13 +1232,7 @@ public final class StoreEngine {
             saveImages();
             return r;
         } catch (IOException | RuntimeException e) {
-            try {
-                removeLayerFiles(r);
-                layers.remove(r);
-                saveLayers();
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+            discardFailedLayer(r, e);
             throw new IOException("creating an ID-mapped copy of layer \"" + top.id + "\": " + e.getMessage(), e);
         }
     }

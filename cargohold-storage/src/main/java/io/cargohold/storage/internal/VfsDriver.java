@@ -53,65 +53,9 @@ final class VfsDriver {
         copyTree(parentTree, dir, fromUid, fromGid, toUid, toGid);
     }
 
-    /**
-     * Removes a layer tree, making read-only directories writable on the way. As upstream's
-     * {@code EnsureRemoveAll}, entries may vanish or appear while the tree is walked (a killed skopeo's
-     * {@code storage-applyLayer} helper, chrooted into the tree, can still be extracting or removing
-     * its temporary directory when the next process deletes the incomplete layer): a vanished entry
-     * counts as removed, and the walk is repeated while the directory is still there.
-     */
+    /** Removes a layer tree ({@link Trees#removeAll}). */
     void remove(String id) throws IOException {
-        Path dir = dir(id);
-        for (int attempt = 1; ; attempt++) {
-            if (!Files.exists(dir, NOFOLLOW)) {
-                return;
-            }
-            try {
-                removeOnce(dir);
-                return;
-            } catch (NoSuchFileException | DirectoryNotEmptyException e) {
-                if (attempt >= 50) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static void removeOnce(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                try {
-                    Files.setAttribute(d, "unix:mode", 0700, NOFOLLOW);
-                } catch (NoSuchFileException gone) {
-                    return FileVisitResult.SKIP_SUBTREE;
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null && !(e instanceof NoSuchFileException)) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        Trees.removeAll(dir(id));
     }
 
     private static long nanos(FileTime t) {

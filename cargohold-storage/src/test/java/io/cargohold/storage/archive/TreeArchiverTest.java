@@ -142,7 +142,7 @@ class TreeArchiverTest {
         PosixFs.setXattr(dir.resolve("bin/tool"), "trusted.ignored", "x".getBytes(StandardCharsets.UTF_8));
         PosixFs.chmod(dir.resolve("bin"), 01750);
         file(dir.resolve("bin-x"), "");
-        Links.symlink("../x//y/", dir.resolve("bin/link"));
+        io.cargohold.storage.internal.PosixFs.symlink("../x//y/".getBytes(java.nio.charset.StandardCharsets.UTF_8), dir.resolve("bin/link"));
         PosixFs.mknod(dir.resolve("fifo"), FsStat.S_IFIFO | 0640, 0);
         PosixFs.mknod(dir.resolve("null"), FsStat.S_IFCHR | 0666, (1 << 8) | 3);
         PosixFs.chmod(dir.resolve("null"), 0666); // mknod applies the umask
