@@ -78,7 +78,12 @@ public final class Main {
     /** Runs one command line; {@code argv0} is os.Args[0] (only used in mflag's hints). */
     public static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
                           String argv0) {
-        List<Command> commands = Commands.all();
+        return run(in, out, err, env, cwd, argv, argv0, Commands.all());
+    }
+
+    /** Runs one command line with the given command table (tests use their own). */
+    static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
+                   String argv0, List<Command> commands) {
         Globals g = new Globals();
         FlagSet global = g.flagSet(ARGV0, env, argv0, err);
         global.setUsage(() -> globalUsage(out, global, commands));
