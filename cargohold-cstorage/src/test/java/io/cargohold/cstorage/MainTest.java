@@ -260,7 +260,7 @@ class MainTest {
         assertEquals("Root: " + dir.resolve("cg") + "\nRun Root: " + dir.resolve("cr") + "\nDriver Name: vfs\nDriver Options: [vfs.imagestore="
                 + dir.resolve("ro") + "]\n", r.err());
 
-        // a global option before the command disables the configuration (graph root given, run root from it is not used)
+        // with a configuration file, $STORAGE_OPTS replaces its driver options
         Result env = run(Map.of("HOME", "/root", "CONTAINERS_STORAGE_CONF", conf.toString(), "STORAGE_OPTS", "vfs.mountopt=x"), "status");
         assertEquals(new Result(1, "error initializing: vfs driver does not support mount options\n", ""), env);
 
