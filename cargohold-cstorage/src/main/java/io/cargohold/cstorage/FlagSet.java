@@ -2,26 +2,38 @@ package io.cargohold.cstorage;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Option parsing as upstream's {@code pkg/mflag} (Docker's fork of Go's flag package) does it. Written
- * by hand because no Java library has its quirks, which scripts depend on: names are declared as
- * {@code "-json"} (written {@code --json}) or {@code "j"} (written {@code -j}), {@code "#name"} is a
- * deprecated spelling; {@code -qj} is split into letters when {@code qj} is not a name; {@code -json}
- * is not {@code --json}; a boolean takes a value only as {@code --x=VALUE}; parsing stops at the first
- * positional, a lone {@code -}, or {@code --} (consumed); {@code --x="v"} loses one pair of quotes.
+ * Option parsing as upstream's {@code pkg/mflag} (Docker's fork of Go's flag package) does it, message
+ * for message. Written by hand because no Java library has its quirks, which scripts depend on:
+ * <ul>
+ * <li>names are declared as {@code "-json"} (written {@code --json}) or {@code "j"} (written
+ * {@code -j}); {@code "#name"} is a deprecated spelling (using it prints a warning);</li>
+ * <li>an undefined {@code -qj} is split into {@code -q -j} (each letter parsed as if it came next on the
+ * command line, so a value-taking letter takes the next argument); {@code -json} is not
+ * {@code --json};</li>
+ * <li>a boolean takes a value only as {@code --x=VALUE} (Go's ParseBool);</li>
+ * <li>parsing stops at the first positional, a lone {@code -}, or {@code --} (consumed);</li>
+ * <li>{@code --x="v"} loses one pair of quotes;</li>
+ * <li>undefined {@code -h}, {@code -help}, {@code --help} call the usage function, then fail with
+ * {@code flag: help requested}.</li>
+ * </ul>
+ * Messages (and the deprecation warnings) are printed to {@link #output()} as mflag prints them, at
+ * the moment mflag prints them; {@link #parse} then throws a {@link FlagException} with the error's
+ * text. What happens next (exit 1 or 125) is the caller's business, as with mflag's error handling.
  */
 public final class FlagSet {
-    /** Parse failures: the message is mflag's ({@code flag provided but not defined: -x}, ...). */
+    /** A parse failure, already reported on the output; the message is the Go error's text. */
     public static final class FlagException extends Exception {
         private static final long serialVersionUID = 1L;
         private final boolean help;
 
         FlagException(String message, boolean help) {
-            super(message);
+            super(message, null, false, false);
             this.help = help;
         }
 
@@ -41,7 +53,7 @@ public final class FlagSet {
         boolean set;
 
         Flag(List<String> names, String usage, Kind kind, T value, String defValue) {
-            this.names = names;
+            this.names = List.copyOf(names);
             this.usage = usage;
             this.kind = kind;
             this.value = value;
@@ -64,11 +76,17 @@ public final class FlagSet {
 
     enum Kind { BOOL, STRING, LIST, INT }
 
+    static final String HELP_REQUESTED = "flag: help requested";
+
     private final String name;
     private final List<Flag<?>> flags = new ArrayList<>();
-    private final Map<String, Flag<?>> byName = new LinkedHashMap<>();
+    private final Map<String, Flag<?>> formal = new HashMap<>();
     private final List<String> deprecationWarnings = new ArrayList<>();
-    private List<String> args = List.of();
+    private List<String> args = new ArrayList<>();
+    private PrintStream output;
+    private Runnable usage;
+    private String argv0 = Main.ARGV0;
+    private String home;
 
     public FlagSet(String name) {
         this.name = name;
@@ -78,6 +96,8 @@ public final class FlagSet {
         return name;
     }
 
+    // ------------------------------------------------------------------ definitions
+
     public Flag<Boolean> bool(List<String> names, boolean def, String usage) {
         return define(new Flag<>(names, usage, Kind.BOOL, def, Boolean.toString(def)));
     }
@@ -86,16 +106,22 @@ public final class FlagSet {
         return define(new Flag<>(names, usage, Kind.STRING, def, def));
     }
 
-    /** Repeatable: one value per occurrence. */
+    /** Repeatable ({@code opts.ListOpts}): one value per occurrence. */
     public Flag<List<String>> list(List<String> names, String usage) {
-        return define(new Flag<>(names, usage, Kind.LIST, new ArrayList<>(), "[]"));
+        return list(names, List.of(), usage);
     }
 
+    /** Repeatable, starting with {@code initial} (values given append to it). */
+    public Flag<List<String>> list(List<String> names, List<String> initial, String usage) {
+        return define(new Flag<>(names, usage, Kind.LIST, new ArrayList<>(initial), goList(initial)));
+    }
+
+    /** {@code IntVar}: Go's ParseInt with base 0 ({@code 0x1f}, {@code 0o17}, {@code 017}, {@code 0b1}). */
     public Flag<Integer> integer(List<String> names, int def, String usage) {
         return define(new Flag<>(names, usage, Kind.INT, def, Integer.toString(def)));
     }
 
-    /** Makes {@code other}'s flags (the global options) parse here too, sharing their values. */
+    /** Makes {@code other}'s flags parse here too, sharing their values. */
     public void include(FlagSet other) {
         for (Flag<?> f : other.flags) {
             define(f);
@@ -103,10 +129,18 @@ public final class FlagSet {
     }
 
     private <T> Flag<T> define(Flag<T> f) {
-        flags.add(f);
         for (String n : f.names) {
-            byName.put(n.startsWith("#") ? n.substring(1) : n, f);
+            String key = n.startsWith("#") ? n.substring(1) : n;
+            if (formal.containsKey(key)) {
+                String msg = name.isEmpty() ? "flag redefined: " + key : name + " flag redefined: " + key;
+                output().println(msg);
+                throw new IllegalStateException(msg);
+            }
         }
+        for (String n : f.names) {
+            formal.put(n.startsWith("#") ? n.substring(1) : n, f);
+        }
+        flags.add(f);
         return f;
     }
 
@@ -119,65 +153,102 @@ public final class FlagSet {
         return args;
     }
 
-    /** Warnings for deprecated spellings used (mflag prints them to stderr). */
+    /** The deprecation warnings printed while parsing (for tests; they are already on the output). */
     public List<String> deprecationWarnings() {
         return deprecationWarnings;
     }
 
-    /** Parses {@code argv}; the positionals are then in {@link #args()}. */
-    public void parse(List<String> argv) throws FlagException {
-        List<String> rest = new ArrayList<>(argv);
-        while (true) {
-            Result r = parseOne(rest);
-            if (r == Result.SEEN) {
-                continue;
-            }
-            if (r == Result.DONE) {
-                break;
-            }
-            // RETRY: an undefined name of several letters is tried as a group of one-letter flags
-            String group = retryName;
-            if (group.length() > 1) {
-                for (int i = 0; i < group.length(); i++) {
-                    rest.addFirst("-" + group.charAt(i));
-                    Result r2;
-                    try {
-                        r2 = parseOne(rest);
-                    } catch (FlagException e) {
-                        throw new FlagException("flag provided but not defined: -" + group, false);
-                    }
-                    if (r2 != Result.SEEN) {
-                        throw new FlagException("flag provided but not defined: -" + group, false);
-                    }
-                }
-                continue;
-            }
-            throw new FlagException("flag provided but not defined: -" + group, false);
-        }
-        this.args = List.copyOf(rest);
+    // ------------------------------------------------------------------ settings
+
+    /** Where messages, warnings and the option list go (mflag: stderr unless set). */
+    public PrintStream output() {
+        return output != null ? output : System.err;
     }
 
-    private enum Result { SEEN, DONE, RETRY }
+    public void setOutput(PrintStream out) {
+        this.output = out;
+    }
 
-    private String retryName;
+    /** What {@code -h}/{@code --help} (when not defined) call before failing. */
+    public void setUsage(Runnable usage) {
+        this.usage = usage;
+    }
 
-    private Result parseOne(List<String> rest) throws FlagException {
-        if (rest.isEmpty()) {
-            return Result.DONE;
+    /** os.Args[0]: the hint after an error is {@code See 'ARGV0 --help'.} when it equals the set's name. */
+    public void setArgv0(String argv0) {
+        this.argv0 = argv0;
+    }
+
+    /** $HOME, abbreviated to {@code ~} in default values of the option list (unless it is {@code /}). */
+    public void setHome(String home) {
+        this.home = home;
+    }
+
+    // ------------------------------------------------------------------ parsing
+
+    /** Parses {@code argv}; the positionals are then in {@link #args()}. */
+    public void parse(List<String> argv) throws FlagException {
+        args = new ArrayList<>(argv);
+        while (true) {
+            One r = parseOne();
+            if (r.seen) {
+                continue;
+            }
+            if (r.error == null) {
+                break;
+            }
+            FlagException err = r.error;
+            if (r.retry != null) {
+                String n = r.retry;
+                if (n.codePointCount(0, n.length()) > 1) {
+                    err = null;
+                    for (int i = 0; i < n.length(); ) {
+                        int cp = n.codePointAt(i);
+                        i += Character.charCount(cp);
+                        args.addFirst("-" + new String(Character.toChars(cp)));
+                        One r2 = parseOne();
+                        if (r2.seen) {
+                            continue;
+                        }
+                        if (r2.error != null) {
+                            err = failf("flag provided but not defined: -" + n);
+                            break;
+                        }
+                    }
+                    if (err == null) {
+                        continue;
+                    }
+                } else {
+                    err = failf("flag provided but not defined: -" + n);
+                }
+            }
+            throw err;
         }
-        String s = rest.getFirst();
-        if (s.length() < 2 || s.charAt(0) != '-') {
-            return Result.DONE;
+    }
+
+    /** One step of mflag's parseOne: a flag seen, the end of the flags, or an error (or a name to retry as letters). */
+    private record One(boolean seen, String retry, FlagException error) {
+        static final One SEEN = new One(true, null, null);
+        static final One END = new One(false, null, null);
+    }
+
+    private One parseOne() {
+        if (args.isEmpty()) {
+            return One.END;
         }
-        if (s.equals("--")) {
-            rest.removeFirst();
-            return Result.DONE;
+        String s = args.getFirst();
+        if (s.isEmpty() || s.charAt(0) != '-' || s.length() == 1) {
+            return One.END;
+        }
+        if (s.charAt(1) == '-' && s.length() == 2) { // "--" terminates the flags
+            args.removeFirst();
+            return One.END;
         }
         String n = s.substring(1);
         if (n.charAt(0) == '=') {
-            throw new FlagException("bad flag syntax: " + s, false);
+            return new One(false, null, failf("bad flag syntax: " + s));
         }
-        rest.removeFirst();
+        args.removeFirst();
         boolean hasValue = false;
         String value = "";
         int eq = n.indexOf('=');
@@ -186,80 +257,195 @@ public final class FlagSet {
             hasValue = true;
             n = n.substring(0, eq);
         }
-        Flag<?> f = byName.get(n);
+        Flag<?> f = formal.get(n);
         if (f == null) {
-            if (n.equals("-help") || n.equals("help") || n.equals("h")) {
-                throw new FlagException("flag: help requested", true);
+            if (n.equals("-help") || n.equals("help") || n.equals("h")) { // special case for nice help message
+                if (usage != null) {
+                    usage.run();
+                }
+                return new One(false, null, new FlagException(HELP_REQUESTED, true));
             }
-            if (n.startsWith("-")) {
-                throw new FlagException("flag provided but not defined: -" + n, false);
+            if (!n.isEmpty() && n.charAt(0) == '-') {
+                return new One(false, null, failf("flag provided but not defined: -" + n));
             }
-            retryName = n;
-            return Result.RETRY;
+            return new One(false, n, new FlagException("retry", false));
         }
-        set(f, n, hasValue, value, rest);
-        for (String declared : f.names) {
-            if (declared.equals("#" + n)) {
-                String replacement = null;
-                for (String other : f.names.subList(f.names.indexOf(declared), f.names.size())) {
-                    if (!other.startsWith("#")) {
-                        replacement = other;
+        FlagException e = set(f, n, hasValue, value);
+        if (e != null) {
+            return new One(false, null, e);
+        }
+        for (int i = 0; i < f.names.size(); i++) {
+            if (f.names.get(i).equals("#" + n)) {
+                String replacement = "";
+                for (int j = i; j < f.names.size(); j++) {
+                    if (f.names.get(j).charAt(0) != '#') {
+                        replacement = f.names.get(j);
                         break;
                     }
                 }
-                deprecationWarnings.add(replacement != null
+                String w = !replacement.isEmpty()
                         ? "Warning: '-" + n + "' is deprecated, it will be replaced by '-" + replacement + "' soon. See usage."
-                        : "Warning: '-" + n + "' is deprecated, it will be removed soon. See usage.");
+                        : "Warning: '-" + n + "' is deprecated, it will be removed soon. See usage.";
+                deprecationWarnings.add(w);
+                output().println(w);
             }
         }
-        return Result.SEEN;
+        return One.SEEN;
     }
 
     @SuppressWarnings("unchecked")
-    private void set(Flag<?> f, String n, boolean hasValue, String value, List<String> rest) throws FlagException {
+    private FlagException set(Flag<?> f, String n, boolean hasValue, String value) {
         if (f.kind == Kind.BOOL) {
             Boolean b = true;
             if (hasValue) {
                 b = parseBool(value);
                 if (b == null) {
-                    throw new FlagException("invalid boolean value \"" + value + "\" for  -" + n + ": strconv.ParseBool: parsing "
-                            + goQuote(value) + ": invalid syntax", false);
+                    return failf("invalid boolean value " + goQuote(value) + " for  -" + n + ": strconv.ParseBool: parsing "
+                            + goQuote(value) + ": invalid syntax");
                 }
             }
             ((Flag<Boolean>) f).value = b;
             f.set = true;
-            return;
+            return null;
         }
-        if (!hasValue && !rest.isEmpty()) {
-            value = rest.removeFirst();
+        if (!hasValue && !args.isEmpty()) {
+            value = args.removeFirst();
             hasValue = true;
         }
         if (!hasValue) {
-            throw new FlagException("flag needs an argument: -" + n, false);
+            return failf("flag needs an argument: -" + n);
         }
         switch (f.kind) {
             case STRING -> ((Flag<String>) f).value = value;
             case LIST -> ((Flag<List<String>>) f).value.add(value);
             case INT -> {
+                String problem = null;
                 try {
-                    ((Flag<Integer>) f).value = Integer.decode(value);
-                } catch (NumberFormatException e) {
-                    throw new FlagException("invalid value \"" + value + "\" for flag -" + n + ": strconv.ParseInt: parsing "
-                            + goQuote(value) + ": invalid syntax", false);
+                    long v = parseGoInt(value);
+                    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                        problem = "value out of range";
+                    } else {
+                        ((Flag<Integer>) f).value = (int) v;
+                    }
+                } catch (NumberFormatException ex) {
+                    problem = ex.getMessage();
+                }
+                if (problem != null) {
+                    return failf("invalid value " + goQuote(value) + " for flag -" + n + ": strconv.ParseInt: parsing "
+                            + goQuote(value) + ": " + problem);
                 }
             }
             default -> throw new IllegalStateException();
         }
         f.set = true;
+        return null;
     }
 
-    /** Go's strconv.ParseBool. */
+    /** mflag's failf: prints the error and a hint, returns the error. */
+    private FlagException failf(String message) {
+        PrintStream out = output();
+        out.println(message);
+        if (argv0.equals(name)) {
+            out.println("See '" + argv0 + " --help'.");
+        } else {
+            out.println("See '" + argv0 + " " + name + " --help'.");
+        }
+        return new FlagException(message, false);
+    }
+
+    // ------------------------------------------------------------------ Go's conversions
+
+    /** Go's strconv.ParseBool; null when invalid. */
     static Boolean parseBool(String v) {
         return switch (v) {
             case "1", "t", "T", "true", "TRUE", "True" -> true;
             case "0", "f", "F", "false", "FALSE", "False" -> false;
             default -> null;
         };
+    }
+
+    /** Go's strconv.ParseInt(s, 0, 64); the exception's message is Go's reason. */
+    static long parseGoInt(String s0) {
+        String s = s0;
+        boolean neg = false;
+        if (!s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-')) {
+            neg = s.charAt(0) == '-';
+            s = s.substring(1);
+        }
+        if (s.isEmpty()) {
+            throw new NumberFormatException("invalid syntax");
+        }
+        int base = 10;
+        if (s.charAt(0) == '0') {
+            char c = s.length() >= 3 ? Character.toLowerCase(s.charAt(1)) : ' ';
+            if (c == 'x' || c == 'o' || c == 'b') {
+                base = c == 'x' ? 16 : c == 'o' ? 8 : 2;
+                s = s.substring(2);
+            } else {
+                base = 8;
+                s = s.substring(1);
+            }
+        }
+        java.math.BigInteger v = java.math.BigInteger.ZERO;
+        java.math.BigInteger b = java.math.BigInteger.valueOf(base);
+        boolean underscores = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '_') {
+                underscores = true;
+                continue;
+            }
+            int d = Character.digit(c, base);
+            if (d < 0 || c > 0x7f) {
+                throw new NumberFormatException("invalid syntax");
+            }
+            v = v.multiply(b).add(java.math.BigInteger.valueOf(d));
+        }
+        if (underscores && !underscoreOK(s0)) {
+            throw new NumberFormatException("invalid syntax");
+        }
+        if (neg) {
+            v = v.negate();
+        }
+        if (v.bitLength() > 63) {
+            throw new NumberFormatException("value out of range");
+        }
+        return v.longValue();
+    }
+
+    /** Go's strconv.underscoreOK: underscores only between digits or after a base prefix. */
+    private static boolean underscoreOK(String s) {
+        char saw = '^';
+        int i = 0;
+        if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
+            s = s.substring(1);
+        }
+        boolean hex = false;
+        if (s.length() >= 2 && s.charAt(0) == '0' && "bBoOxX".indexOf(s.charAt(1)) >= 0) {
+            i = 2;
+            saw = '0';
+            hex = Character.toLowerCase(s.charAt(1)) == 'x';
+        }
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            char l = Character.toLowerCase(c);
+            if (c >= '0' && c <= '9' || hex && l >= 'a' && l <= 'f') {
+                saw = '0';
+                continue;
+            }
+            if (c == '_') {
+                if (saw != '0') {
+                    return false;
+                }
+                saw = '_';
+                continue;
+            }
+            if (saw == '_') {
+                return false;
+            }
+            saw = '!';
+        }
+        return saw != '_';
     }
 
     static String trimQuotes(String v) {
@@ -273,27 +459,114 @@ public final class FlagSet {
         return v;
     }
 
+    /** Go's %q (strconv.Quote) for text that came in as UTF-8. */
     static String goQuote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            switch (cp) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case 7 -> b.append("\\a");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case 11 -> b.append("\\v");
+                default -> {
+                    if (cp < 0x20 || cp == 0x7f) {
+                        b.append(String.format("\\x%02x", cp));
+                    } else if (cp == 0xfffd || isPrintable(cp)) {
+                        b.appendCodePoint(cp);
+                    } else if (cp < 0x10000) {
+                        b.append(String.format("\\u%04x", cp));
+                    } else {
+                        b.append(String.format("\\U%08x", cp));
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
-    /** mflag's PrintDefaults, roughly (usage texts are informative, spec 2.4). */
-    public void printDefaults(PrintStream out) {
-        if (!flags.isEmpty()) {
-            out.println();
+    private static boolean isPrintable(int cp) {
+        if (cp < 0x80) {
+            return cp >= 0x20 && cp < 0x7f;
         }
-        for (Flag<?> f : flags) {
-            List<String> shown = f.names.stream().filter(x -> !x.startsWith("#")).toList();
+        int t = Character.getType(cp);
+        return t != Character.CONTROL && t != Character.FORMAT && t != Character.SURROGATE && t != Character.PRIVATE_USE
+                && t != Character.UNASSIGNED && t != Character.LINE_SEPARATOR && t != Character.PARAGRAPH_SEPARATOR
+                && (t != Character.SPACE_SEPARATOR || cp == 0x20);
+    }
+
+    /** Go's %v of a []string: {@code [a b c]}. */
+    static String goList(List<String> l) {
+        return "[" + String.join(" ", l) + "]";
+    }
+
+    // ------------------------------------------------------------------ usage
+
+    /** The flags in mflag's sortFlags order: by first name without '#' and one leading '-', case-folded. */
+    List<Flag<?>> sorted() {
+        List<Flag<?>> l = new ArrayList<>(flags);
+        l.sort((a, b) -> {
+            String pa = sortKey(a);
+            String pb = sortKey(b);
+            int c = pa.toLowerCase(Locale.ROOT).compareTo(pb.toLowerCase(Locale.ROOT));
+            return c != 0 ? c : pa.compareTo(pb);
+        });
+        return l;
+    }
+
+    private static String sortKey(Flag<?> f) {
+        String n = f.names.getFirst();
+        if (n.startsWith("#")) {
+            n = n.substring(1);
+        }
+        return n.startsWith("-") ? n.substring(1) : n;
+    }
+
+    /** mflag's PrintDefaults, to {@link #output()}: a blank line, then the options (tabwriter 20,1,3,' '). */
+    public void printDefaults() {
+        PrintStream out = output();
+        String h = home != null ? home : System.getProperty("user.home", "");
+        if (h.equals("/")) {
+            h = "";
+        }
+        List<Flag<?>> l = sorted();
+        StringBuilder text = new StringBuilder();
+        if (!l.isEmpty()) {
+            text.append('\n');
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (Flag<?> f : l) {
+            List<String> shown = f.names.stream().filter(x -> x.charAt(0) != '#').toList();
             if (shown.isEmpty() || f.usage == null || f.usage.isEmpty()) {
                 continue;
             }
-            String head = "  -" + String.join(", -", shown);
-            boolean zero = f.defValue == null || f.defValue.isEmpty() || f.defValue.equals("false") || f.defValue.equals("0")
-                    || f.defValue.equals("[]");
-            if (!zero) {
-                head += "=" + f.defValue;
+            String val = f.defValue;
+            if (!h.isEmpty() && val.startsWith(h)) {
+                val = "~" + val.substring(h.length());
             }
-            out.printf("%-20s   %s%n", head, f.usage);
+            String head = "  -" + String.join(", -", shown);
+            if (!(val.equals("false") || val.isEmpty() || val.equals("0"))) {
+                head += "=" + val;
+            }
+            boolean first = true;
+            for (String line : f.usage.split("\n", -1)) {
+                rows.add(new String[] {first ? head : "", " " + line});
+                first = false;
+            }
         }
+        int width = 20;
+        for (String[] r : rows) {
+            width = Math.max(width, r[0].codePointCount(0, r[0].length()) + 3);
+        }
+        for (String[] r : rows) {
+            text.append(r[0]).append(" ".repeat(width - r[0].codePointCount(0, r[0].length()))).append(r[1]).append('\n');
+        }
+        out.print(text);
     }
 }

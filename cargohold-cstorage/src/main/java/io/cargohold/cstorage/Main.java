@@ -2,58 +2,114 @@ package io.cargohold.cstorage;
 
 import io.cargohold.storage.Store;
 import io.cargohold.storage.StoreOptions;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code containers-storage}: upstream's v1.43.0 command-line tool over our store (spec:
- * shared/spec/containers-storage-cli.md, section 2.3 for the start-up sequence).
+ * {@code containers-storage}: upstream's v1.43.0 command-line tool over our store. The start-up is
+ * upstream's {@code main()} step by step (spec section 2.3): global options (errors: exit 1), the
+ * configured defaults when no global option was given, the command word, the command's options
+ * (which include the global ones; errors and {@code -h}: exit 125), the argument count (exit 1), the
+ * store (errors: {@code error initializing: ...}, exit 1), then the command's own status.
  */
 public final class Main {
+    /** The program name upstream's usage texts use (and mflag compares os.Args[0] with). */
     static final String ARGV0 = "containers-storage";
+
+    /** The driver options each open store was given, as typed (upstream's GraphOptions(), shown by status). */
+    private static final Map<Store, List<String>> GRAPH_OPTIONS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private Main() {
     }
 
+    static List<String> graphOptions(Store store) {
+        return GRAPH_OPTIONS.getOrDefault(store, List.of());
+    }
+
     public static void main(String[] args) {
-        int status = run(System.in, System.out, System.err, System.getenv(), Path.of("").toAbsolutePath(), List.of(args));
-        System.out.flush();
-        System.err.flush();
+        // os.Args[0] as the user typed it (the launcher passes its $0), for mflag's "See '... --help'." hints
+        String argv0 = System.getProperty("cstorage.argv0", ARGV0);
+        // stdout is buffered, but flushed before anything goes to stderr: Go writes both unbuffered, and
+        // scripts (bats' run) read the two merged, in order
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false,
+                StandardCharsets.UTF_8);
+        FileOutputStream fd2 = new FileOutputStream(FileDescriptor.err);
+        PrintStream err = new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                out.flush();
+                fd2.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.flush();
+                fd2.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8);
+        int status;
+        try {
+            status = run(System.in, out, err, System.getenv(), Path.of("").toAbsolutePath(), List.of(args), argv0);
+        } finally {
+            out.flush();
+            err.flush();
+        }
         Runtime.getRuntime().halt(status); // nothing left to clean up; skips shutdown hooks
     }
 
-    /** Runs one command line; returns the exit status. */
+    /** Runs one command line as {@code containers-storage}; returns the exit status. */
     public static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv) {
+        return run(in, out, err, env, cwd, argv, ARGV0);
+    }
+
+    /** Runs one command line; {@code argv0} is os.Args[0] (only used in mflag's hints). */
+    public static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
+                          String argv0) {
+        return run(in, out, err, env, cwd, argv, argv0, Commands.all());
+    }
+
+    /** Runs one command line with the given command table (tests use their own). */
+    static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
+                   String argv0, List<Command> commands) {
         Globals g = new Globals();
-        FlagSet global = g.flagSet(ARGV0);
-        FlagSet.Flag<Boolean> help = global.bool(List.of("#help", "-help"), false, "Print usage");
-        List<Command> commands = Commands.all();
+        FlagSet global = g.flagSet(ARGV0, env, argv0, err);
+        global.setUsage(() -> globalUsage(out, global, commands));
         if (argv.isEmpty()) {
-            globalUsage(out, err, global, commands, false);
-            return 1;
+            return usageExit(out, global, commands, 1);
         }
+        FlagSet.Flag<Boolean> help = global.bool(List.of("#help", "-help"), false, "Print usage");
         try {
             global.parse(argv);
         } catch (FlagSet.FlagException e) {
-            err.println(e.getMessage());
-            err.println("See '" + ARGV0 + " --help'.");
-            out.println(e.getMessage() + " while parsing arguments (1)");
-            globalUsage(out, err, global, commands, false);
-            return 1;
+            out.print(e.getMessage() + " while parsing arguments (1)\n");
+            return usageExit(out, global, commands, 1);
         }
-        global.deprecationWarnings().forEach(err::println);
+        g.read(global);
         if (help.get()) {
-            globalUsage(out, out, global, commands, true);
-            return 0;
+            global.setOutput(out);
+            return usageExit(out, global, commands, 0);
+        }
+        Defaults defaults = null;
+        if (g.graph.isEmpty() && g.run.isEmpty() && g.driver.isEmpty() && g.storageOpts.isEmpty()) {
+            defaults = Defaults.load(env);
+            g.fromDefaults(defaults);
         }
         List<String> args = global.args();
         if (args.isEmpty()) {
-            globalUsage(out, err, global, commands, false);
-            return 1;
+            return usageExit(out, global, commands, 1);
         }
         String cmd = args.getFirst();
         Command command = null;
@@ -64,99 +120,140 @@ public final class Main {
             }
         }
         if (command == null) {
-            out.println(cmd + ": unrecognized command.");
+            out.print(cmd + ": unrecognized command.\n");
             return 1;
         }
-        FlagSet flags = new FlagSet(cmd);
-        flags.include(global);
+        FlagSet flags = g.flagSet(cmd, env, argv0, err);
         Command.Action action = command.setup().apply(flags);
+        Command c = command;
+        flags.setUsage(() -> commandUsage(out, cmd, c, flags));
         try {
             flags.parse(args.subList(1, args.size()));
         } catch (FlagSet.FlagException e) {
-            if (e.isHelp()) {
-                commandUsage(out, err, cmd, command, flags);
-                return 125;
-            }
-            err.println(e.getMessage());
-            err.println("See '" + ARGV0 + " " + cmd + " --help'.");
-            return 125;
+            return 125; // mflag.ExitOnError
         }
-        flags.deprecationWarnings().forEach(err::println);
-        List<String> rest = flags.args();
+        g.read(flags);
+        List<String> rest = List.copyOf(flags.args());
         if (command.minArgs() != 0 && rest.size() < command.minArgs()) {
-            out.println(cmd + ": more arguments required.");
-            commandUsage(out, err, cmd, command, flags);
+            out.print(cmd + ": more arguments required.\n");
+            commandUsage(out, cmd, command, flags);
             return 1;
         }
         if (command.maxArgs() != 0 && rest.size() > command.maxArgs()) {
-            out.println(cmd + ": too many arguments ([" + String.join(" ", rest) + "]).");
-            commandUsage(out, err, cmd, command, flags);
+            out.print(cmd + ": too many arguments (" + FlagSet.goList(rest) + ").\n");
+            commandUsage(out, cmd, command, flags);
             return 1;
+        }
+        if (g.debug) {
+            debug(err, "Root: " + g.graph);
+            debug(err, "Run Root: " + g.run);
+            debug(err, "Driver Name: " + g.driver);
+            debug(err, "Driver Options: " + FlagSet.goList(g.storageOpts));
         }
         StoreOptions options;
         Store store;
         try {
-            options = g.storeOptions(cwd, env);
+            options = StoreSetup.options(g.graph, g.run, g.driver, g.storageOpts, cwd, defaults != null ? defaults : Defaults.load(env),
+                    err);
             store = Store.open(options);
+            GRAPH_OPTIONS.put(store, g.storageOpts);
         } catch (Exception e) {
-            out.println("error initializing: " + e.getMessage());
+            out.print("error initializing: " + message(e) + "\n");
             return 1;
         }
         try {
             return action.run(new Invocation(cmd, rest, store, options, in, out, err, env, cwd));
         } catch (Exception e) {
-            out.println(e.getMessage());
+            // upstream's actions report their own errors; reaching here is a bug of ours: say so, exit 1
+            err.print(cmd + ": " + message(e) + "\n");
             return 1;
         }
     }
 
-    static void globalUsage(PrintStream out, PrintStream options, FlagSet flags, List<Command> commands, boolean help) {
-        out.print("Usage: containers-storage command [options [...]]\n\n");
-        out.print("Commands:\n\n");
+    private static int usageExit(PrintStream out, FlagSet global, List<Command> commands, int status) {
+        globalUsage(out, global, commands);
+        return status;
+    }
+
+    /** The global usage: commands on stdout, the option list on the flag set's output (stderr, or stdout under --help). */
+    static void globalUsage(PrintStream out, FlagSet flags, List<Command> commands) {
+        StringBuilder b = new StringBuilder("Usage: containers-storage command [options [...]]\n\nCommands:\n\n");
         for (Command c : commands) {
-            out.printf("  %-30s%s%n", c.names().getFirst(), c.usage());
+            b.append(String.format("  %-30s%s%n", c.names().getFirst(), c.usage()));
         }
-        out.print("\nOptions:\n");
-        flags.printDefaults(options);
+        b.append("\nOptions:\n");
+        out.print(b);
+        out.flush();
+        flags.printDefaults();
     }
 
-    static void commandUsage(PrintStream out, PrintStream options, String cmd, Command c, FlagSet flags) {
-        out.printf("Usage: containers-storage %s %s%n%n", cmd, c.optionsHelp());
-        out.printf("%s%n", c.usage());
-        out.print("\nOptions:\n");
-        flags.printDefaults(options);
+    /** A command's usage: synopsis and description on stdout, the option list on stderr. */
+    static void commandUsage(PrintStream out, String cmd, Command c, FlagSet flags) {
+        out.print("Usage: containers-storage " + cmd + " " + c.optionsHelp() + "\n\n" + c.usage() + "\n\nOptions:\n");
+        out.flush();
+        flags.printDefaults();
     }
 
-    /** The five global options, shared by the global flag set and every command's (as upstream binds them). */
+    /** A logrus-style debug line (text formatter, as when stderr is not a terminal). */
+    static void debug(PrintStream err, String msg) {
+        String t = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        err.print("time=\"" + t + "\" level=debug msg=" + FlagSet.goQuote(msg) + "\n");
+    }
+
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        return m != null ? m : e.toString();
+    }
+
+    /**
+     * The five global options. Upstream binds them to one StoreOptions and one debug variable shared by
+     * the global flag set and the command's; here each flag set gets flags whose defaults are the values
+     * so far, and {@link #read} takes the values back after parsing.
+     */
     static final class Globals {
-        FlagSet.Flag<String> run;
-        FlagSet.Flag<String> graph;
-        FlagSet.Flag<String> driver;
-        FlagSet.Flag<List<String>> storageOpts;
-        FlagSet.Flag<Boolean> debug;
+        String run = "";
+        String graph = "";
+        String driver = "";
+        List<String> storageOpts = List.of();
+        boolean debug;
+        private FlagSet.Flag<String> runFlag;
+        private FlagSet.Flag<String> graphFlag;
+        private FlagSet.Flag<String> driverFlag;
+        private FlagSet.Flag<List<String>> optsFlag;
+        private FlagSet.Flag<Boolean> debugFlag;
 
-        FlagSet flagSet(String name) {
+        FlagSet flagSet(String name, Map<String, String> env, String argv0, PrintStream err) {
             FlagSet f = new FlagSet(name);
-            run = f.string(List.of("-run", "R"), "", "Root of the runtime state tree");
-            graph = f.string(List.of("-graph", "g"), "", "Root of the storage tree");
-            driver = f.string(List.of("-storage-driver", "s"), "", "Storage driver to use ($STORAGE_DRIVER)");
-            storageOpts = f.list(List.of("-storage-opt"), "Set storage driver options ($STORAGE_OPTS)");
-            debug = f.bool(List.of("-debug", "D"), false, "Print debugging information");
+            f.setOutput(err);
+            f.setArgv0(argv0);
+            f.setHome(home(env));
+            runFlag = f.string(List.of("-run", "R"), run, "Root of the runtime state tree");
+            graphFlag = f.string(List.of("-graph", "g"), graph, "Root of the storage tree");
+            driverFlag = f.string(List.of("-storage-driver", "s"), driver, "Storage driver to use ($STORAGE_DRIVER)");
+            optsFlag = f.list(List.of("-storage-opt"), storageOpts, "Set storage driver options ($STORAGE_OPTS)");
+            debugFlag = f.bool(List.of("-debug", "D"), debug, "Print debugging information");
             return f;
         }
 
-        StoreOptions storeOptions(Path cwd, Map<String, String> env) throws Exception {
-            String d = driver.get().isEmpty() ? env.getOrDefault("STORAGE_DRIVER", "vfs") : driver.get();
-            Path g = graph.get().isEmpty() ? Path.of("/var/lib/containers/storage") : cwd.resolve(graph.get());
-            Path r = run.get().isEmpty() ? Path.of("/run/containers/storage") : cwd.resolve(run.get());
-            if (!d.equals("vfs")) {
-                throw new Exception("failed to GetDriver graph " + d + " " + g + ": driver not supported");
-            }
-            return StoreOptions.vfs(g.normalize(), r.normalize());
+        void read(FlagSet f) {
+            run = runFlag.get();
+            graph = graphFlag.get();
+            driver = driverFlag.get();
+            storageOpts = List.copyOf(optsFlag.get());
+            debug = debugFlag.get();
         }
 
-        static List<String> split(String s) {
-            return Arrays.asList(s.split(","));
+        void fromDefaults(Defaults d) {
+            run = d.runRoot();
+            graph = d.graphRoot();
+            driver = d.driver();
+            storageOpts = d.options();
+        }
+
+        /** homedir.Get(): $HOME, else the account's home. */
+        static String home(Map<String, String> env) {
+            String h = env.get("HOME");
+            return h != null && !h.isEmpty() ? h : System.getProperty("user.home", "");
         }
     }
 }

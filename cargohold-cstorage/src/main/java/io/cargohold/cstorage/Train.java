@@ -1,0 +1,139 @@
+package io.cargohold.cstorage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The AOT training run recorded by {@code bin/lib/prepare-launch} into
+ * {@code cargohold-cstorage/target/cstorage.aot}: the commands scripts (and upstream's BATS suite) call
+ * most, against a throw-away store, in one JVM, with the global options the suite passes, so the cache
+ * holds the classes a typical invocation loads and links. Commands not written yet just report
+ * "unrecognized command"; rebuild to train them.
+ */
+public final class Train {
+    private Train() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        String g = dir.resolve("root").toString();
+        String r = dir.resolve("runroot").toString();
+        Path file = dir.resolve("data");
+        Files.writeString(file, "training content\n");
+        byte[] tar = tar("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8));
+        Path tarFile = dir.resolve("layer.tar");
+        Files.write(tarFile, tar);
+        String[][] runs = {
+                {"status"},
+                {"--debug=false", "status", "-j"},
+                {"version"},
+                {"layers"},
+                {"layers", "-j"},
+                {"create-layer", "-n", "base"},
+                {"create-layer", "-n", "child", "base"},
+                {"applydiff", "-f", tarFile.toString(), "child"},
+                {"import-layer", "-n", "imported", "-f", tarFile.toString(), "base"},
+                {"layer", "child"},
+                {"layer", "-j", "child"},
+                {"layers"},
+                {"layers", "-t"},
+                {"mount", "child"},
+                {"mounted", "child"},
+                {"unmount", "child"},
+                {"diff", "-f", dir.resolve("diff.tar").toString(), "child"},
+                {"diffsize", "child"},
+                {"changes", "child"},
+                {"set-layer-data", "-f", file.toString(), "child", "key"},
+                {"list-layer-data", "child"},
+                {"get-layer-data", "child", "key"},
+                {"create-image", "-n", "img", "child"},
+                {"images"},
+                {"images", "-j"},
+                {"image", "img"},
+                {"image", "-j", "img"},
+                {"set-image-data", "-f", file.toString(), "img", "manifest"},
+                {"list-image-data", "img"},
+                {"get-image-data", "img", "manifest"},
+                {"get-image-data-size", "img", "manifest"},
+                {"get-image-data-digest", "img", "manifest"},
+                {"images-by-digest", "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+                {"create-container", "-n", "ctr", "img"},
+                {"containers"},
+                {"containers", "-j"},
+                {"container", "ctr"},
+                {"container", "-j", "ctr"},
+                {"set-container-data", "-f", file.toString(), "ctr", "config"},
+                {"get-container-data", "ctr", "config"},
+                {"get-container-dir", "ctr"},
+                {"get-container-run-dir", "ctr"},
+                {"mount", "ctr"},
+                {"unmount", "ctr"},
+                {"copy", file.toString(), "child:/copied"},
+                {"exists", "img"},
+                {"exists", "-l", "nothing"},
+                {"metadata", "img"},
+                {"set-metadata", "-m", "meta", "img"},
+                {"get-names", "img"},
+                {"add-names", "-n", "other", "img"},
+                {"set-names", "-n", "img", "img"},
+                {"delete-container", "ctr"},
+                {"delete-image", "img"},
+                {"delete-layer", "imported"},
+                {"delete", "child"},
+                {"layer", "nothing"},
+                {"shutdown"},
+                {"wipe"},
+                {"status", "--help"},
+                {"nosuch"},
+                {"layers", "-x"},
+        };
+        for (String[] a : runs) {
+            List<String> argv = new ArrayList<>(List.of("--debug", "--graph", g, "--run", r, "--storage-driver", "vfs"));
+            argv.addAll(List.of(a));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            PrintStream sink = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+            int code = Main.run(new ByteArrayInputStream(tar), sink, sink, Map.of("HOME", "/root"), dir, argv);
+            System.out.println(String.join(" ", a) + " -> " + code);
+        }
+    }
+
+    /** A one-file ustar archive (what applydiff reads on stdin). */
+    static byte[] tar(String name, byte[] content) {
+        byte[] h = new byte[512];
+        put(h, 0, name);
+        put(h, 100, "0000644\0");
+        put(h, 108, "0000000\0");
+        put(h, 116, "0000000\0");
+        put(h, 124, String.format("%011o\0", content.length));
+        put(h, 136, "00000000000\0");
+        h[156] = '0';
+        put(h, 257, "ustar\0");
+        put(h, 263, "00");
+        for (int i = 148; i < 156; i++) {
+            h[i] = ' ';
+        }
+        int sum = 0;
+        for (byte b : h) {
+            sum += b & 0xff;
+        }
+        put(h, 148, String.format("%06o\0 ", sum));
+        int padded = (content.length + 511) / 512 * 512;
+        byte[] out = new byte[512 + padded + 1024];
+        System.arraycopy(h, 0, out, 0, 512);
+        System.arraycopy(content, 0, out, 512, content.length);
+        return out;
+    }
+
+    private static void put(byte[] b, int off, String s) {
+        byte[] x = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(x, 0, b, off, x.length);
+    }
+}
