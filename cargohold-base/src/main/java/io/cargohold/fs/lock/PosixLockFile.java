@@ -36,11 +36,11 @@ public final class PosixLockFile {
     private static final Map<Object, PosixLockFile> OPEN = new HashMap<>();
 
     private final Path path;
-    private final int fd;
+    private final LockDescriptor fd;
     private final boolean readOnly;
     private final ConcurrentHashMap<Range, RangeState> ranges = new ConcurrentHashMap<>();
 
-    private PosixLockFile(Path path, int fd, boolean readOnly) {
+    private PosixLockFile(Path path, LockDescriptor fd, boolean readOnly) {
         this.path = path;
         this.fd = fd;
         this.readOnly = readOnly;
@@ -76,7 +76,7 @@ public final class PosixLockFile {
             if (existing != null) {
                 return existing;
             }
-            int fd = Posix.open(abs.toString(), (readOnly ? Posix.O_RDONLY : Posix.O_RDWR | Posix.O_CREAT) | Posix.O_CLOEXEC, 0644);
+            LockDescriptor fd = LockDescriptor.open(abs, readOnly);
             PosixLockFile f = new PosixLockFile(abs, fd, readOnly);
             OPEN.put(key, f);
             return f;
@@ -88,7 +88,7 @@ public final class PosixLockFile {
      * file another way while it is locked: closing that descriptor would drop the process's locks).
      */
     public byte[] readAt(long offset, int len) throws IOException {
-        return Posix.pread(fd, len, offset);
+        return fd.pread(len, offset);
     }
 
     /** Writes bytes at {@code offset} through the locked descriptor, without truncating. */
@@ -96,7 +96,7 @@ public final class PosixLockFile {
         if (readOnly) {
             throw new IllegalStateException(path + " is open read-only");
         }
-        Posix.pwrite(fd, data, offset);
+        fd.pwrite(data, offset);
     }
 
     public Path path() {
@@ -170,7 +170,7 @@ public final class PosixLockFile {
     private void processLock(Range range, short type, Duration timeout, long deadline) throws IOException {
         if (timeout == null) {
             while (true) {
-                int err = Posix.setLock(fd, Posix.F_SETLKW, type, range.start(), range.len());
+                int err = fd.setLock(true, type, range.start(), range.len());
                 if (err == 0) {
                     return;
                 }
@@ -186,7 +186,7 @@ public final class PosixLockFile {
         }
         long sleep = 1;
         while (true) {
-            int err = Posix.setLock(fd, Posix.F_SETLK, type, range.start(), range.len());
+            int err = fd.setLock(false, type, range.start(), range.len());
             if (err == 0) {
                 return;
             }
@@ -194,7 +194,7 @@ public final class PosixLockFile {
                 throw new IOException("fcntl(F_SETLK) on " + path + ": errno " + err);
             }
             if (System.nanoTime() >= deadline) {
-                int pid = Posix.holder(fd, type, range.start(), range.len());
+                int pid = fd.holder(type, range.start(), range.len());
                 throw new UnavailableException("timed out after " + timeout.toMillis() + "ms waiting for lock "
                         + path + " " + range + (pid > 0 ? ", held by process " + pid : ""));
             }
@@ -237,7 +237,7 @@ public final class PosixLockFile {
     }
 
     private void unlockProcess(Range range) throws IOException {
-        int err = Posix.setLock(fd, Posix.F_SETLK, Posix.F_UNLCK, range.start(), range.len());
+        int err = fd.setLock(false, Posix.F_UNLCK, range.start(), range.len());
         if (err != 0) {
             throw new IOException("fcntl(F_UNLCK) on " + path + ": errno " + err);
         }
@@ -245,7 +245,7 @@ public final class PosixLockFile {
 
     /** Test hook: the pid of another process holding a lock that conflicts with {@code mode}, or 0. */
     int conflictingHolder(long start, long len, LockMode mode) throws IOException {
-        return Posix.holder(fd, mode == LockMode.SHARED ? Posix.F_RDLCK : Posix.F_WRLCK, start, len);
+        return fd.holder(mode == LockMode.SHARED ? Posix.F_RDLCK : Posix.F_WRLCK, start, len);
     }
 
     private record Range(long start, long len) {
