@@ -951,9 +951,12 @@ public final class StoreEngine {
             RecordFiles.removeTree(layout.imagesDir().resolve(r.id));
             for (String l : remove) {
                 LayerRec rec = findLayerIn(layers, l);
-                if (rec != null) {
-                    deleteLayerLocked(rec);
+                if (rec == null) {
+                    // as upstream: a slated layer of an additional (read-only) store cannot be deleted;
+                    // the image record is gone already
+                    throw new NotFoundException("layer not known");
                 }
+                deleteLayerLocked(rec);
             }
             return remove;
         })));
