@@ -166,6 +166,25 @@ public final class Store implements AutoCloseable {
         return engine.deleteImage(idOrName, pruneLayers);
     }
 
+    /**
+     * Upstream's DeleteImage(id, commit): as {@link #deleteImage(String, boolean)} with
+     * {@code pruneLayers}, but when {@code commit} is false nothing is changed and the layers that
+     * would be removed are only reported (the CLI's {@code delete-image --test}).
+     */
+    public List<String> deleteImage(String idOrName, boolean pruneLayers, boolean commit) throws IOException {
+        return engine.deleteImage(idOrName, pruneLayers, commit);
+    }
+
+    /**
+     * Upstream's Delete (the CLI's {@code delete}), with no safety checks: the first container, image
+     * or layer {@code idOrName} names. A container goes with its layer and directories; an image only
+     * with its items (its layers stay, containers using it are not checked); a layer even when it has
+     * children or users.
+     */
+    public void delete(String idOrName) throws IOException {
+        engine.delete(idOrName);
+    }
+
     /** Removes every container, image and layer (upstream's Wipe). */
     public void wipe() throws IOException {
         engine.wipe();

@@ -900,12 +900,21 @@ public final class StoreEngine {
      * image or remaining child uses them. Returns the layers removed, in removal order.
      */
     public synchronized List<String> deleteImage(String key, boolean pruneLayers) throws IOException {
+        return deleteImage(key, pruneLayers, true);
+    }
+
+    /** As {@link #deleteImage(String, boolean)}; without {@code commit} nothing changes, the list is only computed. */
+    public synchronized List<String> deleteImage(String key, boolean pruneLayers, boolean commit) throws IOException {
         return withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
             ImageRec r = requireImage(key, false);
+            String user = null; // upstream names the last container using it (a map overwritten in order)
             for (ContainerRec c : containers) {
                 if (c.image.equals(r.id)) {
-                    throw new FailedPreconditionException("image used by " + c.id + ": image is in use by a container");
+                    user = c.id;
                 }
+            }
+            if (user != null) {
+                throw new FailedPreconditionException("image used by " + user + ": image is in use by a container");
             }
             List<String> remove = new ArrayList<>();
             if (pruneLayers) {
@@ -939,16 +948,59 @@ public final class StoreEngine {
                     layer = parent;
                 }
             }
+            if (!commit) {
+                return remove;
+            }
             images.remove(r);
             saveImages();
             RecordFiles.removeTree(layout.imagesDir().resolve(r.id));
             for (String l : remove) {
                 LayerRec rec = findLayerIn(layers, l);
-                if (rec != null) {
-                    deleteLayerLocked(rec);
+                if (rec == null) {
+                    // as upstream: a slated layer of an additional (read-only) store cannot be deleted;
+                    // the image record is gone already
+                    throw new NotFoundException("layer not known");
                 }
+                deleteLayerLocked(rec);
             }
             return remove;
+        })));
+    }
+
+    /**
+     * Upstream's Delete, with no safety checks: the first of a container (its layer - which must still
+     * exist, else {@code identifier is not a layer} - its record, items and {@code userdata}
+     * directories), an image (its record and items only: layers stay, containers are not checked) or a
+     * layer (unmounted and removed even with children or users); else {@code layer not known}.
+     */
+    public synchronized void delete(String key) throws IOException {
+        withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.EXCLUSIVE, () -> {
+            ContainerRec c = lookup(containers, key, x -> x.id, x -> x.names, x -> x.layer);
+            if (c != null) {
+                LayerRec l = findLayerIn(layers, c.layer);
+                if (l == null || l.readOnly) {
+                    throw new InvalidArgumentException("identifier is not a layer");
+                }
+                deleteLayerLocked(l);
+                containers.remove(c);
+                saveContainers();
+                RecordFiles.removeTree(layout.containersDir().resolve(c.id));
+                RecordFiles.removeTree(layout.containerRunDirectory(c.id));
+                return null;
+            }
+            ImageRec i = lookup(images, key, x -> x.id, x -> x.names, null);
+            if (i != null) {
+                images.remove(i);
+                saveImages();
+                RecordFiles.removeTree(layout.imagesDir().resolve(i.id));
+                return null;
+            }
+            LayerRec l = findLayerIn(layers, key);
+            if (l != null) {
+                deleteLayerLocked(l);
+                return null;
+            }
+            throw new NotFoundException("layer not known");
         })));
     }
 
