@@ -710,6 +710,25 @@ public final class StoreEngine {
         })));
     }
 
+    /**
+     * Upstream's layerStore.Delete without the store-level safety checks (children, images, containers):
+     * unmounts and deletes the layer, and drops it from images' mapped-layer lists.
+     */
+    public synchronized void deleteLayerUnchecked(String key) throws IOException {
+        withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
+            LayerRec r = requireWritableLayer(key);
+            deleteLayerLocked(r);
+            boolean changed = false;
+            for (ImageRec i : images) {
+                changed |= i.mappedLayers.remove(r.id);
+            }
+            if (changed) {
+                saveImages();
+            }
+            return null;
+        })));
+    }
+
     private void deleteLayerLocked(LayerRec r) throws IOException {
         r.mountCount = 0;
         r.mountPoint = "";
