@@ -1063,8 +1063,8 @@ public final class StoreEngine {
             for (boolean follow : new boolean[] {true, false}) {
                 java.nio.file.LinkOption[] lo = follow ? new java.nio.file.LinkOption[0]
                         : new java.nio.file.LinkOption[] {java.nio.file.LinkOption.NOFOLLOW_LINKS};
-                long uid = ((Number) Files.getAttribute(dir, "unix:uid", lo)).longValue();
-                long gid = ((Number) Files.getAttribute(dir, "unix:gid", lo)).longValue();
+                long uid = Integer.toUnsignedLong((int) Files.getAttribute(dir, "unix:uid", lo));
+                long gid = Integer.toUnsignedLong((int) Files.getAttribute(dir, "unix:gid", lo));
                 if (!mappable(uid, l.uidMap)) {
                     uids.add(uid);
                 }
