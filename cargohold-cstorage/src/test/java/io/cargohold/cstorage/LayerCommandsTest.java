@@ -141,6 +141,34 @@ class LayerCommandsTest {
     }
 
     @Test
+    void layersShowImagesAndContainers() throws Exception {
+        cli.ok("create-layer", "-i", "base", "-n", "b");
+        String ctrLayer;
+        try (io.cargohold.storage.Store s = io.cargohold.storage.Store.open(
+                io.cargohold.storage.StoreOptions.vfs(dir.resolve("g"), dir.resolve("r")))) {
+            s.createImage(io.cargohold.storage.ImageOptions.of("base").withId("img").withNames(List.of("i1", "i2")));
+            s.createImage(io.cargohold.storage.ImageOptions.of("base").withId("img2"));
+            ctrLayer = s.createContainer(io.cargohold.storage.ContainerOptions.of("img").withId("ctr").withNames(List.of("c1"))).layer();
+        }
+        assertEquals("base\n\tname: b\n\timage: img\n\t\tname: i1\n\t\tname: i2\n\timage: img2\n"
+                + ctrLayer + "\n\tcontainer: ctr\n\t\tname: c1\n", cli.ok("layers"));
+        assertEquals("(base)\n└─base\n  name: b\n  image: img\n  image name: i1\n  image name: i2\n  image: img2\n"
+                + "  └─" + ctrLayer + "\n    container: ctr\n    container name: c1\n", cli.ok("layers", "--tree"));
+        // in use: delete-layer refuses by full ID, with upstream's texts (children first)
+        assertEquals("base: used by layer " + ctrLayer + ": layer has children\n", cli.run("delete-layer", "base").err());
+        assertEquals(ctrLayer + ": layer " + ctrLayer + " used by container ctr: layer is in use by a container\n",
+                cli.run("delete-layer", ctrLayer).err());
+        cli.ok("create-layer", "-i", "solo");
+        try (io.cargohold.storage.Store s = io.cargohold.storage.Store.open(
+                io.cargohold.storage.StoreOptions.vfs(dir.resolve("g"), dir.resolve("r")))) {
+            s.createImage(io.cargohold.storage.ImageOptions.of("solo").withId("img3"));
+        }
+        assertEquals("solo: layer solo used by image img3: layer is in use by an image\n", cli.run("delete-layer", "solo").err());
+        // ... but not by a unique ID prefix (the checks compare the argument text)
+        assertEquals("", cli.ok("delete-layer", "sol"));
+    }
+
+    @Test
     void emptyStoreListsNothing() {
         assertEquals("", cli.ok("layers"));
         assertEquals("[]\n", cli.ok("layers", "-j"));
