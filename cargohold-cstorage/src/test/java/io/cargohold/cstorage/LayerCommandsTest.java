@@ -307,6 +307,23 @@ class LayerCommandsTest {
     }
 
     @Test
+    void hostMappedChildOfLayerMappedAboveTwoToThe31() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(new com.sun.security.auth.module.UnixSystem().getUid() + ""));
+        cli.ok("create-layer", "-i", "low", "--hostuidmap", "--hostgidmap");
+        Path f = Path.of(cli.ok("mount", "low").strip()).resolve("f");
+        Files.writeString(f, "x");
+        Files.setAttribute(f, "unix:uid", 1);
+        Files.setAttribute(f, "unix:gid", 2);
+        cli.ok("create-layer", "-i", "mapped", "--uidmap", "0:2387410944:6", "--gidmap", "0:2473787392:6", "low");
+        Path mf = cli.graph().resolve("vfs/dir/mapped/f");
+        assertEquals(2387410945L, Integer.toUnsignedLong((int) Files.getAttribute(mf, "unix:uid")));
+        cli.ok("create-layer", "-i", "host", "--hostuidmap", "--hostgidmap", "mapped");
+        Path hf = cli.graph().resolve("vfs/dir/host/f");
+        assertEquals(1, (int) Files.getAttribute(hf, "unix:uid"));
+        assertEquals(2, (int) Files.getAttribute(hf, "unix:gid"));
+    }
+
+    @Test
     void deleteLayer() {
         cli.ok("create-layer", "-i", "base", "-n", "b");
         cli.ok("create-layer", "-i", "mid", "base");
