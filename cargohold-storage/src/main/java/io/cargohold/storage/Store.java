@@ -111,6 +111,15 @@ public final class Store implements AutoCloseable {
         engine.deleteLayer(idOrName);
     }
 
+    /**
+     * Deletes a layer without checking for children or users (upstream's layerStore.Delete, which the
+     * CLI's {@code delete-layer} reaches after its own checks, and {@code delete} directly): unmounted,
+     * tree, tar-split and items removed, and dropped from images' mapped-layer lists.
+     */
+    public void deleteLayerUnchecked(String idOrName) throws IOException {
+        engine.deleteLayerUnchecked(idOrName);
+    }
+
     /** The directory holding the layer's tree (vfs: no real mount), with the mount count incremented. */
     public Path mount(String idOrName) throws IOException {
         return engine.mount(idOrName);

@@ -715,6 +715,25 @@ public final class StoreEngine {
         })));
     }
 
+    /**
+     * Upstream's layerStore.Delete without the store-level safety checks (children, images, containers):
+     * unmounts and deletes the layer, and drops it from images' mapped-layer lists.
+     */
+    public synchronized void deleteLayerUnchecked(String key) throws IOException {
+        withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
+            LayerRec r = requireWritableLayer(key);
+            deleteLayerLocked(r);
+            boolean changed = false;
+            for (ImageRec i : images) {
+                changed |= i.mappedLayers.remove(r.id);
+            }
+            if (changed) {
+                saveImages();
+            }
+            return null;
+        })));
+    }
+
     private void deleteLayerLocked(LayerRec r) throws IOException {
         r.mountCount = 0;
         r.mountPoint = "";
@@ -1101,8 +1120,8 @@ public final class StoreEngine {
             for (boolean follow : new boolean[] {true, false}) {
                 java.nio.file.LinkOption[] lo = follow ? new java.nio.file.LinkOption[0]
                         : new java.nio.file.LinkOption[] {java.nio.file.LinkOption.NOFOLLOW_LINKS};
-                long uid = ((Number) Files.getAttribute(dir, "unix:uid", lo)).longValue();
-                long gid = ((Number) Files.getAttribute(dir, "unix:gid", lo)).longValue();
+                long uid = Integer.toUnsignedLong((int) Files.getAttribute(dir, "unix:uid", lo));
+                long gid = Integer.toUnsignedLong((int) Files.getAttribute(dir, "unix:gid", lo));
                 if (!mappable(uid, l.uidMap)) {
                     uids.add(uid);
                 }

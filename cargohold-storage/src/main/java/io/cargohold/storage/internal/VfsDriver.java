@@ -141,8 +141,8 @@ final class VfsDriver {
 
     private static void copyMetadata(Path from, Path to, BasicFileAttributes attrs, List<IdMap> fromUid, List<IdMap> fromGid,
                                      List<IdMap> toUid, List<IdMap> toGid) throws IOException {
-        int uid = (int) Files.getAttribute(from, "unix:uid", NOFOLLOW);
-        int gid = (int) Files.getAttribute(from, "unix:gid", NOFOLLOW);
+        long uid = Integer.toUnsignedLong((int) Files.getAttribute(from, "unix:uid", NOFOLLOW));
+        long gid = Integer.toUnsignedLong((int) Files.getAttribute(from, "unix:gid", NOFOLLOW));
         Files.setAttribute(to, "unix:uid", (int) mapId(uid, fromUid, toUid), NOFOLLOW);
         Files.setAttribute(to, "unix:gid", (int) mapId(gid, fromGid, toGid), NOFOLLOW);
         for (String name : PosixFs.listXattrs(from)) {

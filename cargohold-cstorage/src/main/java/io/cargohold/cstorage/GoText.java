@@ -1,0 +1,120 @@
+package io.cargohold.cstorage;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** Texts as Go formats them: {@code %q} quoting, and the {@code *os.PathError} messages of os.Open / os.Create. */
+public final class GoText {
+    private GoText() {
+    }
+
+    /** Go's strconv.Quote ({@code %q} of a string). */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case 7 -> b.append("\\a");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case 11 -> b.append("\\v");
+                default -> {
+                    if (isPrint(c)) {
+                        b.appendCodePoint(c);
+                    } else if (c < 0x80) {
+                        b.append(String.format("\\x%02x", c));
+                    } else if (c == 0xFFFD) {
+                        b.append("\\ufffd");
+                    } else if (c < 0x10000) {
+                        b.append(String.format("\\u%04x", c));
+                    } else {
+                        b.append(String.format("\\U%08x", c));
+                    }
+                }
+            }
+        });
+        return b.append('"').toString();
+    }
+
+    /** Go's unicode.IsPrint, approximately: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+    static boolean isPrint(int c) {
+        if (c == ' ') {
+            return true;
+        }
+        if (c == 0xFFFD) {
+            return true;
+        }
+        return switch (Character.getType(c)) {
+            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER, Character.MODIFIER_LETTER,
+                 Character.OTHER_LETTER, Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK,
+                 Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.CONNECTOR_PUNCTUATION,
+                 Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
+                 Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION,
+                 Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
+            default -> false;
+        };
+    }
+
+    /** The errno text Go prints for a failed file operation. */
+    static String errnoText(IOException e) {
+        if (e instanceof NoSuchFileException || e instanceof FileNotFoundException) {
+            return "no such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            String r = f.getReason();
+            return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
+        }
+        return e.getMessage();
+    }
+
+    /**
+     * os.Open(name): {@code name} as the user typed it (in messages), {@code path} resolved. A directory
+     * opens (as in Go) but reading it fails with {@code read NAME: is a directory}.
+     */
+    public static InputStream open(String name, Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw new IOException("read " + name + ": is a directory");
+                }
+            };
+        }
+        try {
+            return Files.newInputStream(path);
+        } catch (FileSystemException e) {
+            throw new IOException("open " + name + ": " + errnoText(e), e);
+        }
+    }
+
+    /** os.Create(name): created or truncated, mode 0666 before umask. */
+    public static OutputStream create(String name, Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new IOException("open " + name + ": is a directory");
+        }
+        try {
+            return Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (FileSystemException e) {
+            throw new IOException("open " + name + ": " + errnoText(e), e);
+        }
+    }
+}
