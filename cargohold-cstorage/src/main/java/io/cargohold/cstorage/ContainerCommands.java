@@ -82,7 +82,7 @@ final class ContainerCommands {
                             var metadata = f.string(List.of("-metadata", "m"), "", "Metadata");
                             var metadataFile = f.string(List.of("-metadata-file", "f"), "", "Metadata File");
                             var json = ImageCommands.json(f);
-                            IdMapFlags maps = IdMapFlags.define(f);
+                            IdMapOptions maps = IdMapOptions.define(f);
                             return inv -> createContainer(inv, names.get(), volatileFlag.get(), id.get(), metadata.get(), metadataFile.get(),
                                     json.get(), maps);
                         }),
@@ -422,7 +422,7 @@ final class ContainerCommands {
     // ------------------------------------------------------------------ create / delete
 
     private static int createContainer(Invocation inv, List<String> names, boolean volatileFlag, String id, String metadata,
-                                       String metadataFile, boolean json, IdMapFlags maps) throws IOException {
+                                       String metadataFile, boolean json, IdMapOptions maps) throws IOException {
         if (!metadataFile.isEmpty()) {
             try {
                 metadata = new String(Cross.readFile(inv, metadataFile), java.nio.charset.StandardCharsets.UTF_8);
@@ -431,16 +431,16 @@ final class ContainerCommands {
                 return 1;
             }
         }
-        List<List<IdMap>> mapping;
+        IdMapOptions.Maps mapping;
         try {
-            mapping = maps.mapping();
-        } catch (IOException e) {
+            mapping = maps.resolve();
+        } catch (IdMapOptions.IdMapException e) {
             inv.err().println(e.getMessage());
             return 1;
         }
         String image = inv.args().getFirst();
         ContainerOptions o = ContainerOptions.of(image).withNames(names).withMetadata(metadata).withVolatile(volatileFlag)
-                .withIdMaps(mapping.get(0), mapping.get(1));
+                .withIdMaps(mapping.uidMap(), mapping.gidMap());
         if (!id.isEmpty()) {
             o = o.withId(id);
         }
@@ -479,121 +479,5 @@ final class ContainerCommands {
             deleted.put(what, err);
         }
         return Cross.reportDeletions(inv, deleted, json);
-    }
-
-    /**
-     * The ID-mapping options of create-container ({@code --uidmap --gidmap --hostuidmap --hostgidmap
-     * --subuidmap --subgidmap}) and upstream's paramIDMapping. Kept apart so it can be swapped for the
-     * shared parser create-layer uses.
-     */
-    static final class IdMapFlags {
-        FlagSet.Flag<Boolean> hostUid;
-        FlagSet.Flag<Boolean> hostGid;
-        FlagSet.Flag<String> uidMap;
-        FlagSet.Flag<String> gidMap;
-        FlagSet.Flag<String> subUidMap;
-        FlagSet.Flag<String> subGidMap;
-
-        static IdMapFlags define(FlagSet f) {
-            IdMapFlags m = new IdMapFlags();
-            m.hostUid = f.bool(List.of("-hostuidmap"), false, "Force host UID map");
-            m.hostGid = f.bool(List.of("-hostgidmap"), false, "Force host GID map");
-            m.uidMap = f.string(List.of("-uidmap"), "", "UID map");
-            m.gidMap = f.string(List.of("-gidmap"), "", "GID map");
-            m.subUidMap = f.string(List.of("-subuidmap"), "", "subuid UID map for a user");
-            m.subGidMap = f.string(List.of("-subgidmap"), "", "subgid GID map for a group");
-            return m;
-        }
-
-        /**
-         * [uid map, gid map] as {@link ContainerOptions#withIdMaps} takes them: empty = host mapping
-         * (--hostuidmap), null = the default (nothing given), else the maps given.
-         */
-        List<List<IdMap>> mapping() throws IOException {
-            if (hostUid.get() && (!uidMap.get().isEmpty() || !subUidMap.get().isEmpty())) {
-                throw new IOException("host uid map specified along with UID mapping");
-            }
-            if (hostGid.get() && (!gidMap.get().isEmpty() || !subGidMap.get().isEmpty())) {
-                throw new IOException("host gid map specified along with GID mapping");
-            }
-            String subUid = subUidMap.get();
-            String subGid = subGidMap.get();
-            if (subGid.isEmpty() && !subUid.isEmpty()) {
-                subGid = subUid;
-            }
-            if (subUid.isEmpty() && !subGid.isEmpty()) {
-                subUid = subGid;
-            }
-            List<IdMap> uids = new ArrayList<>();
-            List<IdMap> gids = new ArrayList<>();
-            if (!subUid.isEmpty()) {
-                uids.addAll(subIds(subUid, "/etc/subuid", "subuid", "user"));
-                gids.addAll(subIds(subGid, "/etc/subgid", "subgid", "group"));
-            }
-            uids.addAll(parse(uidMap.get(), "uid"));
-            gids.addAll(parse(gidMap.get(), "gid"));
-            List<IdMap> u = hostUid.get() ? List.of() : uids.isEmpty() ? null : uids;
-            List<IdMap> g = hostGid.get() ? List.of() : gids.isEmpty() ? null : gids;
-            return Arrays.asList(u, g);
-        }
-
-        /** idtools.ParseIDMap of one spec {@code cid:hid:size[:cid:hid:size...]}. */
-        static List<IdMap> parse(String spec, String setting) throws IOException {
-            List<IdMap> out = new ArrayList<>();
-            if (spec.isEmpty()) {
-                return out;
-            }
-            String err = "initializing ID mappings: " + setting + " setting is malformed expected [\"uint32:uint32:uint32\"]: ["
-                    + Cross.quote(spec) + "]";
-            String[] parts = spec.split(":", -1);
-            if (parts.length % 3 != 0) {
-                throw new IOException(err);
-            }
-            for (int i = 0; i < parts.length; i += 3) {
-                long[] v = new long[3];
-                for (int j = 0; j < 3; j++) {
-                    try {
-                        v[j] = Long.parseLong(parts[i + j]);
-                    } catch (NumberFormatException e) {
-                        throw new IOException(err);
-                    }
-                    if (v[j] < 0 || v[j] > 0xffffffffL || parts[i + j].startsWith("+")) {
-                        throw new IOException(err);
-                    }
-                }
-                out.add(new IdMap(v[0], v[1], v[2]));
-            }
-            return out;
-        }
-
-        /** idtools.NewIDMappings for one side: the ranges of {@code name} in the sub-ID file, stacked from container ID 0. */
-        private static List<IdMap> subIds(String name, String file, String what, String kind) throws IOException {
-            List<IdMap> out = new ArrayList<>();
-            long next = 0;
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(Path.of(file));
-            } catch (IOException e) {
-                throw new IOException(Cross.goPathError("open", file, e), e);
-            }
-            for (String line : lines) {
-                String t = line.trim();
-                if (t.isEmpty() || t.startsWith("#")) {
-                    continue;
-                }
-                String[] p = t.split(":");
-                if (p.length != 3 || !p[0].equals(name)) {
-                    continue;
-                }
-                long start = Long.parseLong(p[1]);
-                long len = Long.parseLong(p[2]);
-                out.add(new IdMap(next, start, len));
-                next += len;
-            }
-            if (out.isEmpty()) {
-                throw new IOException("no " + what + " ranges found for " + kind + " " + Cross.quote(name) + " in " + file);
-            }
-            return out;
-        }
     }
 }

@@ -78,8 +78,8 @@ class ContainerCommandsTest {
     @Test
     void idMapParsing() throws Exception {
         assertEquals(java.util.List.of(new io.cargohold.storage.IdMap(0, 100000, 65536), new io.cargohold.storage.IdMap(65536, 1, 2)),
-                ContainerCommands.IdMapFlags.parse("0:100000:65536:65536:1:2", "uid"));
-        assertEquals(java.util.List.of(), ContainerCommands.IdMapFlags.parse("", "uid"));
+                IdMapOptions.parseIdMap("0:100000:65536:65536:1:2", "uid"));
+        assertEquals(java.util.List.of(), IdMapOptions.parseIdMap("", "uid"));
         assertEquals(1, cs.cs("create-container", "--uidmap", "0:1:4294967296", "img").status());
     }
 
