@@ -60,7 +60,10 @@ import java.util.function.Function;
  */
 public final class StoreEngine {
     static final String INCOMPLETE = "incomplete";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Lazily: seeding a SecureRandom costs ~15 ms of a CLI process that only lists. */
+    private static final class Ids {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
 
     private final StoreOptions options;
     private final StoreLayout layout;
@@ -428,7 +431,7 @@ public final class StoreEngine {
     private static String generateId(java.util.function.Predicate<String> taken) {
         while (true) {
             byte[] b = new byte[32];
-            RANDOM.nextBytes(b);
+            Ids.RANDOM.nextBytes(b);
             String id = HexFormat.of().formatHex(b);
             if (id.substring(0, 12).chars().allMatch(Character::isDigit) || taken.test(id)) {
                 continue;

@@ -19,17 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TokenLockFile {
     static final int TOKEN = 64;
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Lazily: seeding a SecureRandom costs ~15 ms, and a listing never writes a token. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
     private static final AtomicLong COUNTER = new AtomicLong();
 
     private final PosixLockFile file;
-    /** What this instance last wrote or saw; starts random, so the first check reports a change. */
+    /** What this instance last wrote or saw; null at first, so the first check reports a change. */
     private byte[] lastSeen;
 
     private TokenLockFile(PosixLockFile file) {
         this.file = file;
-        this.lastSeen = new byte[TOKEN];
-        RANDOM.nextBytes(lastSeen);
     }
 
     static TokenLockFile open(Path path, boolean readOnly) throws IOException {
@@ -50,7 +51,7 @@ final class TokenLockFile {
      */
     synchronized boolean modified() throws IOException {
         byte[] now = file.readAt(0, TOKEN);
-        boolean changed = now.length < TOKEN || !Arrays.equals(now, lastSeen);
+        boolean changed = lastSeen == null || now.length < TOKEN || !Arrays.equals(now, lastSeen);
         lastSeen = now.length < TOKEN ? Arrays.copyOf(now, TOKEN) : now;
         return changed;
     }
@@ -62,7 +63,7 @@ final class TokenLockFile {
         b.putLong(COUNTER.incrementAndGet());
         b.putInt((int) ProcessHandle.current().pid());
         byte[] rnd = new byte[TOKEN - 20];
-        RANDOM.nextBytes(rnd);
+        Random.INSTANCE.nextBytes(rnd);
         b.put(rnd);
         byte[] token = b.array();
         file.writeAt(0, token);
