@@ -19,53 +19,7 @@ public final class GoText {
 
     /** Go's strconv.Quote ({@code %q} of a string). */
     public static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        s.codePoints().forEach(c -> {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case 7 -> b.append("\\a");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case 11 -> b.append("\\v");
-                default -> {
-                    if (isPrint(c)) {
-                        b.appendCodePoint(c);
-                    } else if (c < 0x80) {
-                        b.append(String.format("\\x%02x", c));
-                    } else if (c == 0xFFFD) {
-                        b.append("\\ufffd");
-                    } else if (c < 0x10000) {
-                        b.append(String.format("\\u%04x", c));
-                    } else {
-                        b.append(String.format("\\U%08x", c));
-                    }
-                }
-            }
-        });
-        return b.append('"').toString();
-    }
-
-    /** Go's unicode.IsPrint, approximately: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-    static boolean isPrint(int c) {
-        if (c == ' ') {
-            return true;
-        }
-        if (c == 0xFFFD) {
-            return true;
-        }
-        return switch (Character.getType(c)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER, Character.MODIFIER_LETTER,
-                 Character.OTHER_LETTER, Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK,
-                 Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.CONNECTOR_PUNCTUATION,
-                 Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
-                 Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION,
-                 Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
-            default -> false;
-        };
+        return FlagSet.goQuote(s);
     }
 
     /** The errno text Go prints for a failed file operation. */
