@@ -52,6 +52,7 @@ final class StoreSetup {
         }
         mkdirs(g.resolve("vfs"));
         List<Path> imageStores = new ArrayList<>();
+        boolean ignoreChown = false;
         for (String option : opts) {
             int eq = option.indexOf('=');
             if (eq < 0) {
@@ -67,15 +68,16 @@ final class StoreSetup {
                 }
                 case "vfs.mountopt" -> throw new IOException("vfs driver does not support mount options");
                 case ".ignore_chown_errors", "vfs.ignore_chown_errors" -> {
-                    if (FlagSet.parseBool(val) == null) {
+                    Boolean b = FlagSet.parseBool(val);
+                    if (b == null) {
                         throw new IOException("strconv.ParseBool: parsing " + FlagSet.goQuote(val) + ": invalid syntax");
                     }
-                    // TODO(lead): StoreOptions has no ignore-chown-errors setting yet; the value is checked, not used
+                    ignoreChown = b;
                 }
                 default -> throw new IOException("vfs driver does not support " + key + " options");
             }
         }
-        return io.cargohold.storage.StoreOptions.vfs(g, r).withImageStores(imageStores);
+        return io.cargohold.storage.StoreOptions.vfs(g, r).withImageStores(imageStores).withIgnoreChownErrors(ignoreChown);
     }
 
     private static void mkdirs(Path p) throws IOException {

@@ -12,23 +12,28 @@ import java.util.List;
  * essentially all zeros; gzip's ceiling is ~1032:1 - is refused; raise it for such odd layers).
  */
 public record ApplyOptions(String compressedDigest, String uncompressedDigest, List<IdMap> uidMap, List<IdMap> gidMap,
-                           long maxExpansion, long expansionFloor) {
+                           long maxExpansion, long expansionFloor, boolean ignoreChownErrors) {
     public static final long DEFAULT_MAX_EXPANSION = 1000;
     public static final long DEFAULT_EXPANSION_FLOOR = 1L << 30;
 
     public static ApplyOptions defaults() {
-        return new ApplyOptions(null, null, List.of(), List.of(), DEFAULT_MAX_EXPANSION, DEFAULT_EXPANSION_FLOOR);
+        return new ApplyOptions(null, null, List.of(), List.of(), DEFAULT_MAX_EXPANSION, DEFAULT_EXPANSION_FLOOR, false);
     }
 
     public ApplyOptions withIdMaps(List<IdMap> uids, List<IdMap> gids) {
-        return new ApplyOptions(compressedDigest, uncompressedDigest, uids, gids, maxExpansion, expansionFloor);
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uids, gids, maxExpansion, expansionFloor, ignoreChownErrors);
     }
 
     public ApplyOptions withDigests(String compressed, String uncompressed) {
-        return new ApplyOptions(compressed, uncompressed, uidMap, gidMap, maxExpansion, expansionFloor);
+        return new ApplyOptions(compressed, uncompressed, uidMap, gidMap, maxExpansion, expansionFloor, ignoreChownErrors);
     }
 
     public ApplyOptions withExpansionLimit(long ratio, long floor) {
-        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, ratio, floor);
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, ratio, floor, ignoreChownErrors);
+    }
+
+    /** vfs.ignore_chown_errors: an ownership change that fails is reported on stderr and ignored, as upstream does. */
+    public ApplyOptions withIgnoreChownErrors(boolean ignore) {
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, maxExpansion, expansionFloor, ignore);
     }
 }

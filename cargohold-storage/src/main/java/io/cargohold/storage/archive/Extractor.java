@@ -56,6 +56,13 @@ final class Extractor {
     private Path aufsTemp;
     private long size;
 
+    private boolean ignoreChownErrors;
+
+    Extractor ignoreChownErrors(boolean ignore) {
+        this.ignoreChownErrors = ignore;
+        return this;
+    }
+
     Extractor(Path root, List<IdMap> uidMap, List<IdMap> gidMap) {
         this.in = new InRoot(root);
         this.uidMap = uidMap == null ? List.of() : uidMap;
@@ -175,7 +182,16 @@ final class Extractor {
             case TarHeader.SYMLINK -> PosixFs.symlink(h.linkName(), path);
             default -> throw new TarFormatException("unhandled tar header type " + (int) h.type());
         }
-        PosixFs.lchown(path, (int) toHost(h.uid(), uidMap, "UID"), (int) toHost(h.gid(), gidMap, "GID"));
+        int hostUid = (int) toHost(h.uid(), uidMap, "UID");
+        int hostGid = (int) toHost(h.gid(), gidMap, "GID");
+        try {
+            PosixFs.lchown(path, hostUid, hostGid);
+        } catch (PosixFs.ErrnoException e) {
+            if (!ignoreChownErrors) {
+                throw e;
+            }
+            System.err.println("Chown error detected. Ignoring due to ignoreChownErrors flag: " + e.getMessage());
+        }
         boolean linkToSymlink = false;
         if (h.type() == TarHeader.LINK) {
             BasicFileAttributes a = lstat(path);

@@ -53,7 +53,7 @@ public final class LayerArchive {
         }
         DigestingInputStream uncompressed = new DigestingInputStream(plain, DigestAlgorithm.SHA256);
         TarReader tr = new TarReader(uncompressed);
-        Extractor x = new Extractor(root, o.uidMap(), o.gidMap());
+        Extractor x = new Extractor(root, o.uidMap(), o.gidMap()).ignoreChownErrors(o.ignoreChownErrors());
         Set<Long> uids = new TreeSet<>();
         Set<Long> gids = new TreeSet<>();
         try (TarSplitWriter ts = new TarSplitWriter(tarSplit); ParallelCrc64 crc = new ParallelCrc64()) {

@@ -555,7 +555,7 @@ public final class StoreEngine {
      */
     private long applyLocked(LayerRec r, InputStream diff, ApplyOptions base) throws IOException {
         Path tree = vfs.dir(r.id);
-        ApplyOptions ao = base.withIdMaps(r.uidMap, r.gidMap);
+        ApplyOptions ao = base.withIdMaps(r.uidMap, r.gidMap).withIgnoreChownErrors(options.ignoreChownErrors());
         ApplyResult[] result = new ApplyResult[1];
         RecordFiles.write(layout.tarSplit(r.id), out -> {
             result[0] = LayerArchive.apply(diff, tree, out, ao);
