@@ -95,9 +95,9 @@ class StoreMaintenanceTest {
         long[][] owners = s.layerParentOwners(mappedLayer.id());
         assertTrue(owners[0].length > 0 && owners[0][0] == 0, "root-owned directories above the tree: " + owners[0].length);
         // the JSON of an API record is the record file's entry
-        JsonNode file = GoJson.READER.readTree(Files.readAllBytes(tmp.resolve("g/vfs-layers/layers.json")));
+        JsonNode file = GoJson.reader().readTree(Files.readAllBytes(tmp.resolve("g/vfs-layers/layers.json")));
         String ours = new String(GoJson.write(RecordJson.layer(s.layer(mappedLayer.id()))));
-        assertEquals(file.get(1).toString(), GoJson.READER.readTree(ours).toString());
+        assertEquals(file.get(1).toString(), GoJson.reader().readTree(ours).toString());
         assertNotEquals(-1, ours.indexOf("\"uidmap\":[{\"container_id\":0,\"host_id\":300000,\"size\":1000}]"), ours);
     }
 }

@@ -161,7 +161,7 @@ public final class LayerArchive {
             if (line.isEmpty()) {
                 continue;
             }
-            JsonNode e = GoJson.READER.readTree(line);
+            JsonNode e = GoJson.parse(line);
             int type = e.path("type").asInt();
             JsonNode payload = e.get("payload");
             if (type == TarSplitWriter.SEGMENT) {

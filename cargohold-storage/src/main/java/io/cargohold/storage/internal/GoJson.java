@@ -2,11 +2,14 @@ package io.cargohold.storage.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.time.Instant;
@@ -60,12 +63,80 @@ public final class GoJson {
         }
     };
 
-    private static final ObjectMapper WRITER = new ObjectMapper(
-            new JsonFactory().setCharacterEscapes(GO_ESCAPES))
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, false)
-            .configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+    /** Built on first use: an ObjectMapper costs ~20-30 ms to initialise, too much for a CLI that only lists. */
+    private static final class Writer {
+        static final ObjectMapper MAPPER = new ObjectMapper(new JsonFactory().setCharacterEscapes(GO_ESCAPES))
+                .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, false)
+                .configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+    }
+
+    private static final class Reader {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    private static final JsonFactory PARSERS = new JsonFactory();
+
     /** Lenient reading, as Go reads: unknown members ignored. */
-    public static final ObjectMapper READER = new ObjectMapper();
+    public static ObjectMapper reader() {
+        return Reader.MAPPER;
+    }
+
+    /**
+     * Parses one JSON document into a tree with the streaming parser alone (no ObjectMapper): what the
+     * record files and tar-split lines need, without databind's start-up cost. Lenient as Go: trailing
+     * content after the document is ignored, a repeated member keeps its last value.
+     */
+    public static JsonNode parse(byte[] json) throws IOException {
+        try (JsonParser p = PARSERS.createParser(json)) {
+            return tree(p, p.nextToken());
+        }
+    }
+
+    public static JsonNode parse(String json) throws IOException {
+        try (JsonParser p = PARSERS.createParser(json)) {
+            return tree(p, p.nextToken());
+        }
+    }
+
+    private static JsonNode tree(JsonParser p, JsonToken t) throws IOException {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        if (t == null) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+        return switch (t) {
+            case START_OBJECT -> {
+                com.fasterxml.jackson.databind.node.ObjectNode o = f.objectNode();
+                JsonToken k;
+                while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    o.set(name, tree(p, p.nextToken()));
+                }
+                yield o;
+            }
+            case START_ARRAY -> {
+                com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+                JsonToken e;
+                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (e == null) {
+                        throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected end of input in an array");
+                    }
+                    a.add(tree(p, e));
+                }
+                yield a;
+            }
+            case VALUE_STRING -> f.textNode(p.getText());
+            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                case INT -> f.numberNode(p.getIntValue());
+                case LONG -> f.numberNode(p.getLongValue());
+                default -> f.numberNode(p.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDoubleValue());
+            case VALUE_TRUE -> f.booleanNode(true);
+            case VALUE_FALSE -> f.booleanNode(false);
+            case VALUE_NULL -> f.nullNode();
+            default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected token " + t);
+        };
+    }
 
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
@@ -75,7 +146,7 @@ public final class GoJson {
     /** Serialises maps (in their own order; use {@link TreeMap} where Go sorts), lists and scalars. */
     public static byte[] write(Object value) {
         try {
-            String s = WRITER.writeValueAsString(value);
+            String s = Writer.MAPPER.writeValueAsString(value);
             // U+2028/U+2029 are not ASCII, so the escape table cannot catch them.
             return s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -31,19 +31,19 @@ final class RecordFiles {
         try {
             raw = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return GoJson.READER.createArrayNode();
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         }
         if (raw.length == 0) {
-            return GoJson.READER.createArrayNode();
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         }
         JsonNode n;
         try {
-            n = GoJson.READER.readTree(raw);
+            n = GoJson.parse(raw);
         } catch (IOException e) {
             throw new CorruptException(file + " is not valid JSON: " + e.getMessage(), e);
         }
         if (n == null || n.isNull()) {
-            return GoJson.READER.createArrayNode();
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         }
         if (!n.isArray()) {
             throw new CorruptException(file + " is not a JSON array");

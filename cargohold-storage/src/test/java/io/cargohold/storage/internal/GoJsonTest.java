@@ -46,12 +46,12 @@ class GoJsonTest {
                 + "\"compressed-diff-digest\":\"sha256:266b\",\"compressed-size\":248,\"diff-digest\":\"sha256:f67d\",\"diff-size\":10252,"
                 + "\"compression\":2,\"uidset\":[0,1000],\"gidset\":[0,1001]}]";
         List<Object> out = new java.util.ArrayList<>();
-        for (var n : GoJson.READER.readTree(upstream)) {
+        for (var n : GoJson.reader().readTree(upstream)) {
             out.add(Records.LayerRec.from(n).json());
         }
         assertEquals(upstream, json(out), "read and written back byte for byte");
         String flagged = "{\"id\":\"b\",\"created\":\"0001-01-01T00:00:00Z\",\"flags\":{\"incomplete\":true,\"a\":{\"y\":1,\"x\":[true]}}}";
-        var rec = Records.LayerRec.from(GoJson.READER.readTree(flagged));
+        var rec = Records.LayerRec.from(GoJson.reader().readTree(flagged));
         assertEquals(true, rec.incomplete());
         assertEquals("{\"id\":\"b\",\"created\":\"0001-01-01T00:00:00Z\",\"flags\":{\"a\":{\"x\":[true],\"y\":1},\"incomplete\":true}}", json(rec.json()));
     }
