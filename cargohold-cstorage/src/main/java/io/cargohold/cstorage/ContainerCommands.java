@@ -249,14 +249,7 @@ final class ContainerCommands {
         if (c == null) {
             return 1;
         }
-        if (json) {
-            Output.json(inv.out(), c.bigDataNames().isEmpty() ? null : c.bigDataNames());
-        } else {
-            for (String n : c.bigDataNames()) {
-                inv.out().print(n + "\n");
-            }
-        }
-        return 0;
+        return Cross.printNames(inv, c.bigDataNames(), json);
     }
 
     private static int getData(Invocation inv, String file) throws IOException {
@@ -268,9 +261,9 @@ final class ContainerCommands {
         OutputStream out = inv.out();
         if (!file.isEmpty()) {
             try {
-                out = Files.newOutputStream(inv.path(file));
+                out = GoText.create(file, inv.path(file));
             } catch (IOException e) {
-                inv.err().println(Cross.goPathError("open", file, e));
+                inv.err().println(e.getMessage());
                 return 1;
             }
         }
@@ -349,16 +342,9 @@ final class ContainerCommands {
         if (c == null) {
             return 1;
         }
-        byte[] data;
-        if (file.isEmpty()) {
-            data = inv.in().readAllBytes();
-        } else {
-            try {
-                data = Cross.readFile(inv, file);
-            } catch (IOException e) {
-                inv.err().println(e.getMessage());
-                return 1;
-            }
+        byte[] data = Cross.readInput(inv, file);
+        if (data == null) {
+            return 1;
         }
         try {
             inv.store().setContainerBigData(c.id(), inv.args().get(1), data);

@@ -290,22 +290,6 @@ final class Cross {
     }
 
     /** Go's {@code *os.PathError} text for a failed file operation: {@code open PATH: no such file or directory}. */
-    static String goPathError(String op, String path, IOException e) {
-        String reason;
-        if (e instanceof NoSuchFileException) {
-            reason = "no such file or directory";
-        } else if (e instanceof AccessDeniedException) {
-            reason = "permission denied";
-        } else if (e instanceof FileSystemException fse && fse.getReason() != null) {
-            String r = fse.getReason();
-            reason = r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
-        } else {
-            String r = String.valueOf(e.getMessage());
-            reason = r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
-        }
-        return op + " " + path + ": " + reason;
-    }
-
     /**
      * {@code os.Open} + {@code io.ReadAll} of a user-named file, failing with Go's texts
      * ({@code open P: no such file or directory}, {@code read P: is a directory}).
@@ -315,12 +299,37 @@ final class Cross {
         try {
             ch = java.nio.channels.FileChannel.open(inv.path(path), java.nio.file.StandardOpenOption.READ);
         } catch (IOException e) {
-            throw new IOException(goPathError("open", path, e), e);
+            throw new IOException(GoText.pathError("open", path, e), e);
         }
         try (var in = java.nio.channels.Channels.newInputStream(ch)) {
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new IOException(goPathError("read", path, e), e);
+            throw new IOException(GoText.pathError("read", path, e), e);
+        }
+    }
+
+    /** list-*-data: the item names, one per line, or as JSON ({@code null} when there are none). */
+    static int printNames(Invocation inv, List<String> names, boolean json) {
+        if (json) {
+            Output.json(inv.out(), names.isEmpty() ? null : names);
+        } else {
+            for (String n : names) {
+                inv.out().print(n + "\n");
+            }
+        }
+        return 0;
+    }
+
+    /** set-*-data: the item's bytes from standard input, or from {@code file} (null after printing the error). */
+    static byte[] readInput(Invocation inv, String file) throws IOException {
+        if (file.isEmpty()) {
+            return inv.in().readAllBytes();
+        }
+        try {
+            return readFile(inv, file);
+        } catch (IOException e) {
+            inv.err().println(e.getMessage());
+            return null;
         }
     }
 

@@ -33,11 +33,13 @@ public final class GoText {
         if (e instanceof NotDirectoryException) {
             return "not a directory";
         }
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            String r = f.getReason();
-            return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
-        }
-        return e.getMessage();
+        String r = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
+        return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
+    }
+
+    /** A Go *os.PathError text: {@code OP PATH: reason}. */
+    static String pathError(String op, String path, IOException e) {
+        return op + " " + path + ": " + errnoText(e);
     }
 
     /**

@@ -286,14 +286,7 @@ final class ImageCommands {
         if (i == null) {
             return 1;
         }
-        if (json) {
-            Output.json(inv.out(), i.bigDataNames().isEmpty() ? null : i.bigDataNames());
-        } else {
-            for (String n : i.bigDataNames()) {
-                inv.out().print(n + "\n");
-            }
-        }
-        return 0;
+        return Cross.printNames(inv, i.bigDataNames(), json);
     }
 
     private static int getData(Invocation inv, String file) throws IOException {
@@ -305,9 +298,9 @@ final class ImageCommands {
         OutputStream out = inv.out();
         if (!file.isEmpty()) {
             try {
-                out = Files.newOutputStream(inv.path(file));
+                out = GoText.create(file, inv.path(file));
             } catch (IOException e) {
-                inv.err().println(Cross.goPathError("open", file, e));
+                inv.err().println(e.getMessage());
                 return 1;
             }
         }
@@ -372,16 +365,9 @@ final class ImageCommands {
             inv.err().println(notKnown(inv.args().getFirst()));
             return 1;
         }
-        byte[] data;
-        if (file.isEmpty()) {
-            data = inv.in().readAllBytes();
-        } else {
-            try {
-                data = Cross.readFile(inv, file);
-            } catch (IOException e) {
-                inv.err().println(e.getMessage());
-                return 1;
-            }
+        byte[] data = Cross.readInput(inv, file);
+        if (data == null) {
+            return 1;
         }
         String key = inv.args().get(1);
         try {

@@ -583,15 +583,7 @@ final class LayerCommands {
                 inv.err().print(e.getMessage() + "\n");
                 return 1;
             }
-            List<String> names = l.bigDataNames();
-            if (json.get()) {
-                Output.json(inv.out(), names.isEmpty() ? null : names);
-            } else {
-                for (String n : names) {
-                    inv.out().print(n + "\n");
-                }
-            }
-            return 0;
+            return Cross.printNames(inv, l.bigDataNames(), json.get());
         };
     }
 
