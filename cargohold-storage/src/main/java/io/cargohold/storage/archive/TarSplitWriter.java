@@ -31,18 +31,7 @@ public final class TarSplitWriter implements AutoCloseable {
     private int position;
 
     public TarSplitWriter(OutputStream target) throws IOException {
-        OutputStream keepOpen = new java.io.FilterOutputStream(target) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                target.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-                flush(); // the caller owns the target
-            }
-        };
-        this.out = new BufferedOutputStream(new GZIPOutputStream(keepOpen, 1 << 16) {
+        this.out = new BufferedOutputStream(new GZIPOutputStream(new KeepOpenOutputStream(target), 1 << 16) {
             {
                 def.setLevel(Deflater.BEST_SPEED);
             }

@@ -27,6 +27,7 @@ import io.cargohold.storage.CopyLocation;
 import io.cargohold.storage.archive.ApplyOptions;
 import io.cargohold.storage.archive.Change;
 import io.cargohold.storage.archive.IdPair;
+import io.cargohold.storage.archive.KeepOpenOutputStream;
 import io.cargohold.storage.archive.LayerPaths;
 import io.cargohold.storage.archive.TreeArchiver;
 import io.cargohold.storage.archive.TreeChanges;
@@ -34,7 +35,6 @@ import io.cargohold.storage.archive.TreeCopy;
 import io.cargohold.storage.archive.ApplyResult;
 import io.cargohold.storage.archive.Compression;
 import io.cargohold.storage.archive.LayerArchive;
-import java.io.FilterOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -580,27 +580,14 @@ public final class StoreEngine {
      */
     public synchronized void diff(String from, String to, Compression compression, OutputStream out) throws IOException {
         withLayers(() -> {
-            LayerRec toLayer = requireLayer(to);
-            LayerRec fromLayer = from == null || from.isEmpty() ? null : requireLayer(from);
-            String fromId = fromLayer == null ? toLayer.parent : fromLayer.id;
-            if (fromLayer == null && !toLayer.parent.isEmpty()) {
-                fromLayer = requireLayer(toLayer.parent);
-            }
+            LayerRec[] pair = fromAndTo(from, to);
+            LayerRec fromLayer = pair[0];
+            LayerRec toLayer = pair[1];
+            boolean againstParent = fromLayer == null ? toLayer.parent.isEmpty() : fromLayer.id.equals(toLayer.parent);
             Compression c = compression != null ? compression : Compression.ofCode(toLayer.compression);
-            OutputStream target = new FilterOutputStream(out) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush(); // the caller owns out
-                }
-            };
-            try (OutputStream z = c.compress(target)) {
+            try (OutputStream z = c.compress(new KeepOpenOutputStream(out))) {
                 Path ts = tarSplitOf(toLayer);
-                if (fromId.equals(toLayer.parent) && ts != null && Files.exists(ts)) {
+                if (againstParent && Files.exists(ts)) {
                     try (InputStream in = Files.newInputStream(ts)) {
                         LayerArchive.reassemble(in, treeOf(toLayer), z);
                     }
