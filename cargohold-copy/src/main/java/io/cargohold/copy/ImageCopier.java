@@ -1,0 +1,429 @@
+package io.cargohold.copy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cargohold.copy.ImageDestination.LayerCompression;
+import io.cargohold.copy.internal.ChunkPipe;
+import io.cargohold.copy.internal.LayerMediaTypes;
+import io.cargohold.copy.internal.Platforms;
+import io.cargohold.copy.internal.VerifyingInputStream;
+import io.cargohold.digest.Digest;
+import io.cargohold.errors.CargoholdException;
+import io.cargohold.errors.CorruptException;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.oci.Descriptor;
+import io.cargohold.oci.MediaTypes;
+import io.cargohold.oci.OciDocument;
+import io.cargohold.oci.OciParser;
+import io.cargohold.storage.archive.Compression;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one copy engine (containers/image's {@code copy.Image}): any {@link ImageSource} to any
+ * {@link ImageDestination}. For a single image: layers (reused where the destination has them,
+ * else streamed, verified and, when the destination or the options want it, compressed or
+ * decompressed on the way), then the config, then the manifest (the source's bytes unless a layer
+ * changed), then commit. For an index: one platform (default this machine's), or with
+ * {@code --all} every instance and the index (rewritten only when an instance changed).
+ */
+public final class ImageCopier {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ImageSource src;
+    private final ImageDestination dst;
+    private final CopyOptions options;
+    private final AtomicInteger copied = new AtomicInteger();
+    private final AtomicInteger reused = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
+
+    private ImageCopier(ImageSource src, ImageDestination dst, CopyOptions options) {
+        this.src = src;
+        this.dst = dst;
+        this.options = options;
+    }
+
+    /** Copies {@code from} to {@code to}. */
+    public static CopyResult copy(ImageReference from, ImageReference to, CopyContext context, CopyOptions options)
+            throws IOException {
+        try (ImageSource s = from.newSource(context); ImageDestination d = to.newDestination(context)) {
+            return copy(s, d, options);
+        }
+    }
+
+    /** Copies from an open source to an open destination (both stay open). */
+    public static CopyResult copy(ImageSource src, ImageDestination dst, CopyOptions options) throws IOException {
+        return new ImageCopier(src, dst, options).run();
+    }
+
+    private CopyResult run() throws IOException {
+        RawManifest top = src.manifest();
+        OciDocument doc = top.parse();
+        RawManifest written;
+        int instances = 1;
+        if (doc instanceof OciDocument.Index index) {
+            if (options.all()) {
+                if (!dst.supportsIndex()) {
+                    throw new InvalidArgumentException(dst.reference().string() + " stores a single image; copy one platform"
+                            + " (without --all, or with --platform OS/ARCH)");
+                }
+                int[] count = new int[1];
+                written = copyIndex(top, index, count);
+                instances = count[0];
+                dst.putManifest(written, true);
+            } else {
+                Descriptor chosen = Platforms.choose(index, options.platform(), src.reference().string());
+                RawManifest instance = readInstance(chosen);
+                if (instance.isIndex()) {
+                    throw new InvalidArgumentException(src.reference().string() + ": the instance chosen for "
+                            + Platforms.describe(chosen.platform()) + " is itself an index; copy with --all");
+                }
+                written = copyImage(instance);
+                dst.putManifest(written, true);
+            }
+        } else {
+            written = copyImage(top);
+            dst.putManifest(written, true);
+        }
+        options.listener().manifestWritten(written);
+        dst.commit(top);
+        return new CopyResult(src.reference().string(), dst.reference().string(), written, instances, copied.get(), reused.get(),
+                bytes.get());
+    }
+
+    private RawManifest readInstance(Descriptor d) throws IOException {
+        RawManifest m = src.manifest(d);
+        if (m.bytes().length != d.size() || !Digest.of(d.digest().algorithm(), m.bytes(), 0, m.bytes().length).equals(d.digest())) {
+            throw new CorruptException(src.reference().string() + ": manifest " + d.digest() + " does not match its descriptor in the index");
+        }
+        return new RawManifest(m.bytes(), d.mediaType(), Digest.sha256(m.bytes()));
+    }
+
+    // ------------------------------------------------------------------ index
+
+    private RawManifest copyIndex(RawManifest raw, OciDocument.Index index, int[] count) throws IOException {
+        List<Descriptor> out = new ArrayList<>();
+        boolean changed = false;
+        for (Descriptor d : index.manifests()) {
+            RawManifest instance = readInstance(d);
+            RawManifest written;
+            if (instance.isIndex()) {
+                written = copyIndex(instance, (OciDocument.Index) instance.parse(), count);
+            } else if (MediaTypes.isManifest(d.mediaType())) {
+                written = copyImage(instance);
+                count[0]++;
+            } else {
+                throw new InvalidArgumentException(src.reference().string() + ": index entry " + d.digest() + " has media type "
+                        + d.mediaType() + ", which is neither a manifest nor an index");
+            }
+            dst.putManifest(written, false);
+            options.listener().manifestWritten(written);
+            if (!written.digest().equals(d.digest()) || !written.mediaType().equals(d.mediaType())) {
+                changed = true;
+            }
+            out.add(new Descriptor(written.mediaType(), written.digest(), written.bytes().length, d.urls(), d.annotations(),
+                    d.platform(), d.artifactType()));
+        }
+        if (!changed) {
+            return raw;
+        }
+        ObjectNode root = (ObjectNode) JSON.readTree(raw.bytes());
+        ArrayNode manifests = (ArrayNode) root.get("manifests");
+        String indexType = raw.mediaType();
+        boolean toOci = out.stream().anyMatch(x -> MediaTypes.OCI_MANIFEST.equals(x.mediaType()))
+                && MediaTypes.DOCKER_MANIFEST_LIST.equals(indexType);
+        for (int i = 0; i < out.size(); i++) {
+            ObjectNode m = (ObjectNode) manifests.get(i);
+            m.put("mediaType", out.get(i).mediaType());
+            m.put("digest", out.get(i).digest().toString());
+            m.put("size", out.get(i).size());
+        }
+        if (toOci) {
+            indexType = MediaTypes.OCI_INDEX;
+            if (root.has("mediaType")) {
+                root.put("mediaType", indexType);
+            }
+        }
+        return RawManifest.of(JSON.writeValueAsBytes(root), indexType);
+    }
+
+    // ------------------------------------------------------------------ one image
+
+    private record Plan(Descriptor original, CopyBlob blob, Descriptor from, Compression in, Compression out) {
+    }
+
+    private RawManifest copyImage(RawManifest raw) throws IOException {
+        OciDocument.Manifest m = (OciDocument.Manifest) raw.parse();
+        String manifestType = m.mediaType();
+        byte[] config = readConfig(m.config());
+        List<Digest> diffIds = diffIds(config, m);
+        // Docker schema 2 cannot name zstd layers; a destination may not store Docker manifests: both mean OCI.
+        boolean toOci = MediaTypes.DOCKER_MANIFEST.equals(manifestType)
+                && (!dst.supportsManifestType(manifestType) || options.compression() == CopyOptions.LayerFormat.ZSTD
+                        && dst.desiredLayerCompression() != LayerCompression.DECOMPRESS);
+        String newType = toOci ? MediaTypes.OCI_MANIFEST : manifestType;
+        if (!dst.supportsManifestType(newType)) {
+            throw new InvalidArgumentException(dst.reference().string() + " cannot store a manifest of type " + newType);
+        }
+        List<Descriptor> layers = m.layers();
+        List<Descriptor> result = new ArrayList<>(java.util.Collections.nCopies(layers.size(), (Descriptor) null));
+        if (dst.needsOrderedLayers() || options.parallelism() <= 1 || layers.size() <= 1) {
+            for (int i = 0; i < layers.size(); i++) {
+                result.set(i, copyLayer(newType, layers, i, diffIds));
+            }
+        } else {
+            parallel(newType, layers, diffIds, result);
+        }
+        Descriptor configOut = copyConfig(m.config(), config);
+        boolean changed = toOci || !configOut.equals(m.config());
+        for (int i = 0; i < layers.size(); i++) {
+            Descriptor a = layers.get(i);
+            Descriptor b = result.get(i);
+            if (!a.digest().equals(b.digest()) || a.size() != b.size() || !a.mediaType().equals(b.mediaType())) {
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return raw;
+        }
+        ObjectNode root = (ObjectNode) JSON.readTree(raw.bytes());
+        if (toOci) {
+            root.put("mediaType", MediaTypes.OCI_MANIFEST);
+            ((ObjectNode) root.get("config")).put("mediaType", LayerMediaTypes.toOci(m.config().mediaType()));
+        }
+        ((ObjectNode) root.get("config")).put("digest", configOut.digest().toString());
+        ((ObjectNode) root.get("config")).put("size", configOut.size());
+        ArrayNode ls = (ArrayNode) root.get("layers");
+        for (int i = 0; i < result.size(); i++) {
+            ObjectNode l = (ObjectNode) ls.get(i);
+            Descriptor d = result.get(i);
+            l.put("mediaType", toOci ? LayerMediaTypes.toOci(d.mediaType()) : d.mediaType());
+            l.put("digest", d.digest().toString());
+            l.put("size", d.size());
+        }
+        return RawManifest.of(JSON.writeValueAsBytes(root), newType);
+    }
+
+    private void parallel(String manifestType, List<Descriptor> layers, List<Digest> diffIds, List<Descriptor> result)
+            throws IOException {
+        Semaphore slots = new Semaphore(options.parallelism());
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Descriptor>> futures = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                int idx = i;
+                futures.add(ex.submit(() -> {
+                    slots.acquire();
+                    try {
+                        return copyLayer(manifestType, layers, idx, diffIds);
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+            IOException first = null;
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    result.set(i, futures.get(i).get());
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (first == null) {
+                        first = c instanceof IOException io ? io : new IOException(c.toString(), c);
+                    }
+                    futures.forEach(f -> f.cancel(true));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("copy interrupted");
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    private byte[] readConfig(Descriptor d) throws IOException {
+        if (d.size() > OciParser.MAX_DOCUMENT) {
+            throw new CorruptException(src.reference().string() + ": config " + d.digest() + " claims " + d.size()
+                    + " bytes, more than a config may have");
+        }
+        try (InputStream in = new VerifyingInputStream(src.blob(d), d.digest(), d.size(), what(d))) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** rootfs.diff_ids of an image config; null for other configs (artifacts). */
+    private List<Digest> diffIds(byte[] config, OciDocument.Manifest m) throws IOException {
+        String ct = m.config().mediaType();
+        if (!MediaTypes.OCI_CONFIG.equals(ct) && !MediaTypes.DOCKER_CONFIG.equals(ct)) {
+            return null;
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(config);
+        } catch (IOException e) {
+            throw new CorruptException(what(m.config()) + ": not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode ids = root == null ? null : root.path("rootfs").path("diff_ids");
+        if (ids == null || !ids.isArray()) {
+            throw new CorruptException(what(m.config()) + ": rootfs.diff_ids is missing");
+        }
+        List<Digest> out = new ArrayList<>();
+        for (JsonNode id : ids) {
+            try {
+                out.add(Digest.parse(id.asText()));
+            } catch (InvalidArgumentException e) {
+                throw new CorruptException(what(m.config()) + ": bad diff_id " + id + ": " + e.getMessage(), e);
+            }
+        }
+        if (out.size() != m.layers().size()) {
+            throw new CorruptException(src.reference().string() + ": config " + m.config().digest() + " lists " + out.size()
+                    + " diff_ids for " + m.layers().size() + " layers");
+        }
+        return out;
+    }
+
+    private Descriptor copyConfig(Descriptor d, byte[] config) throws IOException {
+        CopyBlob blob = CopyBlob.config(d);
+        options.listener().blobStarted(d, CopyBlob.Kind.CONFIG);
+        Optional<Descriptor> have = dst.tryReuse(blob);
+        if (have.isPresent()) {
+            reused.incrementAndGet();
+            options.listener().blobDone(d, true);
+            return have.get();
+        }
+        Descriptor out = dst.putBlob(new ByteArrayInputStream(config), blob);
+        copied.incrementAndGet();
+        bytes.addAndGet(config.length);
+        options.listener().blobProgress(d, config.length);
+        options.listener().blobDone(d, false);
+        return out;
+    }
+
+    private Descriptor copyLayer(String manifestType, List<Descriptor> layers, int i, List<Digest> diffIds) throws IOException {
+        Descriptor orig = layers.get(i);
+        Digest diffId = diffIds == null ? null : diffIds.get(i);
+        List<Digest> chain = diffIds == null ? List.of() : diffIds.subList(0, i + 1);
+        CopyBlob asIs = new CopyBlob(orig, orig, CopyBlob.Kind.LAYER, i, diffId, chain);
+        options.listener().blobStarted(orig, CopyBlob.Kind.LAYER);
+        Optional<Descriptor> have = dst.tryReuse(asIs);
+        if (have.isPresent()) {
+            reused.incrementAndGet();
+            options.listener().blobDone(orig, true);
+            return have.get();
+        }
+        Descriptor real = src.layerForCopy(orig, diffId);
+        Descriptor from = real == null ? orig : real;
+        if (real != null) {
+            have = dst.tryReuse(new CopyBlob(real, orig, CopyBlob.Kind.LAYER, i, diffId, chain));
+            if (have.isPresent()) {
+                reused.incrementAndGet();
+                options.listener().blobDone(orig, true);
+                return have.get();
+            }
+        }
+        Compression in = LayerMediaTypes.compressionOf(from.mediaType());
+        Compression out = target(in);
+        String outType = out == in ? from.mediaType() : LayerMediaTypes.layerType(manifestType, out);
+        if (outType == null) {
+            outType = LayerMediaTypes.layerType(MediaTypes.OCI_MANIFEST, out);
+        }
+        InputStream raw = new Counting(src.blob(from), orig);
+        InputStream verified = new VerifyingInputStream(raw, from.digest(), from.size(), what(from));
+        CopyBlob blob;
+        InputStream content;
+        if (out == in) {
+            blob = new CopyBlob(from, orig, CopyBlob.Kind.LAYER, i, diffId, chain);
+            content = verified;
+        } else if (out == Compression.NONE) {
+            // decompressing: the result is the diff, whose digest the config names
+            blob = new CopyBlob(new Descriptor(outType, diffId, -1, from.urls(), from.annotations(), null, null), orig,
+                    CopyBlob.Kind.LAYER, i, diffId, chain);
+            content = LayerMediaTypes.decompress(verified, in);
+        } else {
+            blob = new CopyBlob(new Descriptor(outType, null, -1, from.urls(), from.annotations(), null, null), orig,
+                    CopyBlob.Kind.LAYER, i, diffId, chain);
+            InputStream plain = in == Compression.NONE ? verified : LayerMediaTypes.decompress(verified, in);
+            Compression fmt = out;
+            content = ChunkPipe.start(sink -> {
+                try (var c = LayerMediaTypes.compress(sink, fmt, options.compressionLevel())) {
+                    plain.transferTo(c);
+                }
+            }, "compress " + orig.digest());
+        }
+        try (InputStream c = content; InputStream v = verified) {
+            Descriptor stored = dst.putBlob(c, blob);
+            copied.incrementAndGet();
+            options.listener().blobDone(orig, false);
+            return stored;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (CargoholdException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException(dst.reference().string() + ": writing layer " + orig.digest() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The compression a layer should have at the destination, given the one it has (null: not a known layer type: as is). */
+    private Compression target(Compression in) throws InvalidArgumentException {
+        if (in == null) {
+            return null;
+        }
+        Compression wanted = options.compression() == null ? null : LayerMediaTypes.of(options.compression());
+        return switch (dst.desiredLayerCompression()) {
+            case PRESERVE -> in;
+            case DECOMPRESS -> Compression.NONE;
+            case COMPRESS -> in == Compression.NONE ? (wanted == null ? Compression.GZIP : wanted)
+                    : (wanted != null && wanted != in ? wanted : in);
+        };
+    }
+
+    private String what(Descriptor d) {
+        return src.reference().string() + ": blob " + d.digest();
+    }
+
+    /** Counts bytes read from the source, for the listener and the result. */
+    private final class Counting extends FilterInputStream {
+        private final Descriptor d;
+
+        Counting(InputStream in, Descriptor d) {
+            super(in);
+            this.d = d;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                bytes.incrementAndGet();
+                options.listener().blobProgress(d, 1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                bytes.addAndGet(n);
+                options.listener().blobProgress(d, n);
+            }
+            return n;
+        }
+    }
+}
