@@ -127,6 +127,37 @@ class LayerContentTest {
     }
 
     @Test
+    void anExpectedDiffDigestIsCheckedAndAMismatchLeavesTheStoreUnchanged() throws Exception {
+        Path g = tmp.resolve("g");
+        Store store = Store.open(StoreOptions.vfs(g, tmp.resolve("r")));
+        Layer base = store.createLayer(LayerOptions.of(null), new ByteArrayInputStream(TAR));
+        String before = Files.readString(g.resolve("vfs-layers/layers.json"));
+        byte[] other = tar(LayerBuilder.create().file("other.txt", "other\n").build());
+        byte[] gz = compress(other, Compression.GZIP);
+        String lie = sha256(TAR);
+        // the given digests would be recorded as they are: the expectation is checked against the computed one
+        LayerOptions o = LayerOptions.of(base.id()).withId("f".repeat(64)).withDiffDigests(sha256(gz), lie).expectingDiffDigest(lie);
+        io.cargohold.errors.CorruptException e = assertThrows(io.cargohold.errors.CorruptException.class,
+                () -> store.createLayer(o, new ByteArrayInputStream(gz)));
+        assertEquals("layer diff digest mismatch: the uncompressed diff hashes to " + sha256(other) + ", expected " + lie,
+                e.getMessage());
+        assertEquals(before, Files.readString(g.resolve("vfs-layers/layers.json")));
+        assertEquals(java.util.Set.of(base.id()), Peers.trees(g));
+        try (var s = Files.list(g.resolve("vfs-layers"))) {
+            assertEquals(List.of(base.id() + ".tar-split.gz", "layers.json", "layers.lock"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Layer ok = store.createLayer(o.expectingDiffDigest(sha256(other)).withDiffDigests(sha256(gz), sha256(other)),
+                new ByteArrayInputStream(gz));
+        assertEquals("f".repeat(64), ok.id());
+        assertEquals(sha256(other), ok.uncompressedDigest());
+        assertEquals(sha256(gz), ok.compressedDigest());
+        assertEquals(gz.length, ok.compressedSize());
+        assertEquals(2, ok.compression());
+        assertEquals(2, store.layers().size());
+    }
+
+    @Test
     void applyDiffToAnExistingLayerReplacesItsTarSplitAndDigests() throws Exception {
         Store store = Store.open(StoreOptions.vfs(tmp.resolve("g"), tmp.resolve("r")));
         Layer l = store.createLayer(LayerOptions.of(null), new ByteArrayInputStream(TAR));

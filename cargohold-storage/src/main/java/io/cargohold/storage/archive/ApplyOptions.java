@@ -12,28 +12,38 @@ import java.util.List;
  * essentially all zeros; gzip's ceiling is ~1032:1 - is refused; raise it for such odd layers).
  */
 public record ApplyOptions(String compressedDigest, String uncompressedDigest, List<IdMap> uidMap, List<IdMap> gidMap,
-                           long maxExpansion, long expansionFloor, boolean ignoreChownErrors) {
+                           long maxExpansion, long expansionFloor, boolean ignoreChownErrors, String expectedUncompressedDigest) {
     public static final long DEFAULT_MAX_EXPANSION = 1000;
     public static final long DEFAULT_EXPANSION_FLOOR = 1L << 30;
 
     public static ApplyOptions defaults() {
-        return new ApplyOptions(null, null, List.of(), List.of(), DEFAULT_MAX_EXPANSION, DEFAULT_EXPANSION_FLOOR, false);
+        return new ApplyOptions(null, null, List.of(), List.of(), DEFAULT_MAX_EXPANSION, DEFAULT_EXPANSION_FLOOR, false, null);
     }
 
     public ApplyOptions withIdMaps(List<IdMap> uids, List<IdMap> gids) {
-        return new ApplyOptions(compressedDigest, uncompressedDigest, uids, gids, maxExpansion, expansionFloor, ignoreChownErrors);
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uids, gids, maxExpansion, expansionFloor, ignoreChownErrors, expectedUncompressedDigest);
     }
 
     public ApplyOptions withDigests(String compressed, String uncompressed) {
-        return new ApplyOptions(compressed, uncompressed, uidMap, gidMap, maxExpansion, expansionFloor, ignoreChownErrors);
+        return new ApplyOptions(compressed, uncompressed, uidMap, gidMap, maxExpansion, expansionFloor, ignoreChownErrors, expectedUncompressedDigest);
     }
 
     public ApplyOptions withExpansionLimit(long ratio, long floor) {
-        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, ratio, floor, ignoreChownErrors);
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, ratio, floor, ignoreChownErrors, expectedUncompressedDigest);
+    }
+
+    /**
+     * The uncompressed diff must hash to {@code digest} ({@code sha256:<hex>}, a DiffID): it is
+     * computed even when {@link #uncompressedDigest} is given, and a mismatch fails the apply with a
+     * {@link io.cargohold.errors.CorruptException} after the last byte, before anything is recorded.
+     */
+    public ApplyOptions expectingUncompressedDigest(String digest) {
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, maxExpansion, expansionFloor, ignoreChownErrors,
+                digest);
     }
 
     /** vfs.ignore_chown_errors: an ownership change that fails is reported on stderr and ignored, as upstream does. */
     public ApplyOptions withIgnoreChownErrors(boolean ignore) {
-        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, maxExpansion, expansionFloor, ignore);
+        return new ApplyOptions(compressedDigest, uncompressedDigest, uidMap, gidMap, maxExpansion, expansionFloor, ignore, expectedUncompressedDigest);
     }
 }

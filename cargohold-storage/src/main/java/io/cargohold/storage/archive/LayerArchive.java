@@ -3,6 +3,7 @@ package io.cargohold.storage.archive;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.digest.DigestingInputStream;
+import io.cargohold.errors.CorruptException;
 import io.cargohold.storage.internal.GoJson;
 import java.io.BufferedReader;
 import java.io.FilterInputStream;
@@ -96,6 +97,7 @@ public final class LayerArchive {
             ts.segment(new byte[0]);
             drainAll(compressed);
             x.finish();
+            checkExpected(uncompressed, o.expectedUncompressedDigest());
         }
         String cd = o.compressedDigest() != null && o.compressedDigest().startsWith("sha256:") ? o.compressedDigest()
                 : compressed.digest().toString();
@@ -103,6 +105,21 @@ public final class LayerArchive {
                 : uncompressed.digest().toString();
         return new ApplyResult(cd, compressed.count(), ud, uncompressed.count(), compression, List.copyOf(uids),
                 List.copyOf(gids), x.size());
+    }
+
+    /** A diff that does not hash to the DiffID its caller expects fails before anything is recorded. */
+    private static void checkExpected(DigestingInputStream uncompressed, String expected) throws IOException {
+        if (expected == null) {
+            return;
+        }
+        byte[] rest = new byte[1 << 16];
+        while (uncompressed.read(rest) >= 0) {
+            // past the end of the archive: hashed as the upstream digester would
+        }
+        String actual = uncompressed.digest().toString();
+        if (!actual.equals(expected)) {
+            throw new CorruptException("layer diff digest mismatch: the uncompressed diff hashes to " + actual + ", expected " + expected);
+        }
     }
 
     private static void drain(TarReader tr, ParallelCrc64 crc) throws IOException {

@@ -516,7 +516,8 @@ public final class StoreEngine {
             vfs.create(id, parent == null ? null : treeOf(parent), VfsDriver.mapId(0, List.of(), uidMap), VfsDriver.mapId(0, List.of(), gidMap),
                     parent == null ? List.of() : parent.uidMap, parent == null ? List.of() : parent.gidMap, uidMap, gidMap);
             if (diff != null) {
-                applyLocked(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest()));
+                applyLocked(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest())
+                        .expectingUncompressedDigest(o.expectedDiffDigest()));
             }
             r.flags.remove(INCOMPLETE);
             saveLayers();
