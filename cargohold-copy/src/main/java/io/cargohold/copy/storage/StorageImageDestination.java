@@ -1,0 +1,373 @@
+package io.cargohold.copy.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cargohold.copy.CopyBlob;
+import io.cargohold.copy.CopyContext;
+import io.cargohold.copy.ImageDestination;
+import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.RawManifest;
+import io.cargohold.digest.Digest;
+import io.cargohold.errors.AlreadyExistsException;
+import io.cargohold.errors.CorruptException;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.errors.NotFoundException;
+import io.cargohold.oci.Descriptor;
+import io.cargohold.oci.MediaTypes;
+import io.cargohold.oci.OciDocument;
+import io.cargohold.oci.OciParser;
+import io.cargohold.storage.Image;
+import io.cargohold.storage.ImageOptions;
+import io.cargohold.storage.Layer;
+import io.cargohold.storage.LayerOptions;
+import io.cargohold.storage.Store;
+import io.cargohold.storage.archive.Compression;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Writes an image into a containers-storage store as containers/image v5.23's
+ * {@code storageImageDestination} does, so skopeo and podman see a normal image and share its layers.
+ * Layers are created as they come, in manifest order, each in one streaming pass (decompressed,
+ * hashed, applied): layer ID = the DiffID's hex for a base layer, else the hex SHA-256 of
+ * {@code parentID + "+" + DiffID hex}; a layer with that ID is reused; a layer elsewhere in the store
+ * with the same diff is copied from its diff (upstream's TryReusingBlob + commitLayer). The computed
+ * DiffID must equal the config's, else the layer fails while still incomplete. On commit: the image
+ * (ID = the config digest's hex, created = the config's {@code created}), its big-data items (config,
+ * {@code manifest-<list digest>} when chosen from an index, {@code manifest-<digest>}, {@code manifest},
+ * the empty {@code signature-<hex>}), {@code metadata} and the reference's name, as skopeo 1.9.3 writes
+ * them. Nothing but layers is visible before {@link #commit}.
+ */
+final class StorageImageDestination implements ImageDestination {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final StorageReference reference;
+    private final Store store;
+    private final StorageReference.Resolved resolved;
+    private final CopyContext context;
+    /** Layer index to the ID of the layer created or reused for it. */
+    private final Map<Integer, String> layerIds = new HashMap<>();
+    private Descriptor configDescriptor;
+    private byte[] config;
+    private RawManifest manifest;
+
+    StorageImageDestination(StorageReference reference, Store store, StorageReference.Resolved resolved, CopyContext context) {
+        this.reference = reference;
+        this.store = store;
+        this.resolved = resolved;
+        this.context = context;
+    }
+
+    @Override
+    public ImageReference reference() {
+        return reference;
+    }
+
+    @Override
+    public LayerCompression desiredLayerCompression() {
+        return LayerCompression.PRESERVE;
+    }
+
+    @Override
+    public boolean supportsManifestType(String mediaType) {
+        return MediaTypes.OCI_MANIFEST.equals(mediaType) || MediaTypes.DOCKER_MANIFEST.equals(mediaType);
+    }
+
+    @Override
+    public boolean supportsIndex() {
+        return false;
+    }
+
+    @Override
+    public boolean needsOrderedLayers() {
+        return true;
+    }
+
+    /** The store this destination writes (for tests and callers that report on it). */
+    Store store() {
+        return store;
+    }
+
+    // ------------------------------------------------------------------ layer identities
+
+    /** containers/image's layer ID: the DiffID's hex for a base layer, else sha256 hex of {@code parent + "+" + DiffID hex}. */
+    static String layerId(String parentId, Digest diffId) {
+        if (parentId == null) {
+            return diffId.hex();
+        }
+        return Digest.sha256((parentId + "+" + diffId.hex()).getBytes(StandardCharsets.UTF_8)).hex();
+    }
+
+    private Digest requireDiffId(CopyBlob blob) throws InvalidArgumentException {
+        if (blob.diffId() == null) {
+            throw new InvalidArgumentException(reference.string() + ": layer " + blob.layerIndex() + " ("
+                    + blob.original().digest() + ") has no DiffID: containers-storage stores images whose config lists"
+                    + " rootfs.diff_ids");
+        }
+        return blob.diffId();
+    }
+
+    /** The layer below layer {@code index} (null for the base), which must have been put or reused already. */
+    private String parentOf(int index) {
+        if (index == 0) {
+            return null;
+        }
+        String p = layerIds.get(index - 1);
+        if (p == null) {
+            throw new IllegalStateException("layer " + index + " before layer " + (index - 1) + ": containers-storage needs layers in order");
+        }
+        return p;
+    }
+
+    private Layer layerById(String id) throws IOException {
+        try {
+            Layer l = store.layer(id);
+            return l.id().equals(id) ? l : null;
+        } catch (NotFoundException e) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ blobs
+
+    @Override
+    public Optional<Descriptor> tryReuse(CopyBlob blob) throws IOException {
+        if (blob.kind() == CopyBlob.Kind.CONFIG) {
+            return config != null && configDescriptor.digest().equals(blob.descriptor().digest()) ? Optional.of(configDescriptor)
+                    : Optional.empty();
+        }
+        if (layerIds.containsKey(blob.layerIndex())) {
+            return Optional.of(blob.descriptor());
+        }
+        Digest diffId = requireDiffId(blob);
+        String parent = parentOf(blob.layerIndex());
+        String id = layerId(parent, diffId);
+        if (layerById(id) != null) {
+            // the same diff on the same parent: that layer is this one
+            layerIds.put(blob.layerIndex(), id);
+            return Optional.of(blob.descriptor());
+        }
+        Layer from = sameDiff(blob, diffId);
+        if (from == null) {
+            return Optional.empty();
+        }
+        createFromLayer(from, blob, id, parent, diffId);
+        return Optional.of(blob.descriptor());
+    }
+
+    /**
+     * A layer elsewhere in the store whose diff is this blob's (upstream's TryReusingBlob: by the
+     * blob's digest as an uncompressed or a compressed digest; and by the DiffID, which upstream finds
+     * through its blob-info cache), or null.
+     */
+    private Layer sameDiff(CopyBlob blob, Digest diffId) throws IOException {
+        List<Layer> candidates = new java.util.ArrayList<>(store.layersByUncompressedDigest(diffId.toString()));
+        Digest d = blob.descriptor().digest();
+        if (d != null && !d.equals(diffId)) {
+            candidates.addAll(store.layersByCompressedDigest(d.toString()));
+        }
+        for (Layer l : candidates) {
+            if (diffId.toString().equals(l.uncompressedDigest()) && !l.flags().containsKey("incomplete")) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Upstream's commitLayer for a blob it did not download: the existing layer's diff, uncompressed,
+     * through a temporary file (reading a diff holds the layer store's lock, which creating a layer
+     * needs), applied as the new layer, recorded with the blob's digest as the compressed one.
+     */
+    private void createFromLayer(Layer from, CopyBlob blob, String id, String parent, Digest diffId) throws IOException {
+        Path tmp = Files.createTempFile(context.tmpDir(), "cargohold-storage-", ".tar");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                store.diff(null, from.id(), Compression.NONE, out);
+            }
+            try (InputStream in = Files.newInputStream(tmp)) {
+                create(blob, id, parent, diffId, blob.descriptor().digest(), in);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public Descriptor putBlob(InputStream content, CopyBlob blob) throws IOException {
+        if (blob.kind() == CopyBlob.Kind.CONFIG) {
+            return putConfig(content, blob.descriptor());
+        }
+        Digest diffId = requireDiffId(blob);
+        String parent = parentOf(blob.layerIndex());
+        String id = layerId(parent, diffId);
+        Layer l = create(blob, id, parent, diffId, blob.descriptor().digest(), content);
+        Descriptor d = blob.descriptor();
+        if (d.digest() == null || d.size() < 0) {
+            Digest digest = d.digest() != null ? d.digest() : Digest.parse(l.compressedDigest());
+            d = new Descriptor(d.mediaType(), digest, l.compressedSize(), d.urls(), d.annotations(), d.platform(), d.artifactType());
+        }
+        return d;
+    }
+
+    /** PutLayer with upstream's recorded digests (the blob's, the DiffID) and our check of the computed DiffID. */
+    private Layer create(CopyBlob blob, String id, String parent, Digest diffId, Digest blobDigest, InputStream diff)
+            throws IOException {
+        LayerOptions o = LayerOptions.of(parent).withId(id)
+                .withDiffDigests(blobDigest == null ? null : blobDigest.toString(), diffId.toString())
+                .expectingDiffDigest(diffId.toString());
+        Layer l;
+        try {
+            l = store.createLayer(o, diff);
+        } catch (AlreadyExistsException e) {
+            // created meanwhile by another copy (upstream ignores ErrDuplicateID here too)
+            l = layerById(id);
+            if (l == null) {
+                throw e;
+            }
+        } catch (CorruptException e) {
+            throw new CorruptException(reference.string() + ": layer " + blob.layerIndex() + " (blob " + blob.original().digest()
+                    + ", DiffID " + diffId + "): " + e.getMessage(), e);
+        }
+        layerIds.put(blob.layerIndex(), l.id());
+        return l;
+    }
+
+    private Descriptor putConfig(InputStream content, Descriptor d) throws IOException {
+        byte[] b = content.readNBytes(OciParser.MAX_DOCUMENT + 1);
+        if (b.length > OciParser.MAX_DOCUMENT) {
+            throw new CorruptException(reference.string() + ": config " + d.digest() + " is larger than a config may be");
+        }
+        Digest actual = Digest.sha256(b);
+        if (d.digest() != null && !actual.equals(d.digest()) || d.size() >= 0 && d.size() != b.length) {
+            throw new CorruptException(reference.string() + ": config " + d.digest() + " (" + d.size() + " bytes) arrived as "
+                    + actual + " (" + b.length + " bytes)");
+        }
+        config = b;
+        configDescriptor = new Descriptor(d.mediaType(), actual, b.length, d.urls(), d.annotations(), d.platform(), d.artifactType());
+        return configDescriptor;
+    }
+
+    @Override
+    public void putManifest(RawManifest m, boolean topLevel) throws IOException {
+        if (!topLevel) {
+            throw new InvalidArgumentException(reference.string() + ": containers-storage stores a single image, not an index");
+        }
+        manifest = m;
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    @Override
+    public void commit(RawManifest unparsedTopLevel) throws IOException {
+        if (manifest == null) {
+            throw new IllegalStateException("commit without putManifest");
+        }
+        Digest manifestDigest = Digest.sha256(manifest.bytes());
+        byte[] top = unparsedTopLevel == null ? manifest.bytes() : unparsedTopLevel.bytes();
+        DockerReference named = resolved.named();
+        if (named != null && named.digest() != null && !named.digest().equals(manifestDigest)
+                && !named.digest().equals(Digest.sha256(top))) {
+            throw new InvalidArgumentException("Manifest to be saved does not match expected digest " + named.digest());
+        }
+        OciDocument.Manifest m = (OciDocument.Manifest) manifest.parse();
+        int n = m.layers().size();
+        for (int i = 0; i < n; i++) {
+            if (!layerIds.containsKey(i)) {
+                throw new IllegalStateException("Internal error: layer " + i + " hasn't been committed");
+            }
+        }
+        String topLayer = n == 0 ? null : layerIds.get(n - 1);
+        if (config == null || !configDescriptor.digest().equals(m.config().digest())) {
+            throw new IllegalStateException("Internal error: commit without the config " + m.config().digest());
+        }
+        String id = resolved.id() != null ? resolved.id() : m.config().digest().hex();
+        String metadata = "{\"signatures-sizes\":{\"" + manifestDigest + "\":[]}}";
+
+        boolean created = false;
+        Image existing = imageById(id);
+        if (existing == null) {
+            ImageOptions o = ImageOptions.of(topLayer).withId(id).withMetadata(metadata).withCreated(createdOf(config));
+            try {
+                store.createImage(o);
+                created = true;
+            } catch (AlreadyExistsException e) {
+                existing = imageById(id);
+                if (existing == null) {
+                    throw e;
+                }
+            }
+        }
+        if (existing != null && !java.util.Objects.equals(emptyToNull(existing.topLayer()), topLayer)) {
+            throw new AlreadyExistsException("image with ID \"" + id + "\" already exists, but uses a different top layer:"
+                    + " that ID is already in use");
+        }
+        boolean done = false;
+        try {
+            store.setImageBigData(id, m.config().digest().toString(), config);
+            if (!Arrays.equals(top, manifest.bytes())) {
+                store.setImageBigData(id, "manifest-" + Digest.sha256(top), top);
+            }
+            store.setImageBigData(id, "manifest-" + manifestDigest, manifest.bytes());
+            store.setImageBigData(id, "manifest", manifest.bytes());
+            // skopeo 1.9.3 always puts the (here empty) signatures of the manifest: an empty item
+            store.setImageBigData(id, "signature-" + manifestDigest.hex(), new byte[0]);
+            store.setMetadata(Store.Kind.IMAGE, id, metadata);
+            if (named != null) {
+                store.addNames(Store.Kind.IMAGE, id, List.of(named.toString()));
+            }
+            done = true;
+        } finally {
+            if (!done && created) {
+                try {
+                    store.deleteImage(id, true);
+                } catch (IOException | RuntimeException cleanup) {
+                    // the original failure is what matters; the image stays without names
+                }
+            }
+        }
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private Image imageById(String id) throws IOException {
+        try {
+            Image i = store.image(id);
+            return i.id().equals(id) ? i : null;
+        } catch (NotFoundException e) {
+            return null;
+        }
+    }
+
+    /** The config's {@code created}, as upstream's manifest Inspect reads it; null (now) when absent or unreadable. */
+    static OffsetDateTime createdOf(byte[] config) {
+        try {
+            JsonNode c = JSON.readTree(config);
+            JsonNode created = c == null ? null : c.get("created");
+            if (created == null || !created.isTextual()) {
+                return null;
+            }
+            return OffsetDateTime.parse(created.asText());
+        } catch (IOException | DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        // nothing staged on disk: layers are created as they arrive, the rest lives in memory until commit
+    }
+}
