@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cargohold.copy.ImageDestination.LayerCompression;
 import io.cargohold.copy.internal.ChunkPipe;
 import io.cargohold.copy.internal.LayerMediaTypes;
-import io.cargohold.copy.internal.Platforms;
 import io.cargohold.copy.internal.VerifyingInputStream;
 import io.cargohold.digest.Digest;
 import io.cargohold.errors.CargoholdException;

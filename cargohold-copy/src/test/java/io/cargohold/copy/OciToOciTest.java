@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cargohold.copy.internal.Platforms;
 import io.cargohold.errors.CorruptException;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
