@@ -24,6 +24,7 @@ public final class Transports {
     public static Transports standard() {
         List<Transport> all = new ArrayList<>();
         // each transport package adds itself here
+        all.add(io.cargohold.copy.oci.OciLayoutTransport.INSTANCE);
         all.add(new io.cargohold.copy.storage.StorageTransport());
         return new Transports(all);
     }
