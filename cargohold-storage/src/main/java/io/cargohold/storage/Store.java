@@ -285,9 +285,21 @@ public final class Store implements AutoCloseable {
         engine.updateNames(kind, idOrName, names, false);
     }
 
-    /** Adds names to a record; names used by other records of the same kind move here. */
+    /**
+     * Adds names after a record's own (the CLI's add-names: SetNames(old + new)); names used by other
+     * records of the same kind move here.
+     */
     public void addNames(Kind kind, String idOrName, List<String> names) throws IOException {
         engine.updateNames(kind, idOrName, names, true);
+    }
+
+    /**
+     * Upstream's library AddNames, which containers/image calls when it stores an image: the new names
+     * first, then the record's own (so names and names history come out as skopeo and podman write
+     * them); names used by other records of the same kind move here.
+     */
+    public void addNamesFirst(Kind kind, String idOrName, List<String> names) throws IOException {
+        engine.prependNames(kind, idOrName, names);
     }
 
     public void setMetadata(Kind kind, String idOrName, String metadata) throws IOException {

@@ -133,6 +133,14 @@ class StoreTest {
         Image j = store.image("q");
         assertEquals(List.of("n1", "p", "q"), j.names());
         assertEquals(List.of("q", "p", "n1"), j.namesHistory());
+        // upstream's library AddNames (containers/image's): new names first, the history as it iterates them
+        store.addNamesFirst(Store.Kind.IMAGE, i.id(), List.of("r", "p"));
+        assertEquals(List.of("r", "p", "n1", "q"), store.image(i.id()).names());
+        assertEquals(List.of("q", "n1", "p", "r"), store.image(i.id()).namesHistory());
+        Image k = store.createImage(ImageOptions.of(a.id()).withNames(List.of("k")));
+        store.addNamesFirst(Store.Kind.IMAGE, k.id(), List.of("q"));
+        assertEquals(List.of("q", "k"), store.image(k.id()).names(), "a name moves from another image");
+        assertEquals(List.of("r", "p", "n1"), store.image(i.id()).names());
         store.setMetadata(Store.Kind.IMAGE, "p", "meta");
         assertEquals("meta", store.image(i.id()).metadata());
         assertEquals("layer is in use by an image", assertThrows(FailedPreconditionException.class, () -> store.deleteLayer(a.id())).getMessage());

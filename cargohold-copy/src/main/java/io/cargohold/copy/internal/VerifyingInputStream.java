@@ -15,6 +15,8 @@ public final class VerifyingInputStream extends DigestingInputStream {
     private final Digest expected;
     private final long size;
     private final String what;
+    /** Null until the end was reached; then TRUE, or the failure to report again. */
+    private Object checked;
 
     /** {@code size} -1 = not known; {@code expected} null = not known (then only counted). */
     public VerifyingInputStream(InputStream in, Digest expected, long size, String what) {
@@ -44,6 +46,23 @@ public final class VerifyingInputStream extends DigestingInputStream {
 
     @Override
     protected void atEof() throws IOException {
+        // a reader may hit the end more than once; the digest (which digest() resets) is checked the first time
+        if (checked != null) {
+            if (checked instanceof CorruptException e) {
+                throw e;
+            }
+            return;
+        }
+        try {
+            check();
+            checked = Boolean.TRUE;
+        } catch (CorruptException e) {
+            checked = e;
+            throw e;
+        }
+    }
+
+    private void check() throws CorruptException {
         if (size >= 0 && count() != size) {
             throw new CorruptException(what + ": size mismatch: " + count() + " bytes, its descriptor says " + size);
         }

@@ -325,7 +325,7 @@ final class StorageImageDestination implements ImageDestination {
             store.setImageBigData(id, "signature-" + manifestDigest.hex(), new byte[0]);
             store.setMetadata(Store.Kind.IMAGE, id, metadata);
             if (named != null) {
-                store.addNames(Store.Kind.IMAGE, id, List.of(named.toString()));
+                store.addNamesFirst(Store.Kind.IMAGE, id, List.of(named.toString()));
             }
             done = true;
         } finally {

@@ -1354,11 +1354,29 @@ public final class StoreEngine {
     // ================================================================== names and metadata
 
     public synchronized void updateNames(Store.Kind kind, String key, List<String> names, boolean add) throws IOException {
+        updateNames(kind, key, names, add, false);
+    }
+
+    /**
+     * Upstream's library AddNames (what containers/image calls): the new names first, then the record's
+     * old ones, set as one list (the CLI's add-names is SetNames(old + new): {@link #updateNames} with add).
+     */
+    public synchronized void prependNames(Store.Kind kind, String key, List<String> names) throws IOException {
+        updateNames(kind, key, names, true, true);
+    }
+
+    private void updateNames(Store.Kind kind, String key, List<String> names, boolean add, boolean first) throws IOException {
         List<String> wanted = dedupe(names);
         switch (kind) {
             case LAYER -> withLayers(() -> {
                 LayerRec r = requireWritableLayer(key);
-                moveNames(layers, r, x -> x.names, wanted, add);
+                if (first) {
+                    List<String> all = new ArrayList<>(wanted);
+                    all.addAll(r.names);
+                    moveNames(layers, r, x -> x.names, dedupe(all), false);
+                } else {
+                    moveNames(layers, r, x -> x.names, wanted, add);
+                }
                 saveLayers();
                 return null;
             });
@@ -1384,7 +1402,13 @@ public final class StoreEngine {
                     saveImages();
                     return null;
                 }
-                moveNames(images, r, x -> x.names, wanted, add);
+                if (first) {
+                    List<String> all = new ArrayList<>(wanted);
+                    all.addAll(r.names);
+                    moveNames(images, r, x -> x.names, dedupe(all), false);
+                } else {
+                    moveNames(images, r, x -> x.names, wanted, add);
+                }
                 List<String> history = new ArrayList<>();
                 for (int i = r.names.size() - 1; i >= 0; i--) {
                     history.add(r.names.get(i));
@@ -1400,7 +1424,13 @@ public final class StoreEngine {
             });
             case CONTAINER -> withContainers(LockMode.EXCLUSIVE, () -> {
                 ContainerRec r = requireContainer(key);
-                moveNames(containers, r, x -> x.names, wanted, add);
+                if (first) {
+                    List<String> all = new ArrayList<>(wanted);
+                    all.addAll(r.names);
+                    moveNames(containers, r, x -> x.names, dedupe(all), false);
+                } else {
+                    moveNames(containers, r, x -> x.names, wanted, add);
+                }
                 saveContainers();
                 return null;
             });
