@@ -49,7 +49,7 @@ public final class StorageReference implements ImageReference {
         if (!ref.isEmpty() && ref.charAt(0) == '[') {
             int close = ref.indexOf(']');
             if (close < 1) {
-                throw new InvalidArgumentException("store specifier in \"" + reference + "\" did not end: invalid reference");
+                throw new InvalidArgumentException("invalid reference"); // ParseReference's bare ErrInvalidReference
             }
             spec = StoreSpec.parse(ref.substring(1, close));
             ref = ref.substring(close + 1);
