@@ -183,6 +183,24 @@ class StorageDestinationTest {
         return out;
     }
 
+    @Test
+    void anImageWithTheSameIdOnAnotherTopLayerIsAnError() throws Exception {
+        WrittenLayout small = TestImages.small(tmp.resolve("small"));
+        Path g = g("ours");
+        Path r = r("ours");
+        String id = Digest.parse(small.ref("latest").image().config().digest()).hex();
+        io.cargohold.storage.Store store = io.cargohold.storage.Store.open(io.cargohold.storage.StoreOptions.vfs(g, r));
+        store.createImage(io.cargohold.storage.ImageOptions.of(null).withId(id).withNames(List.of("other")));
+        String before = Files.readString(g.resolve("vfs-images/images.json"));
+        io.cargohold.errors.AlreadyExistsException e = assertThrows(io.cargohold.errors.AlreadyExistsException.class,
+                () -> copy(tmp, small.skopeoRef("latest"), ref(g, r, "app:latest")));
+        assertEquals("image with ID \"" + id + "\" already exists, but uses a different top layer: that ID is already in use",
+                e.getMessage());
+        assertEquals(before, Files.readString(g.resolve("vfs-images/images.json")), "the image is left alone");
+        // as upstream: the layers stay (the rerun of a corrected copy reuses them)
+        assertEquals(small.ref("latest").image().layers().size(), StorageFixtures.layersJson(g).size());
+    }
+
     // ------------------------------------------------------------------ lies
 
     /** A copy of a layout whose reference {@code tag} has its manifest and config rewritten by {@code edit}. */
