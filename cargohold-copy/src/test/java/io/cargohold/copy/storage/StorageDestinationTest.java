@@ -54,6 +54,7 @@ class StorageDestinationTest {
     @Test
     void anImageWeCopiedIsSeenBySkopeoAndPodman() throws Exception {
         Tools.require("skopeo");
+        Tools.require("podman");
         WrittenLayout small = TestImages.small(tmp.resolve("small"));
         Path g = g("ours");
         Path r = r("ours");
