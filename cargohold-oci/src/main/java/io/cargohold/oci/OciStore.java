@@ -19,6 +19,8 @@ import io.cargohold.errors.CorruptException;
 import io.cargohold.errors.FailedPreconditionException;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
+import io.cargohold.oci.graph.DescriptorWalker;
+import io.cargohold.oci.graph.DescriptorWalker.Node;
 import io.cargohold.oci.layout.OciLayoutDir;
 import io.cargohold.oci.refs.Reference;
 import java.io.ByteArrayInputStream;
@@ -195,47 +197,42 @@ public final class OciStore implements AutoCloseable {
         }
     }
 
-    /** A node of an image graph: a descriptor and, for manifests and indexes, the verified bytes. */
-    private record Node(Descriptor descriptor, byte[] raw) {
-    }
-
-    /**
-     * Walks a layout's graph from {@code top}, reading and verifying every manifest and index on the
-     * way, and returns every blob children-first (layers and configs before the manifests naming
-     * them, manifests before their index).
-     */
-    private static List<Node> planFromLayout(OciLayoutDir layout, Descriptor top) throws IOException {
-        List<Node> order = new ArrayList<>();
-        walkLayout(layout, top, "index.json", new HashSet<>(), order);
-        return order;
-    }
-
-    private static void walkLayout(OciLayoutDir layout, Descriptor d, String namedBy, Set<Digest> seen, List<Node> order)
-            throws IOException {
-        if (!seen.add(d.digest())) {
-            return;
-        }
-        if (MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType())) {
-            byte[] raw = layout.readVerified(d, namedBy);
-            OciDocument doc = OciParser.parse(raw, d.mediaType());
-            String me = (doc instanceof OciDocument.Index ? "index " : "manifest ") + d.digest();
-            for (Descriptor child : doc.children()) {
-                boolean isSubject = child == subjectOf(doc);
-                if (isSubject && !layout.hasBlob(child)) {
-                    continue; // a referrer's subject need not travel with it
+    /** Documents of an external layout, for the walker. */
+    private static DescriptorWalker.Loader layoutLoader(OciLayoutDir layout) {
+        return new DescriptorWalker.Loader() {
+            @Override
+            public byte[] read(Descriptor d, String namedBy) throws IOException {
+                try (InputStream in = layout.openBlob(d, namedBy)) {
+                    return in.readNBytes(OciParser.MAX_DOCUMENT + 1);
                 }
-                walkLayout(layout, child, me, seen, order);
             }
-            order.add(new Node(d, raw));
-        } else {
-            order.add(new Node(d, null));
-        }
+
+            @Override
+            public boolean has(Descriptor d) throws IOException {
+                return layout.hasBlob(d);
+            }
+
+            @Override
+            public String where() {
+                return " in " + layout.dir();
+            }
+        };
     }
 
-    private static Descriptor subjectOf(OciDocument doc) {
-        return switch (doc) {
-            case OciDocument.Manifest m -> m.subject();
-            case OciDocument.Index i -> i.subject();
+    /** Documents of this store, for the walker. */
+    private DescriptorWalker.Loader storeLoader() {
+        return new DescriptorWalker.Loader() {
+            @Override
+            public byte[] read(Descriptor d, String namedBy) throws IOException {
+                try (InputStream in = blobs.open(d.digest(), Verify.NONE)) {
+                    return in.readNBytes(OciParser.MAX_DOCUMENT + 1);
+                }
+            }
+
+            @Override
+            public boolean has(Descriptor d) throws IOException {
+                return blobs.contains(d.digest());
+            }
         };
     }
 
@@ -311,7 +308,7 @@ public final class OciStore implements AutoCloseable {
 
     private ImportResult importFromLayout(OciLayoutDir layout, Descriptor top, Reference dref, TransferListener listener)
             throws IOException {
-        List<Node> plan = planFromLayout(layout, top);
+        List<Node> plan = DescriptorWalker.over(layoutLoader(layout), DescriptorWalker.Subjects.IF_PRESENT).plan(top, "index.json");
         listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
         try (Import imp = new Import(listener)) {
             for (Node n : plan) {
@@ -442,31 +439,6 @@ public final class OciStore implements AutoCloseable {
         return raw;
     }
 
-    private List<Node> planFromStore(Descriptor top) throws IOException {
-        List<Node> order = new ArrayList<>();
-        walkStore(top, new HashSet<>(), order);
-        return order;
-    }
-
-    private void walkStore(Descriptor d, Set<Digest> seen, List<Node> order) throws IOException {
-        if (!seen.add(d.digest())) {
-            return;
-        }
-        if (MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType())) {
-            byte[] raw = readDocument(d);
-            OciDocument doc = OciParser.parse(raw, d.mediaType());
-            for (Descriptor child : doc.children()) {
-                if (child == subjectOf(doc) && !blobs.contains(child.digest())) {
-                    continue;
-                }
-                walkStore(child, seen, order);
-            }
-            order.add(new Node(d, raw));
-        } else {
-            order.add(new Node(d, null));
-        }
-    }
-
     // ================================================================ export
 
     /**
@@ -476,7 +448,8 @@ public final class OciStore implements AutoCloseable {
      */
     public ExportResult export(Reference sref, Path dir, String dref, TransferListener listener) throws IOException {
         ImageRef image = get(sref);
-        List<Node> plan = planFromStore(image.descriptor());
+        List<Node> plan = DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.IF_PRESENT).plan(image.descriptor(),
+                "reference " + sref);
         OciLayoutDir layout = OciLayoutDir.create(dir);
         listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
         int written = 0;
@@ -532,50 +505,52 @@ public final class OciStore implements AutoCloseable {
     /** Reports every blob the reference needs that is missing, of the wrong size, or corrupt. */
     public CheckReport check(Reference ref) throws IOException {
         ImageRef image = get(ref);
-        List<CheckReport.Problem> problems = new ArrayList<>();
-        long[] counts = new long[2];
-        checkNode(image.descriptor(), "reference " + ref, new HashSet<>(), problems, counts);
-        return new CheckReport(image, (int) counts[0], counts[1], problems);
+        Checker c = new Checker();
+        DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.SKIP).walk(image.descriptor(), "reference " + ref, c);
+        return new CheckReport(image, c.blobs, c.bytes, c.problems);
     }
 
-    private void checkNode(Descriptor d, String namedBy, Set<Digest> seen, List<CheckReport.Problem> problems, long[] counts)
-            throws IOException {
-        if (!seen.add(d.digest())) {
-            return;
-        }
-        counts[0]++;
-        var info = blobs.find(d.digest());
-        if (info.isEmpty()) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
-            return;
-        }
-        if (info.get().size() != d.size()) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy,
-                    "stored size " + info.get().size() + " differs from the descriptor's " + d.size()));
-            return;
-        }
-        try {
-            if (MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType())) {
-                byte[] raw = readDocument(d);
-                counts[1] += raw.length;
-                OciDocument doc = OciParser.parse(raw, d.mediaType());
-                String me = (doc instanceof OciDocument.Index ? "index " : "manifest ") + d.digest();
-                for (Descriptor child : doc.children()) {
-                    if (child == subjectOf(doc)) {
-                        continue; // a referrer does not need its subject to be complete
-                    }
-                    checkNode(child, me, seen, problems, counts);
-                }
-            } else {
-                try (InputStream in = blobs.open(d.digest(), Verify.CONTENT)) {
-                    counts[1] += in.transferTo(OutputStream.nullOutputStream());
-                }
+    /** Check's visitor: every needed blob present with its size and content; documents verified by the walker. */
+    private final class Checker implements DescriptorWalker.Visitor {
+        final List<CheckReport.Problem> problems = new ArrayList<>();
+        int blobs;
+        long bytes;
+
+        @Override
+        public boolean enter(Descriptor d, String namedBy) throws IOException {
+            this.blobs++;
+            var info = OciStore.this.blobs.find(d.digest());
+            if (info.isEmpty()) {
+                problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
+                return false;
             }
-        } catch (CorruptException e) {
-            boolean gone = e.getCause() instanceof java.nio.file.NoSuchFileException;
+            if (info.get().size() != d.size()) {
+                problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy,
+                        "stored size " + info.get().size() + " differs from the descriptor's " + d.size()));
+                return false;
+            }
+            if (DescriptorWalker.isDocument(d.mediaType())) {
+                return true;
+            }
+            try (InputStream in = OciStore.this.blobs.open(d.digest(), Verify.CONTENT)) {
+                bytes += in.transferTo(OutputStream.nullOutputStream());
+            } catch (CorruptException | NotFoundException e) {
+                failed(d, namedBy, e);
+            }
+            return false;
+        }
+
+        @Override
+        public void leave(Descriptor d, OciDocument doc, String namedBy) {
+            if (doc != null) {
+                bytes += doc.raw().length;
+            }
+        }
+
+        @Override
+        public void failed(Descriptor d, String namedBy, CargoholdException e) {
+            boolean gone = e instanceof NotFoundException || e.getCause() instanceof java.nio.file.NoSuchFileException;
             problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, gone ? "missing" : "corrupt: " + e.getMessage()));
-        } catch (NotFoundException e) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
         }
     }
 
@@ -607,7 +582,7 @@ public final class OciStore implements AutoCloseable {
             if (MediaTypes.isLayer(mt)) {
                 return References.NONE;
             }
-            boolean document = MediaTypes.isIndex(mt) || MediaTypes.isManifest(mt);
+            boolean document = DescriptorWalker.isDocument(mt);
             if (blob.size() > OciParser.MAX_DOCUMENT) {
                 return document ? References.unreadable("larger than " + OciParser.MAX_DOCUMENT + " bytes") : References.NONE;
             }
@@ -617,22 +592,11 @@ public final class OciStore implements AutoCloseable {
             } catch (CargoholdException e) {
                 return References.unreadable(e.getMessage());
             }
-            if (document) {
-                try {
-                    Set<Digest> children = new HashSet<>();
-                    for (Descriptor d : OciParser.parse(raw, mt).children()) {
-                        children.add(d.digest());
-                    }
-                    return References.of(children);
-                } catch (CorruptException e) {
-                    return References.unreadable(e.getMessage());
-                }
+            try {
+                return References.of(DescriptorWalker.childDigests(mt, raw));
+            } catch (CorruptException e) {
+                return References.unreadable(e.getMessage());
             }
-            if (raw.length == 0 || raw[0] != '{') {
-                return References.NONE;
-            }
-            Set<Digest> any = OciParser.descriptorsAnywhere(raw);
-            return any == null ? References.NONE : References.of(any);
         };
     }
 
