@@ -40,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * OCI images on a {@link BlobStore}: references (key/value records in namespace {@value #REFS} whose
@@ -109,7 +108,7 @@ public final class OciStore implements AutoCloseable {
         syncLayoutIndex();
     }
 
-    private void storeReference(Reference ref, Descriptor d) throws IOException {
+    void storeReference(Reference ref, Descriptor d) throws IOException {
         Map<String, String> annotations = new TreeMap<>(d.annotations());
         annotations.remove(MediaTypes.REF_NAME_ANNOTATION);
         Descriptor clean = d.withAnnotations(annotations);
@@ -136,65 +135,16 @@ public final class OciStore implements AutoCloseable {
 
     // ================================================================ import
 
-    /** Import of one reference, atomic: the reference appears only once every blob is stored and pinned. */
-    private final class Import implements AutoCloseable {
-        final String lease = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
-                + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        final String expiry = clock.instant().plus(LEASE_TTL).toString();
-        final List<Digest> inserted = new ArrayList<>();
-        final TransferListener listener;
-        int blobCount;
-        long bytes;
-        boolean committed;
-        boolean closed;
+    /**
+     * Starts an atomic import: blobs put through the session are pinned by its lease, references
+     * appear at its commit, and closing it without a commit removes what it added.
+     */
+    public ImportSession beginImport() {
+        return new ImportSession(this);
+    }
 
-        Import(TransferListener listener) {
-            this.listener = listener;
-        }
-
-        PutResult put(InputStream in, Descriptor d) throws IOException {
-            return put(in, d.digest(), d.size(), d.mediaType());
-        }
-
-        /** Stores one blob pinned by this import's lease; {@code expected} may be null (then only the size is checked). */
-        PutResult put(InputStream in, Digest expected, long size, String mediaType) throws IOException {
-            PutOptions opts = (expected == null ? PutOptions.defaults() : PutOptions.expecting(expected)).withExpectedSize(size)
-                    .withPin(new PutOptions.Pin(LEASES, lease + "/" + (blobCount++), expiry));
-            if (mediaType != null) {
-                opts = opts.withMediaType(mediaType);
-            }
-            PutResult r = blobs.put(new Counting(in, listener), opts);
-            if (r.status() == PutResult.Status.INSERTED) {
-                inserted.add(r.info().digest());
-            }
-            bytes += size;
-            return r;
-        }
-
-        ImportResult commit(Reference ref, Descriptor top) throws IOException {
-            storeReference(ref, top);
-            committed = true;
-            return new ImportResult(new ImageRef(ref, top), blobCount, bytes, inserted.size());
-        }
-
-
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            blobs.removeRecords(LEASES, lease + "/");
-            if (!committed) {
-                for (Digest d : inserted) {
-                    try {
-                        blobs.delete(d);
-                    } catch (NotFoundException | FailedPreconditionException inUseOrGone) {
-                        // another import or reference holds it now: it stays
-                    }
-                }
-            }
-        }
+    Clock clock() {
+        return clock;
     }
 
     /** Documents of an external layout, for the walker. */
@@ -310,17 +260,20 @@ public final class OciStore implements AutoCloseable {
             throws IOException {
         List<Node> plan = DescriptorWalker.over(layoutLoader(layout), DescriptorWalker.Subjects.IF_PRESENT).plan(top, "index.json");
         listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
-        try (Import imp = new Import(listener)) {
+        try (ImportSession imp = beginImport()) {
+            long bytes = 0;
             for (Node n : plan) {
                 if (n.raw() != null) {
-                    imp.put(new ByteArrayInputStream(n.raw()), n.descriptor());
+                    imp.put(new Counting(new ByteArrayInputStream(n.raw()), listener), n.descriptor());
                 } else {
                     try (InputStream in = layout.openBlob(n.descriptor(), "the image")) {
-                        imp.put(in, n.descriptor());
+                        imp.put(new Counting(in, listener), n.descriptor());
                     }
                 }
+                bytes += n.descriptor().size();
             }
-            return imp.commit(dref, top);
+            imp.commit(dref, top);
+            return new ImportResult(new ImageRef(dref, top), plan.size(), bytes, imp.inserted().size());
         } finally {
             listener.finish();
         }
@@ -355,8 +308,8 @@ public final class OciStore implements AutoCloseable {
      */
     public List<ImportResult> importDockerArchive(Path tar, Reference dref, TransferListener listener) throws IOException {
         List<ImportResult> out = new ArrayList<>();
-        try (Import imp = new Import(listener)) {
-            DockerArchive archive = DockerArchive.read(tar, (name, in, size) -> imp.put(in, null, size, null));
+        try (ImportSession imp = beginImport()) {
+            DockerArchive archive = DockerArchive.read(tar, (name, in, size) -> imp.put(new Counting(in, listener), null, size, null));
             if (archive.images().isEmpty()) {
                 throw new CorruptException("docker archive " + tar + " lists no image in manifest.json");
             }
@@ -394,7 +347,7 @@ public final class OciStore implements AutoCloseable {
                 for (Digest d : all) {
                     bytes += blobs.info(d).size();
                 }
-                int fresh = (int) imp.inserted.stream().filter(all::contains).count();
+                int fresh = (int) imp.inserted().stream().filter(all::contains).count();
                 out.add(new ImportResult(n.ref(), all.size(), bytes, fresh));
             }
             Set<Digest> used = new HashSet<>();
@@ -404,8 +357,7 @@ public final class OciStore implements AutoCloseable {
             }
             // Files of the archive that no image uses (manifest.json, repositories, legacy layer
             // metadata) were stored on the way through; they go again.
-            List<Digest> extra = imp.inserted.stream().filter(d -> !used.contains(d)).toList();
-            imp.inserted.removeAll(extra);
+            List<Digest> extra = imp.inserted().stream().filter(d -> !used.contains(d)).toList();
             imp.close();
             for (Digest d : extra) {
                 try {

@@ -1,0 +1,120 @@
+package io.cargohold.oci;
+
+import io.cargohold.content.BlobInfo;
+import io.cargohold.content.PutOptions;
+import io.cargohold.content.PutResult;
+import io.cargohold.digest.Digest;
+import io.cargohold.errors.FailedPreconditionException;
+import io.cargohold.errors.NotFoundException;
+import io.cargohold.oci.refs.Reference;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One atomic import into an {@link OciStore} ({@link OciStore#beginImport()}): every blob it puts or
+ * finds present is pinned by the session's lease (a record {@code leases/<lease>/<n>} created in the
+ * same transaction that indexes the blob), so a concurrent garbage collection never sweeps it; the
+ * references appear only at {@link #commit}. {@link #close} drops the lease; without a commit it also
+ * removes the blobs this session added (unless something else references them by then). A lease left
+ * by a killed process expires after {@link OciStore#LEASE_TTL}. Safe for several threads.
+ */
+public final class ImportSession implements AutoCloseable {
+    private final OciStore store;
+    private final String lease = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
+            + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    private final String expiry;
+    private final List<Digest> inserted = new ArrayList<>();
+    private final AtomicInteger pins = new AtomicInteger();
+    private boolean committed;
+    private boolean closed;
+
+    ImportSession(OciStore store) {
+        this.store = store;
+        this.expiry = store.clock().instant().plus(OciStore.LEASE_TTL).toString();
+    }
+
+    /**
+     * Whether the store has the blob with the descriptor's size; when it has, the blob is pinned to
+     * this session from now on (nothing needs to move).
+     */
+    public boolean has(Descriptor d) throws IOException {
+        Optional<BlobInfo> info = store.blobs().find(d.digest());
+        if (info.isEmpty() || info.get().size() != d.size()) {
+            return false;
+        }
+        try {
+            store.blobs().putRecord(OciStore.LEASES, nextPin(), expiry, d.digest());
+            return true;
+        } catch (NotFoundException goneMeanwhile) {
+            return false;
+        }
+    }
+
+    /** Stores a blob that must match {@code d} (digest and size), pinned by the lease. */
+    public PutResult put(InputStream in, Descriptor d) throws IOException {
+        return put(in, d.digest(), d.size(), d.mediaType());
+    }
+
+    /**
+     * Stores a blob pinned by the lease; {@code expected} may be null and {@code size} -1 (then what
+     * arrives is hashed and stored as it is).
+     */
+    public PutResult put(InputStream in, Digest expected, long size, String mediaType) throws IOException {
+        PutOptions opts = (expected == null ? PutOptions.defaults() : PutOptions.expecting(expected)).withExpectedSize(size)
+                .withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
+        if (mediaType != null) {
+            opts = opts.withMediaType(mediaType);
+        }
+        PutResult r = store.blobs().put(in, opts);
+        if (r.status() == PutResult.Status.INSERTED) {
+            synchronized (this) {
+                inserted.add(r.info().digest());
+            }
+        }
+        return r;
+    }
+
+    /** Stores (or moves) the reference to {@code top} and rewrites the store's index.json; may be called for several names. */
+    public ImageRef commit(Reference ref, Descriptor top) throws IOException {
+        store.storeReference(ref, top);
+        synchronized (this) {
+            committed = true;
+        }
+        store.syncLayoutIndex();
+        return new ImageRef(ref, top);
+    }
+
+    /** The blobs this session added to the store (not those it found there). */
+    public synchronized List<Digest> inserted() {
+        return List.copyOf(inserted);
+    }
+
+    private String nextPin() {
+        return lease + "/" + pins.getAndIncrement();
+    }
+
+    @Override
+    public void close() throws IOException {
+        List<Digest> undo;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            undo = committed ? List.of() : List.copyOf(inserted);
+        }
+        store.blobs().removeRecords(OciStore.LEASES, lease + "/");
+        for (Digest d : undo) {
+            try {
+                store.blobs().delete(d);
+            } catch (NotFoundException | FailedPreconditionException inUseOrGone) {
+                // another import or reference holds it now: it stays
+            }
+        }
+    }
+}
