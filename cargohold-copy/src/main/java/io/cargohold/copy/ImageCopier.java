@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cargohold.copy.ImageDestination.LayerCompression;
 import io.cargohold.copy.internal.ChunkPipe;
 import io.cargohold.copy.internal.LayerMediaTypes;
-import io.cargohold.copy.internal.Platforms;
 import io.cargohold.copy.internal.VerifyingInputStream;
 import io.cargohold.digest.Digest;
 import io.cargohold.errors.CargoholdException;
@@ -245,6 +244,8 @@ public final class ImageCopier {
                         first = c instanceof IOException io ? io : new IOException(c.toString(), c);
                     }
                     futures.forEach(f -> f.cancel(true));
+                } catch (java.util.concurrent.CancellationException afterFirstFailure) {
+                    // cancelled because another layer failed: that failure is reported
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("copy interrupted");
@@ -337,7 +338,7 @@ public final class ImageCopier {
             }
         }
         Compression in = LayerMediaTypes.compressionOf(from.mediaType());
-        Compression out = target(in);
+        Compression out = target(in, LayerMediaTypes.compressionOf(orig.mediaType()));
         String outType = out == in ? from.mediaType() : LayerMediaTypes.layerType(manifestType, out);
         if (outType == null) {
             outType = LayerMediaTypes.layerType(MediaTypes.OCI_MANIFEST, out);
@@ -379,8 +380,14 @@ public final class ImageCopier {
         }
     }
 
-    /** The compression a layer should have at the destination, given the one it has (null: not a known layer type: as is). */
-    private Compression target(Compression in) throws InvalidArgumentException {
+    /**
+     * The compression a layer should have at the destination, given the one it has ({@code in}; null: not
+     * a layer type we transform, so as is) and the one the source's manifest names ({@code named}).
+     * Layers keep their compression unless the destination wants them uncompressed, the copy asks for a
+     * format, or the source could give only an uncompressed diff for a compressed layer (containers-storage),
+     * which is compressed again as the manifest named it.
+     */
+    private Compression target(Compression in, Compression named) {
         if (in == null) {
             return null;
         }
@@ -388,8 +395,8 @@ public final class ImageCopier {
         return switch (dst.desiredLayerCompression()) {
             case PRESERVE -> in;
             case DECOMPRESS -> Compression.NONE;
-            case COMPRESS -> in == Compression.NONE ? (wanted == null ? Compression.GZIP : wanted)
-                    : (wanted != null && wanted != in ? wanted : in);
+            case COMPRESS -> wanted != null ? wanted
+                    : in == Compression.NONE && named != null && named != Compression.NONE ? named : in;
         };
     }
 

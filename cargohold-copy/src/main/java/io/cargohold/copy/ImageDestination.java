@@ -18,7 +18,11 @@ public interface ImageDestination extends Closeable {
     enum LayerCompression {
         /** Take layers as they come (containers-storage). */
         PRESERVE,
-        /** Compress uncompressed layers (gzip unless the copy asks for another format); recompress when asked. */
+        /**
+         * Layers keep their compression (so a copy keeps manifest digests), except that an uncompressed diff a
+         * source gives for a compressed layer is compressed again as the manifest named it, and every layer
+         * is (re)compressed when the copy asks for a format (OCI layouts, the content store).
+         */
         COMPRESS,
         /** Store layers uncompressed (docker-archive). */
         DECOMPRESS

@@ -24,6 +24,7 @@ public final class Transports {
     public static Transports standard() {
         List<Transport> all = new ArrayList<>();
         // each transport package adds itself here
+        all.add(io.cargohold.copy.oci.OciLayoutTransport.INSTANCE);
         all.add(io.cargohold.copy.cargohold.CargoholdTransport.standard());
         return new Transports(all);
     }

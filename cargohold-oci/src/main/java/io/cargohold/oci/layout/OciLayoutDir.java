@@ -105,9 +105,25 @@ public final class OciLayoutDir {
         return out;
     }
 
+    /**
+     * Opens a blob for reading: only a regular file is read, and no symbolic link is followed (neither
+     * the blob nor the directories {@code blobs} and {@code blobs/<alg>}), so a hostile layout cannot make
+     * us read outside it.
+     */
     public InputStream openBlob(Descriptor d, String namedBy) throws IOException {
+        Path p = blobPath(d.digest());
+        for (Path dirOnTheWay : new Path[] {dir.resolve("blobs"), p.getParent()}) {
+            if (Files.isSymbolicLink(dirOnTheWay)) {
+                throw new CorruptException("layout " + dir + ": " + dir.relativize(dirOnTheWay) + " is a symbolic link; refusing to follow it");
+            }
+        }
         try {
-            return Files.newInputStream(blobPath(d.digest()));
+            if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CorruptException("layout " + dir + ": blob " + d.digest() + " (" + d.mediaType() + ", named by " + namedBy
+                        + ") is not a regular file (a link or a directory); refusing to read it");
+            }
+            return Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new CorruptException("layout " + dir + " is incomplete: blob " + d.digest() + " (" + d.mediaType()
                     + ", named by " + namedBy + ") is missing", e);
@@ -166,6 +182,64 @@ public final class OciLayoutDir {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * Writes a blob whose digest is not known in advance (a layer compressed on the way): streamed to
+     * a temp file while hashed with {@code algorithm}, forced, renamed to its digest's path. Returns
+     * the digest and size.
+     */
+    public Written writeBlobComputing(InputStream content, io.cargohold.digest.DigestAlgorithm algorithm) throws IOException {
+        Path blobs = dir.resolve("blobs").resolve(algorithm.ociName());
+        Files.createDirectories(blobs);
+        Path tmp = blobs.resolve(".incoming.tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        boolean done = false;
+        try {
+            Digest digest;
+            long size;
+            try (DigestingInputStream in = new DigestingInputStream(content, algorithm);
+                 OutputStream out = Files.newOutputStream(tmp)) {
+                in.transferTo(out);
+                digest = in.digest();
+                size = in.count();
+            }
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Path target = blobPath(digest);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            done = true;
+            Fsync.directory(blobs);
+            return new Written(digest, size);
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** A blob written by {@link #writeBlobComputing}. */
+    public record Written(Digest digest, long size) {
+    }
+
+    /**
+     * Adds a descriptor without a name to index.json (skopeo's {@code oci:DIR} with no reference),
+     * unless an unnamed entry with the same digest is there; written atomically.
+     */
+    public void addUnnamed(Descriptor d) throws IOException {
+        Path index = dir.resolve("index.json");
+        ObjectNode root = (ObjectNode) JSON.readTree(Files.readAllBytes(index));
+        ArrayNode manifests = root.withArray("manifests");
+        for (JsonNode m : manifests) {
+            if (d.digest().toString().equals(m.path("digest").asText()) && m.path("annotations").path(MediaTypes.REF_NAME_ANNOTATION).isMissingNode()) {
+                return;
+            }
+        }
+        manifests.add(JSON.valueToTree(OciParser.toJson(d)));
+        if (!root.has("schemaVersion")) {
+            root.put("schemaVersion", 2);
+        }
+        AtomicFile.write(index, JSON.writeValueAsBytes(root));
     }
 
     /**

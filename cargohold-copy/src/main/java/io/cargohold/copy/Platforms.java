@@ -1,4 +1,4 @@
-package io.cargohold.copy.internal;
+package io.cargohold.copy;
 
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;

@@ -1,0 +1,134 @@
+package io.cargohold.cli.cargohold;
+
+import io.cargohold.cli.CliContext;
+import io.cargohold.cli.CopyProgress;
+import io.cargohold.cli.Output;
+import io.cargohold.copy.CopyContext;
+import io.cargohold.copy.CopyOptions;
+import io.cargohold.copy.CopyResult;
+import io.cargohold.copy.ImageCopier;
+import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.Platforms;
+import io.cargohold.copy.Transports;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.fs.AtomicFile;
+import io.cargohold.storage.StoreOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cargohold copy SRC DST}: skopeo copy's transports and options over the one copy engine. */
+@Command(name = "copy", description = {
+        "Copy an image between transports, as skopeo copy does: oci:DIR[:REF], oci-archive:FILE[:REF],",
+        "docker-archive:FILE[:NAME:TAG], containers-storage:[DRIVER@GRAPHROOT+RUNROOT]NAME[:TAG|@ID], cargohold:NAME:TAG.",
+        "Every blob is verified; blobs the destination has are skipped; the destination changes only when the copy commits."})
+final class CopyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--all", description = "Copy every image of an index (default: the one for --platform).")
+    boolean all;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The image to take from an index (default: this machine's).")
+    String platform;
+
+    @Option(names = "--remove-signatures", description = "Do not copy signatures (Cargohold copies none yet; accepted for skopeo's scripts).")
+    boolean removeSignatures;
+
+    @Option(names = "--dest-compress-format", paramLabel = "gzip|zstd", description = "Compress every layer with this format at the destination.")
+    String compressFormat;
+
+    @Option(names = "--dest-compress-level", paramLabel = "N", description = "Compression level (gzip 1-9, zstd 1-22).")
+    Integer compressLevel;
+
+    @Option(names = "--digestfile", paramLabel = "FILE", description = "Write the digest of the manifest written at the destination to FILE.")
+    Path digestFile;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+    boolean quiet;
+
+    @Option(names = "--json", description = "Print a JSON summary on stdout.")
+    boolean json;
+
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "4", description = "Blobs moved at once where the destination allows it (default 4).")
+    int jobs;
+
+    @Parameters(index = "0", paramLabel = "SOURCE")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DESTINATION")
+    String destination;
+
+    private CliContext ctx() {
+        return ((CargoholdCommand) spec.root().userObject()).context;
+    }
+
+    /** containers-storage's default store: upstream's default roots with the vfs driver (storage.conf is not read yet). */
+    static StoreOptions defaultStorage(Map<String, String> env) {
+        return StoreOptions.vfs(Path.of("/var/lib/containers/storage"), Path.of("/run/containers/storage"));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        CargoholdCommand top = (CargoholdCommand) spec.root().userObject();
+        CopyOptions o = CopyOptions.defaults().withAll(all).withRemoveSignatures(removeSignatures).withParallelism(jobs);
+        if (platform != null) {
+            o = o.withPlatform(Platforms.parse(platform));
+        }
+        if (compressFormat != null) {
+            CopyOptions.LayerFormat f = switch (compressFormat) {
+                case "gzip" -> CopyOptions.LayerFormat.GZIP;
+                case "zstd" -> CopyOptions.LayerFormat.ZSTD;
+                default -> throw new InvalidArgumentException("--dest-compress-format: unknown format \"" + compressFormat
+                        + "\" (gzip or zstd)");
+            };
+            int max = f == CopyOptions.LayerFormat.GZIP ? 9 : 22;
+            if (compressLevel != null && (compressLevel < 1 || compressLevel > max)) {
+                throw new InvalidArgumentException("--dest-compress-level: " + compressLevel + " is out of range for "
+                        + compressFormat + " (1-" + max + ")");
+            }
+            o = o.withCompression(f, compressLevel);
+        } else if (compressLevel != null) {
+            throw new InvalidArgumentException("--dest-compress-level needs --dest-compress-format");
+        }
+        Transports transports = Transports.standard();
+        ImageReference src = transports.parse(source);
+        ImageReference dst = transports.parse(destination);
+        CopyProgress progress = quiet || json ? null : CopyProgress.forTerminal(ctx().err());
+        if (progress != null) {
+            o = o.withListener(progress);
+        }
+        CopyContext context = CopyContext.of(ctx().storeRoot(top.root), defaultStorage(ctx().env()));
+        long t0 = System.nanoTime();
+        CopyResult r = ImageCopier.copy(src, dst, context, o);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (digestFile != null) {
+            AtomicFile.write(digestFile, r.manifestDigest().toString().getBytes(StandardCharsets.UTF_8));
+        }
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("source", r.source());
+            m.put("destination", r.destination());
+            m.put("digest", r.manifestDigest().toString());
+            m.put("mediaType", r.manifest().mediaType());
+            m.put("instances", r.instances());
+            m.put("blobsCopied", r.blobsCopied());
+            m.put("blobsReused", r.blobsReused());
+            m.put("bytesCopied", r.bytesCopied());
+            m.put("seconds", Math.round(secs * 1000) / 1000.0);
+            Output.json(ctx().out(), m);
+        } else if (progress != null) {
+            ctx().err().printf("Copied %s to %s: %d blobs copied (%s), %d reused, manifest %s, %.1f s%n", r.source(), r.destination(),
+                    r.blobsCopied(), Output.bytes(r.bytesCopied()), r.blobsReused(), r.manifestDigest(), secs);
+        }
+        return 0;
+    }
+}

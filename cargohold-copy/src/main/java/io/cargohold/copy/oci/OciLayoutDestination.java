@@ -1,0 +1,90 @@
+package io.cargohold.copy.oci;
+
+import io.cargohold.copy.CopyBlob;
+import io.cargohold.copy.ImageDestination;
+import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.RawManifest;
+import io.cargohold.digest.DigestAlgorithm;
+import io.cargohold.errors.CorruptException;
+import io.cargohold.oci.Descriptor;
+import io.cargohold.oci.layout.OciLayoutDir;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Optional;
+
+/**
+ * Writes an image into an OCI layout (created when absent, added to when present): blobs by temp file
+ * and rename, skipped when present; index.json updated atomically at commit, so a failed copy leaves
+ * at most unreferenced blobs.
+ */
+final class OciLayoutDestination implements ImageDestination {
+    private final OciLayoutTransport.Ref ref;
+    private final OciLayoutDir layout;
+    private Descriptor top;
+
+    OciLayoutDestination(OciLayoutTransport.Ref ref) throws IOException {
+        this.ref = ref;
+        this.layout = OciLayoutDir.create(ref.dir());
+    }
+
+    @Override
+    public ImageReference reference() {
+        return ref;
+    }
+
+    @Override
+    public Optional<Descriptor> tryReuse(CopyBlob blob) throws IOException {
+        Descriptor d = blob.descriptor();
+        if (d.digest() == null) {
+            return Optional.empty();
+        }
+        var p = layout.blobPath(d.digest());
+        if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        long size = Files.size(p);
+        if (d.size() >= 0 && size != d.size()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Descriptor(d.mediaType(), d.digest(), size, d.urls(), d.annotations(), d.platform(), d.artifactType()));
+    }
+
+    @Override
+    public Descriptor putBlob(InputStream content, CopyBlob blob) throws IOException {
+        Descriptor d = blob.descriptor();
+        if (d.digest() != null && d.size() >= 0) {
+            layout.writeBlob(d, content);
+            return d;
+        }
+        DigestAlgorithm alg = d.digest() == null ? DigestAlgorithm.SHA256 : d.digest().algorithm();
+        OciLayoutDir.Written w = layout.writeBlobComputing(content, alg);
+        if (d.digest() != null && !d.digest().equals(w.digest())) {
+            throw new CorruptException(ref.string() + ": layer " + blob.original().digest() + " decompresses to " + w.digest()
+                    + ", its config says " + d.digest());
+        }
+        return new Descriptor(d.mediaType(), w.digest(), w.size(), d.urls(), d.annotations(), d.platform(), d.artifactType());
+    }
+
+    @Override
+    public void putManifest(RawManifest manifest, boolean topLevel) throws IOException {
+        Descriptor d = Descriptor.of(manifest.mediaType(), manifest.digest(), manifest.bytes().length);
+        layout.writeBlob(d, new ByteArrayInputStream(manifest.bytes()));
+        if (topLevel) {
+            top = d;
+        }
+    }
+
+    @Override
+    public void commit(RawManifest unparsedTopLevel) throws IOException {
+        if (top == null) {
+            throw new IllegalStateException("commit before the manifest was put");
+        }
+        if (ref.refName().isEmpty()) {
+            layout.addUnnamed(top);
+        } else {
+            layout.putReference(ref.refName(), top);
+        }
+    }
+}

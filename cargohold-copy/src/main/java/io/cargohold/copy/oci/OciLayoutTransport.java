@@ -1,0 +1,69 @@
+package io.cargohold.copy.oci;
+
+import io.cargohold.copy.CopyContext;
+import io.cargohold.copy.ImageDestination;
+import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.ImageSource;
+import io.cargohold.copy.Transport;
+import io.cargohold.errors.InvalidArgumentException;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * {@code oci:DIR[:REF]}: an OCI image layout directory, as skopeo's {@code oci:} transport (the
+ * directory ends at the first colon; {@code REF} is the {@code org.opencontainers.image.ref.name}
+ * annotation, empty meaning the layout's only image when reading and an unnamed entry when writing).
+ */
+public final class OciLayoutTransport implements Transport {
+    public static final OciLayoutTransport INSTANCE = new OciLayoutTransport();
+
+    @Override
+    public String name() {
+        return "oci";
+    }
+
+    @Override
+    public ImageReference parse(String reference) throws InvalidArgumentException {
+        int colon = reference.indexOf(':');
+        String dir = colon < 0 ? reference : reference.substring(0, colon);
+        String ref = colon < 0 ? "" : reference.substring(colon + 1);
+        return of(dir, ref);
+    }
+
+    public static Ref of(String dir, String ref) throws InvalidArgumentException {
+        if (dir.isEmpty()) {
+            throw new InvalidArgumentException("invalid oci reference \"oci:" + dir + (ref.isEmpty() ? "" : ":" + ref)
+                    + "\": no directory (oci:DIR[:REF])");
+        }
+        for (int i = 0; i < ref.length(); i++) {
+            char c = ref.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new InvalidArgumentException("invalid oci reference name \"" + ref + "\": control characters are not allowed");
+            }
+        }
+        return new Ref(Path.of(dir), ref);
+    }
+
+    /** A parsed {@code oci:} reference. */
+    public record Ref(Path dir, String refName) implements ImageReference {
+        @Override
+        public Transport transport() {
+            return INSTANCE;
+        }
+
+        @Override
+        public String withinTransport() {
+            return dir + (refName.isEmpty() ? "" : ":" + refName);
+        }
+
+        @Override
+        public ImageSource newSource(CopyContext context) throws IOException {
+            return new OciLayoutSource(this);
+        }
+
+        @Override
+        public ImageDestination newDestination(CopyContext context) throws IOException {
+            return new OciLayoutDestination(this);
+        }
+    }
+}
