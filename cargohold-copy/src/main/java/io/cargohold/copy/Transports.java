@@ -26,6 +26,7 @@ public final class Transports {
         // each transport package adds itself here
         all.add(io.cargohold.copy.oci.OciLayoutTransport.INSTANCE);
         all.add(io.cargohold.copy.cargohold.CargoholdTransport.standard());
+        all.add(io.cargohold.copy.dockerarchive.DockerArchiveTransport.INSTANCE);
         return new Transports(all);
     }
 

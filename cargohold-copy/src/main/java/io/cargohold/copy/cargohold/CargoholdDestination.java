@@ -18,8 +18,9 @@ import java.util.Optional;
 /**
  * Into the content store through one {@link ImportSession}: blobs pinned by its lease as they are put
  * (or found present: nothing moves then), the reference stored and index.json rewritten at commit;
- * closing without a commit removes what this copy added. Layers are kept as they come, so an image
- * copied in and out again keeps its manifest digest.
+ * closing without a commit removes what this copy added. Layers keep their compression unless the
+ * copy asks for one ({@link LayerCompression#COMPRESS}), so an image copied in and out again keeps its
+ * manifest digest.
  */
 public final class CargoholdDestination implements ImageDestination {
     private final CargoholdReference ref;
@@ -39,11 +40,6 @@ public final class CargoholdDestination implements ImageDestination {
     @Override
     public ImageReference reference() {
         return ref;
-    }
-
-    @Override
-    public LayerCompression desiredLayerCompression() {
-        return LayerCompression.PRESERVE;
     }
 
     @Override

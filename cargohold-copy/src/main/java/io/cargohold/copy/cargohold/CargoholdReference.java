@@ -25,12 +25,7 @@ public record CargoholdReference(CargoholdTransport owner, Reference reference) 
     @Override
     public ImageSource newSource(CopyContext context) throws IOException {
         Opened o = open(context);
-        try {
-            return new CargoholdSource(this, o.store(), o.owned());
-        } catch (IOException | RuntimeException e) {
-            o.closeIfOwned();
-            throw e;
-        }
+        return new CargoholdSource(this, o.store(), o.owned());
     }
 
     @Override
@@ -40,11 +35,6 @@ public record CargoholdReference(CargoholdTransport owner, Reference reference) 
     }
 
     private record Opened(OciStore store, boolean owned) {
-        void closeIfOwned() throws IOException {
-            if (owned) {
-                store.close();
-            }
-        }
     }
 
     private Opened open(CopyContext context) throws IOException {
