@@ -375,6 +375,9 @@ public final class ImageCopier {
             throw e.getCause();
         } catch (CargoholdException e) {
             throw e;
+        } catch (java.util.zip.ZipException | com.github.luben.zstd.ZstdIOException e) {
+            // the source's bytes do not decompress: damaged (or lying about their compression)
+            throw new CorruptException(what(from) + ": cannot decompress (" + in.extension() + "): " + e.getMessage(), e);
         } catch (IOException e) {
             throw new IOException(dst.reference().string() + ": writing layer " + orig.digest() + ": " + e.getMessage(), e);
         }

@@ -31,9 +31,12 @@ import java.util.Map;
 
 /**
  * One image of a docker-archive, as containers/image's {@code docker/internal/tarfile.Source}: the
- * config file's bytes, and a Docker schema 2 manifest (serialised as Go does, so its digest is
- * skopeo's) whose layers are the archive's layer files uncompressed, named by their DiffIDs. The
- * engine verifies every layer against its DiffID as it reads it.
+ * config file's bytes, and a Docker schema 2 manifest (serialised as Go does) whose layers are the
+ * archive's layer files uncompressed, named by their DiffIDs. The engine verifies every layer against
+ * its DiffID as it reads it. One deliberate difference: upstream labels these uncompressed layers
+ * {@code …rootfs.diff.tar.gzip} (its {@code DockerV2Schema2LayerMediaType}) and sniffs compression
+ * from the bytes; our engine goes by media type, so they are labelled {@code …rootfs.diff.tar}, and
+ * the manifest's digest differs from the one {@code skopeo inspect} reports (config and DiffIDs do not).
  */
 final class DockerArchiveSource implements ImageSource {
     private static final ObjectMapper JSON = new ObjectMapper();
