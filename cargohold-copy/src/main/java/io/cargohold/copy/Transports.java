@@ -27,6 +27,7 @@ public final class Transports {
         all.add(io.cargohold.copy.oci.OciLayoutTransport.INSTANCE);
         all.add(io.cargohold.copy.cargohold.CargoholdTransport.standard());
         all.add(io.cargohold.copy.dockerarchive.DockerArchiveTransport.INSTANCE);
+        all.add(io.cargohold.copy.ociarchive.OciArchiveTransport.INSTANCE);
         return new Transports(all);
     }
 
