@@ -6,25 +6,17 @@ import io.cargohold.content.BlobProvider.Verify;
 import io.cargohold.content.BlobStore;
 import io.cargohold.content.BlobStores;
 import io.cargohold.content.KvRecord;
-import io.cargohold.content.PutOptions;
-import io.cargohold.content.PutResult;
 import io.cargohold.content.StoreOptions;
 import io.cargohold.content.gc.GcOptions;
 import io.cargohold.content.gc.GcReport;
 import io.cargohold.content.gc.ReferenceScanner;
 import io.cargohold.content.gc.References;
-import io.cargohold.digest.Digest;
 import io.cargohold.errors.CargoholdException;
 import io.cargohold.errors.CorruptException;
-import io.cargohold.errors.FailedPreconditionException;
-import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
 import io.cargohold.oci.graph.DescriptorWalker;
 import io.cargohold.oci.graph.DescriptorWalker.Node;
-import io.cargohold.oci.layout.OciLayoutDir;
 import io.cargohold.oci.refs.Reference;
-import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,19 +26,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * OCI images on a {@link BlobStore}: references (key/value records in namespace {@value #REFS} whose
- * value is the descriptor's JSON and whose blob is the manifest or index), image-layout import and
- * export, docker-archive import, completeness checks and garbage collection.
+ * value is the descriptor's JSON and whose blob is the manifest or index), atomic imports
+ * ({@link #beginImport()}: the copy engine's {@code cargohold:} destination; image-layout and
+ * docker-archive import and export are copies, in cargohold-copy), completeness checks and garbage
+ * collection, all walking images with the one {@link DescriptorWalker}.
  *
- * <p><b>Leases.</b> An import pins every blob it writes, in the same transaction that indexes the
+ * <p><b>Leases.</b> An import pins every blob it writes (or finds present), in the same transaction that indexes the
  * blob, with a record {@code leases/<lease id>/<digest>} whose value is the lease's expiry. Garbage
  * collection treats every blob-referencing record as a root, so a blob an import has written is
  * never swept before the import stores its reference (then the reference holds it) or gives up (then
@@ -147,28 +139,6 @@ public final class OciStore implements AutoCloseable {
         return clock;
     }
 
-    /** Documents of an external layout, for the walker. */
-    private static DescriptorWalker.Loader layoutLoader(OciLayoutDir layout) {
-        return new DescriptorWalker.Loader() {
-            @Override
-            public byte[] read(Descriptor d, String namedBy) throws IOException {
-                try (InputStream in = layout.openBlob(d, namedBy)) {
-                    return in.readNBytes(OciParser.MAX_DOCUMENT + 1);
-                }
-            }
-
-            @Override
-            public boolean has(Descriptor d) throws IOException {
-                return layout.hasBlob(d);
-            }
-
-            @Override
-            public String where() {
-                return " in " + layout.dir();
-            }
-        };
-    }
-
     /** Documents of this store, for the walker. */
     private DescriptorWalker.Loader storeLoader() {
         return new DescriptorWalker.Loader() {
@@ -184,195 +154,6 @@ public final class OciStore implements AutoCloseable {
                 return blobs.contains(d.digest());
             }
         };
-    }
-
-    /**
-     * Imports the reference named {@code sref} (annotation {@code org.opencontainers.image.ref.name})
-     * from the layout at {@code dir} as {@code dref}, copying every blob of the image (all platforms of
-     * an index) and verifying each one's digest and size. Atomic: on failure no reference is stored
-     * and the blobs this import added are removed again. Importing again is a no-op.
-     */
-    public ImportResult importLayout(Path dir, String sref, Reference dref, TransferListener listener) throws IOException {
-        OciLayoutDir layout = OciLayoutDir.open(dir);
-        List<Descriptor> found = layout.find(sref);
-        if (found.isEmpty()) {
-            List<String> names = new ArrayList<>();
-            for (Descriptor d : layout.manifests()) {
-                String n = d.annotations().get(MediaTypes.REF_NAME_ANNOTATION);
-                if (n != null) {
-                    names.add(n);
-                }
-            }
-            throw new NotFoundException("layout " + dir + " has no reference \"" + sref + "\""
-                    + (names.isEmpty() ? " (it names none)" : " (it has: " + String.join(", ", names) + ")"));
-        }
-        if (found.size() > 1) {
-            throw new InvalidArgumentException("layout " + dir + " names " + found.size() + " images \"" + sref + "\"; import is ambiguous");
-        }
-        ImportResult r = importFromLayout(layout, found.getFirst(), dref, listener);
-        syncLayoutIndex();
-        return r;
-    }
-
-    /**
-     * Imports every named reference of a layout. A name that is not a full reference (skopeo writes
-     * just the tag, e.g. {@code latest}) is stored as {@code repository:name}; without a repository
-     * such a name is an error. Each reference is imported atomically on its own.
-     */
-    public List<ImportResult> importLayoutAll(Path dir, String repository, TransferListener listener) throws IOException {
-        OciLayoutDir layout = OciLayoutDir.open(dir);
-        Map<Descriptor, Reference> todo = new LinkedHashMap<>();
-        for (Descriptor d : layout.manifests()) {
-            String name = d.annotations().get(MediaTypes.REF_NAME_ANNOTATION);
-            if (name != null) {
-                todo.put(d, toReference(name, repository, dir));
-            }
-        }
-        if (todo.isEmpty()) {
-            throw new NotFoundException("layout " + dir + " names no reference (no " + MediaTypes.REF_NAME_ANNOTATION + " annotation)");
-        }
-        List<ImportResult> out = new ArrayList<>();
-        try {
-            for (var e : todo.entrySet()) {
-                out.add(importFromLayout(layout, e.getKey(), e.getValue(), listener));
-            }
-        } finally {
-            if (!out.isEmpty()) {
-                syncLayoutIndex(); // the references imported before a failure stay
-            }
-        }
-        return out;
-    }
-
-    private static Reference toReference(String name, String repository, Path dir) throws InvalidArgumentException {
-        try {
-            return Reference.parse(name);
-        } catch (InvalidArgumentException notFull) {
-            if (repository == null) {
-                throw new InvalidArgumentException("layout " + dir + " names \"" + name + "\", which is not NAME:TAG; give a repository"
-                        + " to store it as REPOSITORY:" + name);
-            }
-            return Reference.parse(repository + ":" + name);
-        }
-    }
-
-    private ImportResult importFromLayout(OciLayoutDir layout, Descriptor top, Reference dref, TransferListener listener)
-            throws IOException {
-        List<Node> plan = DescriptorWalker.over(layoutLoader(layout), DescriptorWalker.Subjects.IF_PRESENT).plan(top, "index.json");
-        listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
-        try (ImportSession imp = beginImport()) {
-            long bytes = 0;
-            for (Node n : plan) {
-                if (n.raw() != null) {
-                    imp.put(new Counting(new ByteArrayInputStream(n.raw()), listener), n.descriptor());
-                } else {
-                    try (InputStream in = layout.openBlob(n.descriptor(), "the image")) {
-                        imp.put(new Counting(in, listener), n.descriptor());
-                    }
-                }
-                bytes += n.descriptor().size();
-            }
-            imp.commit(dref, top);
-            return new ImportResult(new ImageRef(dref, top), plan.size(), bytes, imp.inserted().size());
-        } finally {
-            listener.finish();
-        }
-    }
-
-    /** Counts bytes for a listener. */
-    private static final class Counting extends FilterInputStream {
-        private final TransferListener listener;
-
-        Counting(InputStream in, TransferListener listener) {
-            super(in);
-            this.listener = listener;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                listener.advance(n);
-            }
-            return n;
-        }
-    }
-
-    // ================================================================ docker-archive import
-
-    /**
-     * Imports a docker-archive tar ({@code docker save}, {@code skopeo copy … docker-archive:}): every
-     * image it lists, under each of its RepoTags, or, when {@code dref} is given, its single image as
-     * {@code dref}. The image is stored with an OCI manifest whose config and layers are the archive's
-     * files byte for byte (so the layers' digests equal the config's diff_ids).
-     */
-    public List<ImportResult> importDockerArchive(Path tar, Reference dref, TransferListener listener) throws IOException {
-        List<ImportResult> out = new ArrayList<>();
-        try (ImportSession imp = beginImport()) {
-            DockerArchive archive = DockerArchive.read(tar, (name, in, size) -> imp.put(new Counting(in, listener), null, size, null));
-            if (archive.images().isEmpty()) {
-                throw new CorruptException("docker archive " + tar + " lists no image in manifest.json");
-            }
-            if (dref != null && archive.images().size() > 1) {
-                throw new InvalidArgumentException("docker archive " + tar + " holds " + archive.images().size()
-                        + " images; import it without a destination reference to keep their own tags");
-            }
-            record Named(ImageRef ref, DockerArchive.Image image) {
-            }
-            List<Named> named = new ArrayList<>();
-            for (DockerArchive.Image image : archive.images()) {
-                byte[] manifest = image.ociManifest();
-                Descriptor md = Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(manifest), manifest.length);
-                imp.put(new ByteArrayInputStream(manifest), md);
-                List<Reference> names = new ArrayList<>();
-                if (dref != null) {
-                    names.add(dref);
-                } else {
-                    for (String t : image.repoTags()) {
-                        names.add(Reference.parse(t));
-                    }
-                }
-                if (names.isEmpty()) {
-                    throw new InvalidArgumentException("docker archive " + tar + " has an image without RepoTags; give a destination reference");
-                }
-                for (Reference r : names) {
-                    named.add(new Named(new ImageRef(r, md), image));
-                }
-            }
-            for (Named n : named) {
-                imp.commit(n.ref().reference(), n.ref().descriptor());
-                Set<Digest> all = new HashSet<>(n.image().blobs());
-                all.add(n.ref().descriptor().digest());
-                long bytes = 0;
-                for (Digest d : all) {
-                    bytes += blobs.info(d).size();
-                }
-                int fresh = (int) imp.inserted().stream().filter(all::contains).count();
-                out.add(new ImportResult(n.ref(), all.size(), bytes, fresh));
-            }
-            Set<Digest> used = new HashSet<>();
-            for (Named n : named) {
-                used.addAll(n.image().blobs());
-                used.add(n.ref().descriptor().digest());
-            }
-            // Files of the archive that no image uses (manifest.json, repositories, legacy layer
-            // metadata) were stored on the way through; they go again.
-            List<Digest> extra = imp.inserted().stream().filter(d -> !used.contains(d)).toList();
-            imp.close();
-            for (Digest d : extra) {
-                try {
-                    blobs.delete(d);
-                } catch (NotFoundException | FailedPreconditionException keep) {
-                    // used by something else meanwhile
-                }
-            }
-        } finally {
-            if (!out.isEmpty()) {
-                syncLayoutIndex();
-            }
-            listener.finish();
-        }
-        return out;
     }
 
     // ================================================================ reading graphs from the store
@@ -391,40 +172,13 @@ public final class OciStore implements AutoCloseable {
         return raw;
     }
 
-    // ================================================================ export
-
     /**
-     * Writes the image {@code sref} into the layout at {@code dir} (created when absent, added to when
-     * present) under the name {@code dref}: every blob of the image (all platforms of an index),
-     * verified as read, written by temp file and rename; index.json updated atomically last.
+     * Every blob of the image under {@code top} that the store should hold, children first (layers and
+     * config before their manifest, manifests before their index), each once; documents are read and
+     * verified, other blobs are not read. A referrer's subject counts only when stored.
      */
-    public ExportResult export(Reference sref, Path dir, String dref, TransferListener listener) throws IOException {
-        ImageRef image = get(sref);
-        List<Node> plan = DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.IF_PRESENT).plan(image.descriptor(),
-                "reference " + sref);
-        OciLayoutDir layout = OciLayoutDir.create(dir);
-        listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
-        int written = 0;
-        long bytes = 0;
-        try {
-            for (Node n : plan) {
-                Descriptor d = n.descriptor();
-                if (layout.hasBlob(d)) {
-                    listener.advance(d.size());
-                    continue;
-                }
-                try (InputStream in = n.raw() != null ? new ByteArrayInputStream(n.raw()) : blobs.open(d.digest(), Verify.CONTENT)) {
-                    layout.writeBlob(d, new Counting(in, listener));
-                }
-                written++;
-                bytes += d.size();
-            }
-            String name = dref == null ? sref.toString() : dref;
-            layout.putReference(name, image.descriptor());
-            return new ExportResult(dir, name, image.descriptor(), plan.size(), written, bytes);
-        } finally {
-            listener.finish();
-        }
+    public List<Node> plan(Descriptor top) throws IOException {
+        return DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.IF_PRESENT).plan(top, "the reference");
     }
 
     // ================================================================ inspect and check
