@@ -321,7 +321,10 @@ public final class ImageCopier {
         List<Digest> chain = diffIds == null ? List.of() : diffIds.subList(0, i + 1);
         CopyBlob asIs = new CopyBlob(orig, orig, CopyBlob.Kind.LAYER, i, diffId, chain);
         options.listener().blobStarted(orig, CopyBlob.Kind.LAYER);
-        Optional<Descriptor> have = dst.tryReuse(asIs);
+        // The destination's copy of the original blob serves only when the original would travel as it is.
+        Compression named = LayerMediaTypes.compressionOf(orig.mediaType());
+        boolean keepsOriginal = named == null || target(named, named) == named;
+        Optional<Descriptor> have = keepsOriginal ? dst.tryReuse(asIs) : Optional.empty();
         if (have.isPresent()) {
             reused.incrementAndGet();
             options.listener().blobDone(orig, true);
@@ -338,7 +341,7 @@ public final class ImageCopier {
             }
         }
         Compression in = LayerMediaTypes.compressionOf(from.mediaType());
-        Compression out = target(in, LayerMediaTypes.compressionOf(orig.mediaType()));
+        Compression out = target(in, named);
         String outType = out == in ? from.mediaType() : LayerMediaTypes.layerType(manifestType, out);
         if (outType == null) {
             outType = LayerMediaTypes.layerType(MediaTypes.OCI_MANIFEST, out);

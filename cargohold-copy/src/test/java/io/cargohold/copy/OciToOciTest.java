@@ -131,6 +131,15 @@ class OciToOciTest {
         }
         assertEquals(w.ref("latest").image().diffIds(), diffIds);
         assertEquals(w.ref("latest").image().config().digest(), m.get("config").get("digest").asText());
+        // the gzip blobs already at the destination do not stand in for zstd ones
+        CopyResult plain = copy("oci:" + w.dir() + ":latest", "oci:" + out + ":gz", CopyOptions.defaults());
+        assertEquals(w.ref("latest").digest(), plain.manifestDigest().toString());
+        CopyResult again = copy("oci:" + w.dir() + ":latest", "oci:" + out + ":z2",
+                CopyOptions.defaults().withCompression(CopyOptions.LayerFormat.ZSTD, 5));
+        assertEquals(0, again.blobsReused() - 1, "only the config is reused");
+        for (JsonNode l : JSON.readTree(again.manifest().bytes()).get("layers")) {
+            assertEquals("application/vnd.oci.image.layer.v1.tar+zstd", l.get("mediaType").asText());
+        }
     }
 
     @Test
