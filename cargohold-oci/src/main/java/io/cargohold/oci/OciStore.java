@@ -158,6 +158,7 @@ public final class OciStore implements AutoCloseable {
 
     // ================================================================ reading graphs from the store
 
+    /** A config (small JSON, not a document the walker descends into), verified as read. */
     private byte[] readDocument(Descriptor d) throws IOException {
         if (d.size() > OciParser.MAX_DOCUMENT) {
             throw new CorruptException(d.mediaType() + " " + d.digest() + " claims " + d.size() + " bytes, more than a document may have");
@@ -185,8 +186,7 @@ public final class OciStore implements AutoCloseable {
 
     public Inspection inspect(Reference ref) throws IOException {
         ImageRef image = get(ref);
-        byte[] raw = readDocument(image.descriptor());
-        OciDocument doc = OciParser.parse(raw, image.descriptor().mediaType());
+        OciDocument doc = DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.SKIP).load(image.descriptor(), "reference " + ref);
         if (doc instanceof OciDocument.Index index) {
             return new Inspection(image, doc, index.manifests(), null, null, null);
         }
