@@ -91,11 +91,13 @@ final class IngestLock implements AutoCloseable {
         }
     }
 
-    /** The caller gave up waiting: make the holder thread stop waiting, or release what it got. */
+    /**
+     * The caller gave up waiting: the holder thread releases the lock as soon as it gets it. It is not
+     * interrupted: with the JDK lock backend an interrupt in {@code FileChannel.lock} would close the
+     * channel and drop every lock of the process on the file.
+     */
     private void abandon() throws InterruptedIOException {
-        if (acquired.completeExceptionally(new CancellationException())) {
-            holder.interrupt();
-        } else {
+        if (!acquired.completeExceptionally(new CancellationException())) {
             close(); // it was acquired just as the caller gave up
         }
     }

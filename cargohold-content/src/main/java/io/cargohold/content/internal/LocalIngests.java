@@ -174,6 +174,9 @@ final class LocalIngests {
             if (total >= 0 && opts.expectedSize() >= 0 && total != opts.expectedSize()) {
                 return "its total " + total + " differs from the expected size " + opts.expectedSize();
             }
+            if (total < 0) {
+                total = opts.expectedSize();
+            }
             if (total >= 0 && length > total) {
                 return "its data (" + length + " bytes) is longer than its total " + total;
             }
@@ -245,7 +248,13 @@ final class LocalIngests {
                      PutOptions.Pin pin) throws IOException {
         try (var shared = locks.store(LockMode.SHARED)) {
             PutResult r = store.commitFile(in.data(), digest, size, mediaType, pin);
-            remove(in, true);
+            try {
+                remove(in, true);
+            } catch (IOException e) {
+                // The blob is committed; what is left of the ingest is discarded by the next writer of
+                // the ref or expires (containerd, too, only logs failures after the rename).
+                LOG.log(System.Logger.Level.WARNING, "cargohold: committed " + digest + " but could not remove ingest " + in.dir(), e);
+            }
             return r;
         }
     }

@@ -339,6 +339,12 @@ class IngestTest {
             assertEquals(100, w.offset());
         }
         assertEquals(Long.toString(data.length), Files.readString(in.total()));
+        // data longer than the expected size, with no total recorded
+        store.abort(REF);
+        writePart(5000, WriterOptions.defaults());
+        try (BlobWriter w = store.writer(REF, WriterOptions.defaults().withExpectedSize(4000))) {
+            assertEquals(0, w.offset());
+        }
     }
 
     @Test
