@@ -233,6 +233,37 @@ class IngestTest {
     }
 
     @Test
+    void aBlobFoundPresentButRemovedBeforeTheCommitIsAFailedPrecondition() throws IOException {
+        store.put(new ByteArrayInputStream(data), PutOptions.defaults());
+        BlobWriter w = store.writer(REF, WriterOptions.expecting(digest, data.length));
+        assertTrue(w.alreadyPresent());
+        store.delete(digest);
+        assertEquals("blob " + digest + " was removed after the writer found it stored; write it again",
+                assertThrows(io.cargohold.errors.FailedPreconditionException.class, () -> w.commit(data.length, digest)).getMessage());
+        try (BlobWriter again = store.writer(REF, WriterOptions.expecting(digest, data.length))) {
+            assertFalse(again.alreadyPresent());
+            again.write(data);
+            assertEquals(PutResult.Status.INSERTED, again.commit(data.length, digest).status());
+        }
+    }
+
+    @Test
+    void garbageCollectionLeavesIngestsAloneAndAPinnedCommitSurvivesIt() throws IOException {
+        writePart(1000, WriterOptions.defaults());
+        PutOptions.Pin pin = new PutOptions.Pin("leases", "l3/0", "x");
+        try (BlobWriter open = store.writer("open", WriterOptions.defaults().withPin(pin))) {
+            open.write(data);
+            var report = store.collectGarbage(io.cargohold.content.gc.GcOptions.sweep(),
+                    (b, c) -> io.cargohold.content.gc.References.NONE);
+            assertEquals(List.of(), report.removed());
+            assertEquals(PutResult.Status.INSERTED, open.commit(data.length, digest).status());
+        }
+        store.collectGarbage(io.cargohold.content.gc.GcOptions.sweep(), (b, c) -> io.cargohold.content.gc.References.NONE);
+        assertTrue(store.contains(digest), "pinned in the committing transaction");
+        assertEquals(1000, store.status(REF).offset());
+    }
+
+    @Test
     void aCommitOfContentStoredMeanwhileIsAlreadyPresentAndPins() throws IOException {
         PutOptions.Pin pin = new PutOptions.Pin("leases", "l2/0", "x");
         try (BlobWriter w = store.writer(REF, WriterOptions.defaults().withPin(pin))) {
