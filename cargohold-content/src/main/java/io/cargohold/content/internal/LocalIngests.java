@@ -137,6 +137,10 @@ final class LocalIngests {
                 }
                 Instant now = now();
                 AtomicFile.write(in.updatedAt(), now.toString().getBytes(StandardCharsets.UTF_8)); // "locked since"
+                if (!Files.isWritable(in.data())) {
+                    // made read-only by a commit whose rename then failed
+                    Files.setPosixFilePermissions(in.data(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                }
                 FileChannel ch = FileChannel.open(in.data(), StandardOpenOption.READ, StandardOpenOption.WRITE);
                 try {
                     // SHA-2 state cannot be saved and restored through the JDK's API: hash what is there.
