@@ -96,4 +96,61 @@ class CargoholdTransportTest {
             assertEquals(w.ref("v2").digest(), oci.get(Reference.parse("app:v2")).descriptor().digest().toString());
         }
     }
+
+    @Test
+    void anInterruptedCopyLeavesItsLayerInAnIngestAndTheRerunContinuesIt() throws IOException {
+        WrittenLayout w = TestImages.large(tmp.resolve("big"), 8L << 20, 3, io.cargohold.testkit.images.Compression.NONE, 0);
+        var biggest = w.ref("latest").image().layers().stream().max(java.util.Comparator.comparingLong(l -> l.size())).orElseThrow();
+        ImageSource real = transports.parse("oci:" + w.dir() + ":latest").newSource(context());
+        ImageSource failing = new ImageSource() {
+            @Override
+            public ImageReference reference() {
+                return real.reference();
+            }
+
+            @Override
+            public RawManifest manifest() throws IOException {
+                return real.manifest();
+            }
+
+            @Override
+            public java.io.InputStream blob(io.cargohold.oci.Descriptor d) throws IOException {
+                java.io.InputStream in = real.blob(d);
+                if (!d.digest().toString().equals(biggest.digest())) {
+                    return in;
+                }
+                return new java.io.FilterInputStream(in) {
+                    long n;
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (n > 1 << 20) {
+                            throw new IOException("connection reset (test)");
+                        }
+                        int k = super.read(b, off, Math.min(len, 64 << 10));
+                        n += Math.max(k, 0);
+                        return k;
+                    }
+                };
+            }
+        };
+        try (OciStore oci = OciStore.open(tmp.resolve("store"), StoreOptions.defaults())) {
+            var dst = io.cargohold.copy.cargohold.CargoholdTransport.over(oci).parse("big:1");
+            try (ImageDestination d = dst.newDestination(context())) {
+                org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                        () -> ImageCopier.copy(failing, d, CopyOptions.defaults().withParallelism(1)));
+            }
+            real.close();
+            var ingests = oci.blobs().ingests();
+            assertEquals(1, ingests.size(), "the interrupted layer's ingest is kept");
+            assertEquals(biggest.digest(), ingests.getFirst().ref());
+            assertTrue(ingests.getFirst().offset() > 1 << 20, "it has what was written: " + ingests.getFirst());
+            assertTrue(oci.list().isEmpty(), "no reference for the failed copy");
+            CopyResult again = ImageCopier.copy(transports.parse("oci:" + w.dir() + ":latest"),
+                    io.cargohold.copy.cargohold.CargoholdTransport.over(oci).parse("big:1"), context(), CopyOptions.defaults());
+            assertEquals(w.ref("latest").digest(), again.manifestDigest().toString());
+            assertEquals(List.of(), oci.blobs().ingests(), "continued and committed");
+            assertTrue(oci.check(Reference.parse("big:1")).complete());
+        }
+    }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of a process copying into the content store, at random moments, again and again: the store
  * opens, fsck finds no damage, a reference exists only for a finished (complete) copy, and rerunning
- * the copy finishes, reusing what the killed one had stored. A short loop in the suite, a long one
+ * the copy finishes, reusing what the killed one had stored (whole blobs, and the ingests of the
+ * layers it was writing, continued where they stopped). A short loop in the suite, a long one
  * with {@code -Dcargohold.torture=true}.
  */
 class KilledCopyTest {
@@ -40,6 +41,7 @@ class KilledCopyTest {
         Random random = new Random(7);
         int midCopy = 0;
         int reusedOnRerun = 0;
+        long resumable = 0;
         for (int round = 0; round < rounds; round++) {
             String ref = "img:" + round;
             boolean finished;
@@ -66,6 +68,9 @@ class KilledCopyTest {
                     assertTrue(oci.check(r.reference()).complete(), "round " + round + ": a reference to an incomplete image: " + r);
                 }
                 boolean stored = oci.list().stream().anyMatch(r -> r.reference().toString().equals(ref));
+                for (var ingest : oci.blobs().ingests()) {
+                    resumable += ingest.offset(); // what the killed copy had of a layer: the rerun continues from there
+                }
                 if (finished) {
                     assertTrue(stored, "round " + round + ": the copy said DONE");
                 }
@@ -76,6 +81,7 @@ class KilledCopyTest {
                 assertEquals(digest, again.manifestDigest().toString());
                 reusedOnRerun += again.blobsReused();
                 assertTrue(oci.check(Reference.parse(ref)).complete());
+                assertEquals(java.util.List.of(), oci.blobs().ingests(), "the rerun finished every ingest");
                 oci.blobs().fsck(FsckOptions.repairing()); // verified leftovers of the kill (unindexed files) are indexed again
                 assertTrue(oci.blobs().fsck(FsckOptions.checkOnly()).isClean(), "round " + round);
                 oci.remove(Reference.parse(ref));
@@ -88,7 +94,7 @@ class KilledCopyTest {
             }
         }
         System.out.println("killed copies: " + rounds + " kills, " + midCopy + " landed mid-copy, " + reusedOnRerun
-                + " blobs reused by reruns");
+                + " blobs reused by reruns, " + resumable + " bytes of unfinished layers continued");
         assertTrue(midCopy > 0, "no kill landed during a copy (" + rounds + " rounds)");
     }
 }

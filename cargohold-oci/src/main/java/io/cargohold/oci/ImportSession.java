@@ -1,6 +1,9 @@
 package io.cargohold.oci;
 
 import io.cargohold.content.BlobInfo;
+import io.cargohold.content.BlobWriter;
+import io.cargohold.content.WriterOptions;
+import io.cargohold.errors.CorruptException;
 import io.cargohold.content.PutOptions;
 import io.cargohold.content.PutResult;
 import io.cargohold.digest.Digest;
@@ -71,6 +74,63 @@ public final class ImportSession implements AutoCloseable {
             opts = opts.withMediaType(mediaType);
         }
         PutResult r = store.blobs().put(in, opts);
+        if (r.status() == PutResult.Status.INSERTED) {
+            synchronized (this) {
+                inserted.add(r.info().digest());
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Stores a blob that must match {@code d} through the content store's resumable writer, under the
+     * ref {@code d}'s digest: what an interrupted earlier write of the same blob (by any process, even
+     * a killed one) left in its ingest is kept, and only the rest is written; {@code in} gives the whole
+     * blob from its first byte, and the part the ingest has already is read and dropped (the caller
+     * verifies the whole stream). When another writer commits the blob meanwhile, nothing is written.
+     * A failure keeps the ingest for the next attempt, except corrupt content, whose ingest is removed.
+     */
+    public PutResult putResumable(InputStream in, Descriptor d) throws IOException {
+        WriterOptions opts = WriterOptions.expecting(d.digest(), d.size()).withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
+        if (d.mediaType() != null) {
+            opts = opts.withMediaType(d.mediaType());
+        }
+        String ref = d.digest().toString();
+        PutResult r;
+        try (BlobWriter w = store.blobs().writer(ref, opts)) {
+            if (!w.alreadyPresent()) {
+                long skip = w.offset();
+                long dropped = in.transferTo(new java.io.OutputStream() {
+                    long left = skip;
+
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        int n = (int) Math.min(left, len);
+                        left -= n;
+                        if (n < len) {
+                            w.write(b, off + n, len - n);
+                        }
+                    }
+                });
+                if (dropped < skip) {
+                    throw new CorruptException("size mismatch: blob " + d.digest() + " ended after " + dropped
+                            + " bytes, before the " + skip + " its ingest already has");
+                }
+            }
+            r = w.commit(d.size(), d.digest());
+        } catch (CorruptException e) {
+            try {
+                store.blobs().abort(ref);
+            } catch (NotFoundException gone) {
+                // commit removed it already
+            }
+            throw e;
+        }
         if (r.status() == PutResult.Status.INSERTED) {
             synchronized (this) {
                 inserted.add(r.info().digest());

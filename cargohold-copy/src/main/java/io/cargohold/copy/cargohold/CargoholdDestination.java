@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * Into the content store through one {@link ImportSession}: blobs pinned by its lease as they are put
- * (or found present: nothing moves then), the reference stored and index.json rewritten at commit;
+ * (or found present: nothing moves then; layers through the resumable writer, so an interrupted copy's
+ * rerun continues each layer where it stopped), the reference stored and index.json rewritten at commit;
  * closing without a commit removes what this copy added. Layers keep their compression unless the
  * copy asks for one ({@link LayerCompression#COMPRESS}), so an image copied in and out again keeps its
  * manifest digest.
@@ -54,7 +55,11 @@ public final class CargoholdDestination implements ImageDestination {
     @Override
     public Descriptor putBlob(InputStream content, CopyBlob blob) throws IOException {
         Descriptor d = blob.descriptor();
-        PutResult r = session.put(content, d.digest(), d.size(), d.mediaType());
+        // layers whose digest and size are known go through the resumable writer (ref = the digest), so a
+        // rerun of an interrupted copy continues each layer where it stopped; configs and transformed layers are put whole
+        PutResult r = blob.kind() == CopyBlob.Kind.LAYER && d.digest() != null && d.size() >= 0
+                ? session.putResumable(content, d)
+                : session.put(content, d.digest(), d.size(), d.mediaType());
         return new Descriptor(d.mediaType(), r.info().digest(), r.info().size(), d.urls(), d.annotations(), d.platform(),
                 d.artifactType());
     }
