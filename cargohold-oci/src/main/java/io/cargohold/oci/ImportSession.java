@@ -91,6 +91,16 @@ public final class ImportSession implements AutoCloseable {
      * A failure keeps the ingest for the next attempt, except corrupt content, whose ingest is removed.
      */
     public PutResult putResumable(InputStream in, Descriptor d) throws IOException {
+        try {
+            return writeResumable(in, d);
+        } catch (FailedPreconditionException removedMeanwhile) {
+            // the writer found the blob present, nothing of {@code in} was read, and it was removed before
+            // the commit (a gc or rm between the two): write it after all
+            return writeResumable(in, d);
+        }
+    }
+
+    private PutResult writeResumable(InputStream in, Descriptor d) throws IOException {
         WriterOptions opts = WriterOptions.expecting(d.digest(), d.size()).withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
         if (d.mediaType() != null) {
             opts = opts.withMediaType(d.mediaType());
