@@ -81,7 +81,12 @@ class KilledCopyTest {
                 assertEquals(digest, again.manifestDigest().toString());
                 reusedOnRerun += again.blobsReused();
                 assertTrue(oci.check(Reference.parse(ref)).complete());
-                assertEquals(java.util.List.of(), oci.blobs().ingests(), "the rerun finished every ingest");
+                for (var ingest : oci.blobs().ingests()) {
+                    // only the ingest of a blob the killed copy had committed but not yet cleaned up (the content
+                    // store drops it when it expires); every unfinished layer was continued and committed
+                    assertTrue(oci.blobs().contains(io.cargohold.digest.Digest.parse(ingest.ref())), "round " + round
+                            + ": an unfinished ingest after the rerun: " + ingest);
+                }
                 oci.blobs().fsck(FsckOptions.repairing()); // verified leftovers of the kill (unindexed files) are indexed again
                 assertTrue(oci.blobs().fsck(FsckOptions.checkOnly()).isClean(), "round " + round);
                 oci.remove(Reference.parse(ref));
