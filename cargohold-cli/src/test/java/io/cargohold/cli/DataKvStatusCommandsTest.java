@@ -127,7 +127,8 @@ class DataKvStatusCommandsTest {
         assertEquals("root:           " + root, empty.get(0));
         assertTrue(empty.get(1).matches("schema version: [1-9][0-9]*"), empty.get(1));
         assertEquals(List.of("blobs:          0 (0 B)", "data records:   0", "kv records:     0"), empty.subList(2, 5));
-        assertEquals(5, empty.size());
+        assertEquals("ingests:        0 (0 B, resumable writes)", empty.get(5));
+        assertEquals(6, empty.size());
         assertTrue(Files.isRegularFile(root.resolve("cargohold.db")), "status creates the store");
         assertTrue(Files.isRegularFile(root.resolve("oci-layout")));
 
@@ -150,7 +151,8 @@ class DataKvStatusCommandsTest {
         assertEquals(List.of("blobs:          2 (1.5 KiB)", "data records:   1", "kv records:     1"), lines.subList(2, 5));
 
         JsonNode json = cli.run("status", "--json").ok().json();
-        assertEquals(List.of("root", "schemaVersion", "blobs", "bytes", "dataRecords", "kvRecords"), Cli.fieldNames(json));
+        assertEquals(List.of("root", "schemaVersion", "blobs", "bytes", "dataRecords", "kvRecords", "ingests", "ingestBytes"),
+                Cli.fieldNames(json));
         assertEquals(root.toString(), json.get("root").asText());
         assertEquals(empty.get(1), "schema version: " + json.get("schemaVersion").asInt());
         assertEquals(2, json.get("blobs").asLong());

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cargohold.content.BlobStore;
+import io.cargohold.content.BlobStores;
+import io.cargohold.content.BlobWriter;
+import io.cargohold.content.WriterOptions;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
@@ -24,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code cargohold fsck} on healthy and damaged stores. */
 class FsckCommandTest {
     private static final List<String> JSON_FIELDS = List.of("blobsChecked", "bytesHashed", "damage", "missing", "corrupt",
-            "databaseProblems", "unindexed", "tempFiles", "strayFiles", "repaired");
+            "databaseProblems", "unindexed", "tempFiles", "strayFiles", "repaired", "ingests", "expiredIngests");
 
     @TempDir
     Path tmp;
@@ -141,6 +145,24 @@ class FsckCommandTest {
         assertEquals("temp file: " + leftover + " (repaired)", cli.run("fsck", "--repair").ok().lines().get(0));
         assertFalse(Files.exists(leftover));
         assertEquals(List.of("2 blobs checked, " + bytesHashed() + " hashed: no damage"), cli.run("fsck").ok().lines());
+    }
+
+    @Test
+    void resumableIngestsAreListedAndAreNeitherDamageNorLeftovers() throws IOException {
+        try (BlobStore s = BlobStores.open(root); BlobWriter w = s.writer("layer-x", WriterOptions.defaults().withExpectedSize(100))) {
+            w.write(new byte[40]);
+        }
+        List<String> lines = cli.run("fsck", "--repair").ok().lines();
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("ingest: layer-x, 40 of 100 bytes, updated "), lines.get(0));
+        assertTrue(lines.get(0).endsWith(" (resumable)"), lines.get(0));
+        JsonNode json = cli.run("fsck", "--json", "--quick").ok().json();
+        assertEquals(List.of("ref", "offset", "total", "started", "updated"), Cli.fieldNames(json.get("ingests").get(0)));
+        assertEquals("layer-x", json.get("ingests").get(0).get("ref").asText());
+        assertEquals(40, json.get("ingests").get(0).get("offset").asLong());
+        assertEquals(0, json.get("expiredIngests").size());
+        assertTrue(cli.run("status").ok().lines().contains("ingests:        1 (40 B, resumable writes)"));
+        assertEquals(1, cli.run("status", "--json").ok().json().get("ingests").asLong());
     }
 
     @Test

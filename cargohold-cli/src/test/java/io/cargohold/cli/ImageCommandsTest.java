@@ -119,6 +119,31 @@ class ImageCommandsTest {
         cli.run("rm").fails(ExitCodes.USAGE, "");
     }
 
+    @Test
+    void badInputToTheImportAliasesHasTheTablesExitCodesAndChangesNothing() throws IOException {
+        WrittenLayout ok = TestImages.small(tmp.resolve("ok"));
+        cli.run("import", "--sref", "latest", "--dref", "ok:1", ok.dir().toString()).ok();
+        String listBefore = cli.run("list").ok().out();
+        String indexBefore = Files.readString(tmp.resolve("store/index.json"));
+
+        WrittenLayout lying = TestImages.small(tmp.resolve("lying"), 9);
+        String layer = lying.ref("latest").image().layers().getLast().digest();
+        byte[] b = Files.readAllBytes(lying.blobPath(layer));
+        b[b.length / 2] ^= 1;
+        Files.write(lying.blobPath(layer), b);
+        cli.run("import", "--sref", "latest", "--dref", "bad:1", lying.dir().toString()).fails(ExitCodes.CORRUPT, "blob " + layer + ": digest mismatch");
+
+        WrittenLayout odd = TestImages.small(tmp.resolve("odd"), 10);
+        Path index = odd.dir().resolve("index.json");
+        Files.writeString(index, Files.readString(index).replace("application/vnd.oci.image.manifest.v1+json", "application/vnd.example.thing"));
+        cli.run("import", "--sref", "latest", "--dref", "bad:2", odd.dir().toString()).fails(ExitCodes.USAGE, "not an image manifest or index");
+
+        cli.run("import", "--docker-archive", tmp.resolve("none.tar").toString()).fails(ExitCodes.NOT_FOUND, "no such file");
+        assertEquals(listBefore, cli.run("list").ok().out(), "nothing stored");
+        assertEquals(indexBefore, Files.readString(tmp.resolve("store/index.json")));
+        cli.run("check", "ok:1").ok();
+    }
+
     private static List<String> fieldNames(JsonNode n) {
         List<String> out = new java.util.ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);

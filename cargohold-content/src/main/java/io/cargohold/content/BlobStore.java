@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * A content-addressable store of blobs with an index, blob data and key/value records. Safe for many
  * threads (share one instance) and many processes on one machine. Close it when done.
  */
-public interface BlobStore extends BlobProvider, BlobIngester, BlobManager, KeyValueStore, AutoCloseable {
+public interface BlobStore extends BlobProvider, BlobIngester, IngestManager, BlobManager, KeyValueStore, AutoCloseable {
     Path root();
 
     StoreStats stats() throws IOException;

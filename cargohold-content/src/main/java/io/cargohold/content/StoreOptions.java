@@ -12,30 +12,50 @@ import java.time.Duration;
  *                       {@code UnavailableException}; null waits for ever
  * @param clock          the source of "added at" and "updated at" times
  * @param cleanTempFiles remove leftover ingest temp files on open when no write is in flight anywhere
- *                       (default true); {@code fsck} opens without it so that it can report them
+ *                       (default true), and ingests not written to for {@code ingestExpiry} that no
+ *                       writer holds; {@code fsck} opens without it so that it can report them
+ * @param ingestExpiry   how long an ingest nobody writes to is kept for a resume (default 24 hours);
+ *                       null keeps them until they are committed or aborted
  */
-public record StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boolean cleanTempFiles) {
+public record StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boolean cleanTempFiles,
+                           Duration ingestExpiry) {
+    public static final Duration DEFAULT_INGEST_EXPIRY = Duration.ofHours(24);
+
+    public StoreOptions {
+        if (ingestExpiry != null && ingestExpiry.isNegative()) {
+            throw new IllegalArgumentException("ingest expiry must not be negative");
+        }
+    }
+
+    public StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boolean cleanTempFiles) {
+        this(fsync, lockTimeout, clock, cleanTempFiles, DEFAULT_INGEST_EXPIRY);
+    }
+
     public StoreOptions(boolean fsync, Duration lockTimeout, Clock clock) {
         this(fsync, lockTimeout, clock, true);
     }
 
     public static StoreOptions defaults() {
-        return new StoreOptions(true, null, Clock.systemUTC(), true);
+        return new StoreOptions(true, null, Clock.systemUTC(), true, DEFAULT_INGEST_EXPIRY);
     }
 
     public StoreOptions withFsync(boolean f) {
-        return new StoreOptions(f, lockTimeout, clock, cleanTempFiles);
+        return new StoreOptions(f, lockTimeout, clock, cleanTempFiles, ingestExpiry);
     }
 
     public StoreOptions withLockTimeout(Duration t) {
-        return new StoreOptions(fsync, t, clock, cleanTempFiles);
+        return new StoreOptions(fsync, t, clock, cleanTempFiles, ingestExpiry);
     }
 
     public StoreOptions withClock(Clock c) {
-        return new StoreOptions(fsync, lockTimeout, c, cleanTempFiles);
+        return new StoreOptions(fsync, lockTimeout, c, cleanTempFiles, ingestExpiry);
     }
 
     public StoreOptions withCleanTempFiles(boolean c) {
-        return new StoreOptions(fsync, lockTimeout, clock, c);
+        return new StoreOptions(fsync, lockTimeout, clock, c, ingestExpiry);
+    }
+
+    public StoreOptions withIngestExpiry(Duration e) {
+        return new StoreOptions(fsync, lockTimeout, clock, cleanTempFiles, e);
     }
 }

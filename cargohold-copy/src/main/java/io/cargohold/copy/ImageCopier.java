@@ -82,7 +82,7 @@ public final class ImageCopier {
                             + " (without --all, or with --platform OS/ARCH)");
                 }
                 int[] count = new int[1];
-                written = copyIndex(top, index, count);
+                written = copyIndex(top, index, count, 0);
                 instances = count[0];
                 dst.putManifest(written, true);
             } else {
@@ -115,14 +115,19 @@ public final class ImageCopier {
 
     // ------------------------------------------------------------------ index
 
-    private RawManifest copyIndex(RawManifest raw, OciDocument.Index index, int[] count) throws IOException {
+    private RawManifest copyIndex(RawManifest raw, OciDocument.Index index, int[] count, int depth) throws IOException {
+        if (depth >= io.cargohold.oci.graph.DescriptorWalker.MAX_DEPTH) {
+            // the walker's bound: hostile input (an index of indexes 1000 deep) is an error, not a deep recursion
+            throw new CorruptException(src.reference().string() + ": index " + raw.digest() + " is nested more than "
+                    + io.cargohold.oci.graph.DescriptorWalker.MAX_DEPTH + " documents deep");
+        }
         List<Descriptor> out = new ArrayList<>();
         boolean changed = false;
         for (Descriptor d : index.manifests()) {
             RawManifest instance = readInstance(d);
             RawManifest written;
             if (instance.isIndex()) {
-                written = copyIndex(instance, (OciDocument.Index) instance.parse(), count);
+                written = copyIndex(instance, (OciDocument.Index) instance.parse(), count, depth + 1);
             } else if (MediaTypes.isManifest(d.mediaType())) {
                 written = copyImage(instance);
                 count[0]++;
@@ -378,6 +383,9 @@ public final class ImageCopier {
             throw e.getCause();
         } catch (CargoholdException e) {
             throw e;
+        } catch (java.util.zip.ZipException | com.github.luben.zstd.ZstdIOException e) {
+            // the source's bytes do not decompress: damaged (or lying about their compression)
+            throw new CorruptException(what(from) + ": cannot decompress (" + in.extension() + "): " + e.getMessage(), e);
         } catch (IOException e) {
             throw new IOException(dst.reference().string() + ": writing layer " + orig.digest() + ": " + e.getMessage(), e);
         }

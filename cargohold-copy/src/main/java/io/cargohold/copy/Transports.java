@@ -25,6 +25,9 @@ public final class Transports {
         List<Transport> all = new ArrayList<>();
         // each transport package adds itself here
         all.add(io.cargohold.copy.oci.OciLayoutTransport.INSTANCE);
+        all.add(io.cargohold.copy.cargohold.CargoholdTransport.standard());
+        all.add(io.cargohold.copy.dockerarchive.DockerArchiveTransport.INSTANCE);
+        all.add(io.cargohold.copy.ociarchive.OciArchiveTransport.INSTANCE);
         all.add(new io.cargohold.copy.storage.StorageTransport());
         return new Transports(all);
     }

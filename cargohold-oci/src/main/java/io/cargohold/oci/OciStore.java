@@ -6,23 +6,17 @@ import io.cargohold.content.BlobProvider.Verify;
 import io.cargohold.content.BlobStore;
 import io.cargohold.content.BlobStores;
 import io.cargohold.content.KvRecord;
-import io.cargohold.content.PutOptions;
-import io.cargohold.content.PutResult;
 import io.cargohold.content.StoreOptions;
 import io.cargohold.content.gc.GcOptions;
 import io.cargohold.content.gc.GcReport;
 import io.cargohold.content.gc.ReferenceScanner;
 import io.cargohold.content.gc.References;
-import io.cargohold.digest.Digest;
 import io.cargohold.errors.CargoholdException;
 import io.cargohold.errors.CorruptException;
-import io.cargohold.errors.FailedPreconditionException;
-import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
-import io.cargohold.oci.layout.OciLayoutDir;
+import io.cargohold.oci.graph.DescriptorWalker;
+import io.cargohold.oci.graph.DescriptorWalker.Node;
 import io.cargohold.oci.refs.Reference;
-import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,20 +26,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * OCI images on a {@link BlobStore}: references (key/value records in namespace {@value #REFS} whose
- * value is the descriptor's JSON and whose blob is the manifest or index), image-layout import and
- * export, docker-archive import, completeness checks and garbage collection.
+ * value is the descriptor's JSON and whose blob is the manifest or index), atomic imports
+ * ({@link #beginImport()}: the copy engine's {@code cargohold:} destination; image-layout and
+ * docker-archive import and export are copies, in cargohold-copy), completeness checks and garbage
+ * collection, all walking images with the one {@link DescriptorWalker}.
  *
- * <p><b>Leases.</b> An import pins every blob it writes, in the same transaction that indexes the
+ * <p><b>Leases.</b> An import pins every blob it writes (or finds present), in the same transaction that indexes the
  * blob, with a record {@code leases/<lease id>/<digest>} whose value is the lease's expiry. Garbage
  * collection treats every blob-referencing record as a root, so a blob an import has written is
  * never swept before the import stores its reference (then the reference holds it) or gives up (then
@@ -107,7 +100,7 @@ public final class OciStore implements AutoCloseable {
         syncLayoutIndex();
     }
 
-    private void storeReference(Reference ref, Descriptor d) throws IOException {
+    void storeReference(Reference ref, Descriptor d) throws IOException {
         Map<String, String> annotations = new TreeMap<>(d.annotations());
         annotations.remove(MediaTypes.REF_NAME_ANNOTATION);
         Descriptor clean = d.withAnnotations(annotations);
@@ -134,300 +127,38 @@ public final class OciStore implements AutoCloseable {
 
     // ================================================================ import
 
-    /** Import of one reference, atomic: the reference appears only once every blob is stored and pinned. */
-    private final class Import implements AutoCloseable {
-        final String lease = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
-                + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        final String expiry = clock.instant().plus(LEASE_TTL).toString();
-        final List<Digest> inserted = new ArrayList<>();
-        final TransferListener listener;
-        int blobCount;
-        long bytes;
-        boolean committed;
-        boolean closed;
-
-        Import(TransferListener listener) {
-            this.listener = listener;
-        }
-
-        PutResult put(InputStream in, Descriptor d) throws IOException {
-            return put(in, d.digest(), d.size(), d.mediaType());
-        }
-
-        /** Stores one blob pinned by this import's lease; {@code expected} may be null (then only the size is checked). */
-        PutResult put(InputStream in, Digest expected, long size, String mediaType) throws IOException {
-            PutOptions opts = (expected == null ? PutOptions.defaults() : PutOptions.expecting(expected)).withExpectedSize(size)
-                    .withPin(new PutOptions.Pin(LEASES, lease + "/" + (blobCount++), expiry));
-            if (mediaType != null) {
-                opts = opts.withMediaType(mediaType);
-            }
-            PutResult r = blobs.put(new Counting(in, listener), opts);
-            if (r.status() == PutResult.Status.INSERTED) {
-                inserted.add(r.info().digest());
-            }
-            bytes += size;
-            return r;
-        }
-
-        ImportResult commit(Reference ref, Descriptor top) throws IOException {
-            storeReference(ref, top);
-            committed = true;
-            return new ImportResult(new ImageRef(ref, top), blobCount, bytes, inserted.size());
-        }
-
-
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            blobs.removeRecords(LEASES, lease + "/");
-            if (!committed) {
-                for (Digest d : inserted) {
-                    try {
-                        blobs.delete(d);
-                    } catch (NotFoundException | FailedPreconditionException inUseOrGone) {
-                        // another import or reference holds it now: it stays
-                    }
-                }
-            }
-        }
-    }
-
-    /** A node of an image graph: a descriptor and, for manifests and indexes, the verified bytes. */
-    private record Node(Descriptor descriptor, byte[] raw) {
-    }
-
     /**
-     * Walks a layout's graph from {@code top}, reading and verifying every manifest and index on the
-     * way, and returns every blob children-first (layers and configs before the manifests naming
-     * them, manifests before their index).
+     * Starts an atomic import: blobs put through the session are pinned by its lease, references
+     * appear at its commit, and closing it without a commit removes what it added.
      */
-    private static List<Node> planFromLayout(OciLayoutDir layout, Descriptor top) throws IOException {
-        List<Node> order = new ArrayList<>();
-        walkLayout(layout, top, "index.json", new HashSet<>(), order);
-        return order;
+    public ImportSession beginImport() {
+        return new ImportSession(this);
     }
 
-    private static void walkLayout(OciLayoutDir layout, Descriptor d, String namedBy, Set<Digest> seen, List<Node> order)
-            throws IOException {
-        if (!seen.add(d.digest())) {
-            return;
-        }
-        if (MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType())) {
-            byte[] raw = layout.readVerified(d, namedBy);
-            OciDocument doc = OciParser.parse(raw, d.mediaType());
-            String me = (doc instanceof OciDocument.Index ? "index " : "manifest ") + d.digest();
-            for (Descriptor child : doc.children()) {
-                boolean isSubject = child == subjectOf(doc);
-                if (isSubject && !layout.hasBlob(child)) {
-                    continue; // a referrer's subject need not travel with it
+    Clock clock() {
+        return clock;
+    }
+
+    /** Documents of this store, for the walker. */
+    private DescriptorWalker.Loader storeLoader() {
+        return new DescriptorWalker.Loader() {
+            @Override
+            public byte[] read(Descriptor d, String namedBy) throws IOException {
+                try (InputStream in = blobs.open(d.digest(), Verify.NONE)) {
+                    return in.readNBytes(OciParser.MAX_DOCUMENT + 1);
                 }
-                walkLayout(layout, child, me, seen, order);
             }
-            order.add(new Node(d, raw));
-        } else {
-            order.add(new Node(d, null));
-        }
-    }
 
-    private static Descriptor subjectOf(OciDocument doc) {
-        return switch (doc) {
-            case OciDocument.Manifest m -> m.subject();
-            case OciDocument.Index i -> i.subject();
+            @Override
+            public boolean has(Descriptor d) throws IOException {
+                return blobs.contains(d.digest());
+            }
         };
-    }
-
-    /**
-     * Imports the reference named {@code sref} (annotation {@code org.opencontainers.image.ref.name})
-     * from the layout at {@code dir} as {@code dref}, copying every blob of the image (all platforms of
-     * an index) and verifying each one's digest and size. Atomic: on failure no reference is stored
-     * and the blobs this import added are removed again. Importing again is a no-op.
-     */
-    public ImportResult importLayout(Path dir, String sref, Reference dref, TransferListener listener) throws IOException {
-        OciLayoutDir layout = OciLayoutDir.open(dir);
-        List<Descriptor> found = layout.find(sref);
-        if (found.isEmpty()) {
-            List<String> names = new ArrayList<>();
-            for (Descriptor d : layout.manifests()) {
-                String n = d.annotations().get(MediaTypes.REF_NAME_ANNOTATION);
-                if (n != null) {
-                    names.add(n);
-                }
-            }
-            throw new NotFoundException("layout " + dir + " has no reference \"" + sref + "\""
-                    + (names.isEmpty() ? " (it names none)" : " (it has: " + String.join(", ", names) + ")"));
-        }
-        if (found.size() > 1) {
-            throw new InvalidArgumentException("layout " + dir + " names " + found.size() + " images \"" + sref + "\"; import is ambiguous");
-        }
-        ImportResult r = importFromLayout(layout, found.getFirst(), dref, listener);
-        syncLayoutIndex();
-        return r;
-    }
-
-    /**
-     * Imports every named reference of a layout. A name that is not a full reference (skopeo writes
-     * just the tag, e.g. {@code latest}) is stored as {@code repository:name}; without a repository
-     * such a name is an error. Each reference is imported atomically on its own.
-     */
-    public List<ImportResult> importLayoutAll(Path dir, String repository, TransferListener listener) throws IOException {
-        OciLayoutDir layout = OciLayoutDir.open(dir);
-        Map<Descriptor, Reference> todo = new LinkedHashMap<>();
-        for (Descriptor d : layout.manifests()) {
-            String name = d.annotations().get(MediaTypes.REF_NAME_ANNOTATION);
-            if (name != null) {
-                todo.put(d, toReference(name, repository, dir));
-            }
-        }
-        if (todo.isEmpty()) {
-            throw new NotFoundException("layout " + dir + " names no reference (no " + MediaTypes.REF_NAME_ANNOTATION + " annotation)");
-        }
-        List<ImportResult> out = new ArrayList<>();
-        try {
-            for (var e : todo.entrySet()) {
-                out.add(importFromLayout(layout, e.getKey(), e.getValue(), listener));
-            }
-        } finally {
-            if (!out.isEmpty()) {
-                syncLayoutIndex(); // the references imported before a failure stay
-            }
-        }
-        return out;
-    }
-
-    private static Reference toReference(String name, String repository, Path dir) throws InvalidArgumentException {
-        try {
-            return Reference.parse(name);
-        } catch (InvalidArgumentException notFull) {
-            if (repository == null) {
-                throw new InvalidArgumentException("layout " + dir + " names \"" + name + "\", which is not NAME:TAG; give a repository"
-                        + " to store it as REPOSITORY:" + name);
-            }
-            return Reference.parse(repository + ":" + name);
-        }
-    }
-
-    private ImportResult importFromLayout(OciLayoutDir layout, Descriptor top, Reference dref, TransferListener listener)
-            throws IOException {
-        List<Node> plan = planFromLayout(layout, top);
-        listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
-        try (Import imp = new Import(listener)) {
-            for (Node n : plan) {
-                if (n.raw() != null) {
-                    imp.put(new ByteArrayInputStream(n.raw()), n.descriptor());
-                } else {
-                    try (InputStream in = layout.openBlob(n.descriptor(), "the image")) {
-                        imp.put(in, n.descriptor());
-                    }
-                }
-            }
-            return imp.commit(dref, top);
-        } finally {
-            listener.finish();
-        }
-    }
-
-    /** Counts bytes for a listener. */
-    private static final class Counting extends FilterInputStream {
-        private final TransferListener listener;
-
-        Counting(InputStream in, TransferListener listener) {
-            super(in);
-            this.listener = listener;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                listener.advance(n);
-            }
-            return n;
-        }
-    }
-
-    // ================================================================ docker-archive import
-
-    /**
-     * Imports a docker-archive tar ({@code docker save}, {@code skopeo copy … docker-archive:}): every
-     * image it lists, under each of its RepoTags, or, when {@code dref} is given, its single image as
-     * {@code dref}. The image is stored with an OCI manifest whose config and layers are the archive's
-     * files byte for byte (so the layers' digests equal the config's diff_ids).
-     */
-    public List<ImportResult> importDockerArchive(Path tar, Reference dref, TransferListener listener) throws IOException {
-        List<ImportResult> out = new ArrayList<>();
-        try (Import imp = new Import(listener)) {
-            DockerArchive archive = DockerArchive.read(tar, (name, in, size) -> imp.put(in, null, size, null));
-            if (archive.images().isEmpty()) {
-                throw new CorruptException("docker archive " + tar + " lists no image in manifest.json");
-            }
-            if (dref != null && archive.images().size() > 1) {
-                throw new InvalidArgumentException("docker archive " + tar + " holds " + archive.images().size()
-                        + " images; import it without a destination reference to keep their own tags");
-            }
-            record Named(ImageRef ref, DockerArchive.Image image) {
-            }
-            List<Named> named = new ArrayList<>();
-            for (DockerArchive.Image image : archive.images()) {
-                byte[] manifest = image.ociManifest();
-                Descriptor md = Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(manifest), manifest.length);
-                imp.put(new ByteArrayInputStream(manifest), md);
-                List<Reference> names = new ArrayList<>();
-                if (dref != null) {
-                    names.add(dref);
-                } else {
-                    for (String t : image.repoTags()) {
-                        names.add(Reference.parse(t));
-                    }
-                }
-                if (names.isEmpty()) {
-                    throw new InvalidArgumentException("docker archive " + tar + " has an image without RepoTags; give a destination reference");
-                }
-                for (Reference r : names) {
-                    named.add(new Named(new ImageRef(r, md), image));
-                }
-            }
-            for (Named n : named) {
-                imp.commit(n.ref().reference(), n.ref().descriptor());
-                Set<Digest> all = new HashSet<>(n.image().blobs());
-                all.add(n.ref().descriptor().digest());
-                long bytes = 0;
-                for (Digest d : all) {
-                    bytes += blobs.info(d).size();
-                }
-                int fresh = (int) imp.inserted.stream().filter(all::contains).count();
-                out.add(new ImportResult(n.ref(), all.size(), bytes, fresh));
-            }
-            Set<Digest> used = new HashSet<>();
-            for (Named n : named) {
-                used.addAll(n.image().blobs());
-                used.add(n.ref().descriptor().digest());
-            }
-            // Files of the archive that no image uses (manifest.json, repositories, legacy layer
-            // metadata) were stored on the way through; they go again.
-            List<Digest> extra = imp.inserted.stream().filter(d -> !used.contains(d)).toList();
-            imp.inserted.removeAll(extra);
-            imp.close();
-            for (Digest d : extra) {
-                try {
-                    blobs.delete(d);
-                } catch (NotFoundException | FailedPreconditionException keep) {
-                    // used by something else meanwhile
-                }
-            }
-        } finally {
-            if (!out.isEmpty()) {
-                syncLayoutIndex();
-            }
-            listener.finish();
-        }
-        return out;
     }
 
     // ================================================================ reading graphs from the store
 
+    /** A config (small JSON, not a document the walker descends into), verified as read. */
     private byte[] readDocument(Descriptor d) throws IOException {
         if (d.size() > OciParser.MAX_DOCUMENT) {
             throw new CorruptException(d.mediaType() + " " + d.digest() + " claims " + d.size() + " bytes, more than a document may have");
@@ -442,72 +173,20 @@ public final class OciStore implements AutoCloseable {
         return raw;
     }
 
-    private List<Node> planFromStore(Descriptor top) throws IOException {
-        List<Node> order = new ArrayList<>();
-        walkStore(top, new HashSet<>(), order);
-        return order;
-    }
-
-    private void walkStore(Descriptor d, Set<Digest> seen, List<Node> order) throws IOException {
-        if (!seen.add(d.digest())) {
-            return;
-        }
-        if (MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType())) {
-            byte[] raw = readDocument(d);
-            OciDocument doc = OciParser.parse(raw, d.mediaType());
-            for (Descriptor child : doc.children()) {
-                if (child == subjectOf(doc) && !blobs.contains(child.digest())) {
-                    continue;
-                }
-                walkStore(child, seen, order);
-            }
-            order.add(new Node(d, raw));
-        } else {
-            order.add(new Node(d, null));
-        }
-    }
-
-    // ================================================================ export
-
     /**
-     * Writes the image {@code sref} into the layout at {@code dir} (created when absent, added to when
-     * present) under the name {@code dref}: every blob of the image (all platforms of an index),
-     * verified as read, written by temp file and rename; index.json updated atomically last.
+     * Every blob of the image under {@code top} that the store should hold, children first (layers and
+     * config before their manifest, manifests before their index), each once; documents are read and
+     * verified, other blobs are not read. A referrer's subject counts only when stored.
      */
-    public ExportResult export(Reference sref, Path dir, String dref, TransferListener listener) throws IOException {
-        ImageRef image = get(sref);
-        List<Node> plan = planFromStore(image.descriptor());
-        OciLayoutDir layout = OciLayoutDir.create(dir);
-        listener.start(plan.stream().mapToLong(n -> n.descriptor().size()).sum(), plan.size());
-        int written = 0;
-        long bytes = 0;
-        try {
-            for (Node n : plan) {
-                Descriptor d = n.descriptor();
-                if (layout.hasBlob(d)) {
-                    listener.advance(d.size());
-                    continue;
-                }
-                try (InputStream in = n.raw() != null ? new ByteArrayInputStream(n.raw()) : blobs.open(d.digest(), Verify.CONTENT)) {
-                    layout.writeBlob(d, new Counting(in, listener));
-                }
-                written++;
-                bytes += d.size();
-            }
-            String name = dref == null ? sref.toString() : dref;
-            layout.putReference(name, image.descriptor());
-            return new ExportResult(dir, name, image.descriptor(), plan.size(), written, bytes);
-        } finally {
-            listener.finish();
-        }
+    public List<Node> plan(Descriptor top) throws IOException {
+        return DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.IF_PRESENT).plan(top, "the reference");
     }
 
     // ================================================================ inspect and check
 
     public Inspection inspect(Reference ref) throws IOException {
         ImageRef image = get(ref);
-        byte[] raw = readDocument(image.descriptor());
-        OciDocument doc = OciParser.parse(raw, image.descriptor().mediaType());
+        OciDocument doc = DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.SKIP).load(image.descriptor(), "reference " + ref);
         if (doc instanceof OciDocument.Index index) {
             return new Inspection(image, doc, index.manifests(), null, null, null);
         }
@@ -532,50 +211,52 @@ public final class OciStore implements AutoCloseable {
     /** Reports every blob the reference needs that is missing, of the wrong size, or corrupt. */
     public CheckReport check(Reference ref) throws IOException {
         ImageRef image = get(ref);
-        List<CheckReport.Problem> problems = new ArrayList<>();
-        long[] counts = new long[2];
-        checkNode(image.descriptor(), "reference " + ref, new HashSet<>(), problems, counts);
-        return new CheckReport(image, (int) counts[0], counts[1], problems);
+        Checker c = new Checker();
+        DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.SKIP).walk(image.descriptor(), "reference " + ref, c);
+        return new CheckReport(image, c.blobs, c.bytes, c.problems);
     }
 
-    private void checkNode(Descriptor d, String namedBy, Set<Digest> seen, List<CheckReport.Problem> problems, long[] counts)
-            throws IOException {
-        if (!seen.add(d.digest())) {
-            return;
-        }
-        counts[0]++;
-        var info = blobs.find(d.digest());
-        if (info.isEmpty()) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
-            return;
-        }
-        if (info.get().size() != d.size()) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy,
-                    "stored size " + info.get().size() + " differs from the descriptor's " + d.size()));
-            return;
-        }
-        try {
-            if (MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType())) {
-                byte[] raw = readDocument(d);
-                counts[1] += raw.length;
-                OciDocument doc = OciParser.parse(raw, d.mediaType());
-                String me = (doc instanceof OciDocument.Index ? "index " : "manifest ") + d.digest();
-                for (Descriptor child : doc.children()) {
-                    if (child == subjectOf(doc)) {
-                        continue; // a referrer does not need its subject to be complete
-                    }
-                    checkNode(child, me, seen, problems, counts);
-                }
-            } else {
-                try (InputStream in = blobs.open(d.digest(), Verify.CONTENT)) {
-                    counts[1] += in.transferTo(OutputStream.nullOutputStream());
-                }
+    /** Check's visitor: every needed blob present with its size and content; documents verified by the walker. */
+    private final class Checker implements DescriptorWalker.Visitor {
+        final List<CheckReport.Problem> problems = new ArrayList<>();
+        int blobs;
+        long bytes;
+
+        @Override
+        public boolean enter(Descriptor d, String namedBy) throws IOException {
+            this.blobs++;
+            var info = OciStore.this.blobs.find(d.digest());
+            if (info.isEmpty()) {
+                problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
+                return false;
             }
-        } catch (CorruptException e) {
-            boolean gone = e.getCause() instanceof java.nio.file.NoSuchFileException;
+            if (info.get().size() != d.size()) {
+                problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy,
+                        "stored size " + info.get().size() + " differs from the descriptor's " + d.size()));
+                return false;
+            }
+            if (DescriptorWalker.isDocument(d.mediaType())) {
+                return true;
+            }
+            try (InputStream in = OciStore.this.blobs.open(d.digest(), Verify.CONTENT)) {
+                bytes += in.transferTo(OutputStream.nullOutputStream());
+            } catch (CorruptException | NotFoundException e) {
+                failed(d, namedBy, e);
+            }
+            return false;
+        }
+
+        @Override
+        public void leave(Descriptor d, OciDocument doc, String namedBy) {
+            if (doc != null) {
+                bytes += doc.raw().length;
+            }
+        }
+
+        @Override
+        public void failed(Descriptor d, String namedBy, CargoholdException e) {
+            boolean gone = e instanceof NotFoundException || e.getCause() instanceof java.nio.file.NoSuchFileException;
             problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, gone ? "missing" : "corrupt: " + e.getMessage()));
-        } catch (NotFoundException e) {
-            problems.add(new CheckReport.Problem(d.digest(), d.mediaType(), namedBy, "missing"));
         }
     }
 
@@ -607,7 +288,7 @@ public final class OciStore implements AutoCloseable {
             if (MediaTypes.isLayer(mt)) {
                 return References.NONE;
             }
-            boolean document = MediaTypes.isIndex(mt) || MediaTypes.isManifest(mt);
+            boolean document = DescriptorWalker.isDocument(mt);
             if (blob.size() > OciParser.MAX_DOCUMENT) {
                 return document ? References.unreadable("larger than " + OciParser.MAX_DOCUMENT + " bytes") : References.NONE;
             }
@@ -617,22 +298,11 @@ public final class OciStore implements AutoCloseable {
             } catch (CargoholdException e) {
                 return References.unreadable(e.getMessage());
             }
-            if (document) {
-                try {
-                    Set<Digest> children = new HashSet<>();
-                    for (Descriptor d : OciParser.parse(raw, mt).children()) {
-                        children.add(d.digest());
-                    }
-                    return References.of(children);
-                } catch (CorruptException e) {
-                    return References.unreadable(e.getMessage());
-                }
+            try {
+                return References.of(DescriptorWalker.childDigests(mt, raw));
+            } catch (CorruptException e) {
+                return References.unreadable(e.getMessage());
             }
-            if (raw.length == 0 || raw[0] != '{') {
-                return References.NONE;
-            }
-            Set<Digest> any = OciParser.descriptorsAnywhere(raw);
-            return any == null ? References.NONE : References.of(any);
         };
     }
 

@@ -16,7 +16,6 @@ import io.cargohold.errors.NotFoundException;
 import io.cargohold.oci.refs.Reference;
 import io.cargohold.testkit.images.Tools;
 import io.cargohold.testkit.images.TestImages;
-import io.cargohold.testkit.images.WrittenDockerArchive;
 import io.cargohold.testkit.images.WrittenLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -68,97 +67,10 @@ class OciStoreTest {
     }
 
     @Test
-    void everyTestImageImportsChecksExportsAndIsReadByRealTools() throws IOException {
-        record Case(String name, WrittenLayout layout, String tag) {
-        }
-        List<Case> cases = List.of(
-                new Case("small", TestImages.small(tmp.resolve("small")), "latest"),
-                new Case("shared", TestImages.twoTagsSharingLayers(tmp.resolve("shared")), "v2"),
-                new Case("multi", TestImages.multiArch(tmp.resolve("multi")), "latest"),
-                new Case("zstd", TestImages.zstd(tmp.resolve("zstd")), "latest"),
-                new Case("edge", TestImages.hardlinksWhiteoutsOddNames(tmp.resolve("edge")), "latest"),
-                new Case("docker", TestImages.dockerSchema2(tmp.resolve("docker")), "latest"));
-        for (Case c : cases) {
-            var w = c.layout().ref(c.tag());
-            ImportResult r = oci.importLayout(c.layout().dir(), c.tag(), ref(c.name() + ":" + c.tag()), TransferListener.NONE);
-            assertEquals(w.digest(), r.image().descriptor().digest().toString(), c.name());
-            Set<String> expected = new HashSet<>();
-            w.images().forEach(i -> expected.addAll(i.blobDigests()));
-            expected.add(w.digest());
-            assertEquals(expected.size(), r.blobs(), c.name());
-            assertTrue(storedBlobs().containsAll(expected), c.name());
-            assertTrue(oci.check(ref(c.name() + ":" + c.tag())).complete(), c.name());
-
-            Path out = tmp.resolve("export-" + c.name());
-            ExportResult e = oci.export(ref(c.name() + ":" + c.tag()), out, c.tag(), TransferListener.NONE);
-            assertEquals(expected.size(), e.blobs());
-            for (String d : expected) {
-                assertTrue(Files.isRegularFile(out.resolve("blobs/sha256/" + d.substring(7))), c.name() + " " + d);
-            }
-            assertEquals(w.digest(), skopeoDigest("oci:" + out + ":" + c.tag()), c.name() + ": skopeo reads the export");
-            Path copy = tmp.resolve("copy-" + c.name());
-            Tools.ok(Tools.require("skopeo"), "copy", "--preserve-digests", "--all", "oci:" + out + ":" + c.tag(), "oci:" + copy + ":" + c.tag());
-            assertEquals(w.digest(), skopeoDigest("oci:" + copy + ":" + c.tag()), c.name() + ": digests survive skopeo copy");
-        }
-        // umoci unpacks an exported single-arch (non-zstd) image; zstd and indexes are umoci 0.4.7 limits.
-        Path bundle = tmp.resolve("bundle");
-        List<Object> unpack = new java.util.ArrayList<>(List.of(Tools.require("umoci"), "unpack"));
-        if (!Tools.isRoot(tmp)) {
-            unpack.add("--rootless");
-        }
-        unpack.addAll(List.of("--image", tmp.resolve("export-edge") + ":latest", bundle));
-        Tools.ok(unpack.toArray());
-        assertTrue(Files.isDirectory(bundle.resolve("rootfs")));
-        // and the store root itself is a layout that skopeo reads, for every reference
-        assertEquals(cases.get(2).layout().ref("latest").digest(), skopeoDigest("oci:" + root + ":multi:latest"));
-        assertEquals(cases.get(0).layout().ref("latest").digest(), skopeoDigest("oci:" + root + ":small:latest"));
-        assertEquals(6, oci.list().size());
-    }
-
-    @Test
-    void importIsIdempotentAndAllImportsEveryNamedReference() throws IOException {
-        WrittenLayout w = TestImages.twoTagsSharingLayers(tmp.resolve("l"));
-        List<ImportResult> first = oci.importLayoutAll(w.dir(), "app", TransferListener.NONE);
-        assertEquals(List.of("app:latest", "app:v2"), first.stream().map(r -> r.image().reference().toString()).sorted().toList());
-        Set<String> blobs = storedBlobs();
-        assertEquals(new TreeSet<>(w.blobs().keySet()), blobs, "every blob of the layout, nothing else");
-        List<ImportResult> again = oci.importLayoutAll(w.dir(), "app", TransferListener.NONE);
-        assertEquals(0, again.stream().mapToInt(ImportResult::newBlobs).sum());
-        assertEquals(blobs, storedBlobs());
-        assertEquals(2, oci.list().size());
-        assertEquals(0, oci.blobs().listRecords(OciStore.LEASES, "").size(), "leases are gone after import");
-        var noRepo = assertThrows(io.cargohold.errors.InvalidArgumentException.class,
-                () -> oci.importLayoutAll(w.dir(), null, TransferListener.NONE));
-        assertTrue(noRepo.getMessage().contains("not NAME:TAG"), noRepo.getMessage());
-        var unknown = assertThrows(NotFoundException.class, () -> oci.importLayout(w.dir(), "v9", ref("x:1"), TransferListener.NONE));
-        assertTrue(unknown.getMessage().contains("has no reference \"v9\" (it has: latest, v2)"), unknown.getMessage());
-    }
-
-    @Test
-    void dockerArchivesImportWithTheirLayersByteForByte() throws IOException {
-        WrittenDockerArchive a = TestImages.dockerArchive(tmp.resolve("app.tar"));
-        List<ImportResult> rs = oci.importDockerArchive(a.file(), null, TransferListener.NONE);
-        assertEquals(a.image().repoTags(), rs.stream().map(r -> r.image().reference().toString()).toList());
-        Reference r = rs.getFirst().image().reference();
-        Inspection in = oci.inspect(r);
-        OciDocument.Manifest m = (OciDocument.Manifest) in.document();
-        assertEquals(a.image().diffIds(), m.layers().stream().map(l -> l.digest().toString()).toList(),
-                "uncompressed layers: their digests are the config's diff_ids");
-        assertEquals(a.image().config().digest(), m.config().digest().toString());
-        assertTrue(oci.check(r).complete());
-        Set<String> expected = new TreeSet<>(a.image().diffIds());
-        expected.add(a.image().config().digest());
-        expected.add(rs.getFirst().image().descriptor().digest().toString());
-        assertEquals(expected, storedBlobs(), "manifest.json and other archive files are not kept");
-        Path out = tmp.resolve("exported");
-        oci.export(r, out, "latest", TransferListener.NONE);
-        assertEquals(rs.getFirst().image().descriptor().digest().toString(), skopeoDigest("oci:" + out + ":latest"));
-    }
-
-    @Test
     void garbageCollectionFreesExactlyTheUnsharedBlobsOfARemovedTag() throws IOException {
         WrittenLayout w = TestImages.twoTagsSharingLayers(tmp.resolve("l"));
-        oci.importLayoutAll(w.dir(), "app", TransferListener.NONE);
+        TestImports.importLayout(oci, w.dir(), "latest", ref("app:latest"));
+        TestImports.importLayout(oci, w.dir(), "v2", ref("app:v2"));
         Set<String> latest = new HashSet<>(w.ref("latest").image().blobDigests());
         Set<String> v2Only = new TreeSet<>(w.ref("v2").image().blobDigests());
         v2Only.removeAll(latest);
@@ -178,7 +90,7 @@ class OciStoreTest {
     @Test
     void garbageCollectionKeepsEveryPlatformOfAnIndexAndAnyDescriptorGraph() throws IOException {
         WrittenLayout w = TestImages.multiArch(tmp.resolve("m"));
-        oci.importLayout(w.dir(), "latest", ref("multi:latest"), TransferListener.NONE);
+        TestImports.importLayout(oci, w.dir(), "latest", ref("multi:latest"));
         // an unknown artifact type (no manifest or index media type) whose JSON names the index
         String artifact = "{\"refers\":{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\""
                 + w.ref("latest").digest() + "\",\"size\":1}}";
@@ -206,83 +118,10 @@ class OciStoreTest {
         assertTrue(oci.blobs().contains(bad));
     }
 
-    // ------------------------------------------------------------ bad input leaves the store unchanged
-
-    private void assertFailsAndStoreUnchanged(Class<? extends Exception> kind, String fragment, IoAction action) throws IOException {
-        Set<String> before = storedBlobs();
-        List<ImageRef> refsBefore = oci.list();
-        String indexBefore = Files.readString(root.resolve("index.json"));
-        Exception e = assertThrows(kind, action::run);
-        assertTrue(e.getMessage().contains(fragment), fragment + " <> " + e.getMessage());
-        assertEquals(before, storedBlobs(), "no blob added or lost");
-        assertEquals(refsBefore, oci.list());
-        assertEquals(indexBefore, Files.readString(root.resolve("index.json")));
-        assertEquals(0, oci.blobs().listRecords(OciStore.LEASES, "").size());
-        try (var s = Files.list(root.resolve("ingest"))) {
-            assertEquals(0, s.count(), "no temp file left");
-        }
-    }
-
-    @FunctionalInterface
-    interface IoAction {
-        void run() throws IOException;
-    }
-
-    @Test
-    void aLayoutNamingAMissingBlobIsRefused() throws IOException {
-        oci.importLayout(TestImages.small(tmp.resolve("ok")).dir(), "latest", ref("ok:1"), TransferListener.NONE);
-        WrittenLayout w = TestImages.twoTagsSharingLayers(tmp.resolve("l"), 7);
-        String layer = w.ref("v2").image().layers().getLast().digest();
-        Files.delete(w.blobPath(layer));
-        assertFailsAndStoreUnchanged(CorruptException.class, "is incomplete: blob " + layer,
-                () -> oci.importLayout(w.dir(), "v2", ref("app:v2"), TransferListener.NONE));
-    }
-
-    @Test
-    void aBlobWithTheWrongDigestIsRefused() throws IOException {
-        WrittenLayout w = TestImages.small(tmp.resolve("l"), 3);
-        String layer = w.ref("latest").image().layers().getLast().digest();
-        Path p = w.blobPath(layer);
-        byte[] bytes = Files.readAllBytes(p);
-        bytes[bytes.length / 2] ^= 1;
-        Files.write(p, bytes);
-        assertFailsAndStoreUnchanged(CorruptException.class, "digest mismatch: expected " + layer,
-                () -> oci.importLayout(w.dir(), "latest", ref("app:1"), TransferListener.NONE));
-    }
-
-    @Test
-    void aManifestWithAWrongSizeIsRefused() throws IOException {
-        WrittenLayout w = TestImages.small(tmp.resolve("l"), 4);
-        Path index = w.dir().resolve("index.json");
-        long size = w.ref("latest").descriptor().size();
-        Files.writeString(index, Files.readString(index).replace("\"size\":" + size, "\"size\":" + (size + 5)));
-        assertFailsAndStoreUnchanged(CorruptException.class, "size mismatch",
-                () -> oci.importLayout(w.dir(), "latest", ref("app:1"), TransferListener.NONE));
-    }
-
-    @Test
-    void aTruncatedDockerArchiveIsRefused() throws IOException {
-        WrittenDockerArchive a = TestImages.dockerArchive(tmp.resolve("app.tar"), 5);
-        byte[] all = Files.readAllBytes(a.file());
-        Path cut = tmp.resolve("cut.tar");
-        Files.write(cut, java.util.Arrays.copyOf(all, all.length * 2 / 3 + 100));
-        assertFailsAndStoreUnchanged(CorruptException.class, "truncated or not a tar",
-                () -> oci.importDockerArchive(cut, null, TransferListener.NONE));
-    }
-
-    @Test
-    void aDirectoryThatIsNoLayoutIsRefused() throws IOException {
-        Files.createDirectories(tmp.resolve("empty"));
-        assertFailsAndStoreUnchanged(CorruptException.class, "is not an OCI image layout: oci-layout is missing",
-                () -> oci.importLayout(tmp.resolve("empty"), "latest", ref("a:1"), TransferListener.NONE));
-        assertFailsAndStoreUnchanged(NotFoundException.class, "no such directory",
-                () -> oci.importLayout(tmp.resolve("nothing"), "latest", ref("a:1"), TransferListener.NONE));
-    }
-
     @Test
     void checkReportsMissingAndCorruptBlobs() throws IOException {
         WrittenLayout w = TestImages.small(tmp.resolve("l"));
-        oci.importLayout(w.dir(), "latest", ref("app:1"), TransferListener.NONE);
+        TestImports.importLayout(oci, w.dir(), "latest", ref("app:1"));
         var image = w.ref("latest").image();
         String first = image.layers().getFirst().digest();
         String config = image.config().digest();
@@ -298,5 +137,36 @@ class OciStoreTest {
         assertEquals(Set.of(first, config), r.problems().stream().map(p -> p.digest().toString()).collect(Collectors.toSet()));
         assertTrue(r.problems().stream().allMatch(p -> p.namedBy().equals("manifest " + w.ref("latest").digest())));
         assertTrue(r.problems().stream().anyMatch(p -> p.reason().startsWith("corrupt")));
+    }
+
+    @Test
+    void anImportSessionPinsWhatItPutsOrFindsAndUndoesItWithoutACommit() throws IOException {
+        WrittenLayout w = TestImages.small(tmp.resolve("l"));
+        TestImports.importLayout(oci, w.dir(), "latest", ref("app:1"));
+        Set<String> before = storedBlobs();
+        var image = w.ref("latest").image();
+        Descriptor config = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.parse(image.config().digest()), image.config().size());
+        Digest fresh;
+        try (ImportSession s = oci.beginImport()) {
+            assertTrue(s.has(config), "present with its size");
+            assertFalse(s.has(Descriptor.of(MediaTypes.OCI_CONFIG, config.digest(), config.size() + 1)), "a lying size is not present");
+            fresh = s.put(new ByteArrayInputStream("new".getBytes(StandardCharsets.UTF_8)), null, 3, null).info().digest();
+            assertEquals(List.of(fresh), s.inserted());
+            oci.remove(ref("app:1"));
+            assertEquals(List.of(), oci.gc(false).removed().stream().filter(b -> b.digest().equals(fresh)
+                    || b.digest().equals(config.digest())).toList(), "pinned by the lease: gc keeps them");
+        }
+        assertFalse(oci.blobs().contains(fresh), "no commit: what the session added is gone");
+        assertEquals(0, oci.blobs().listRecords(OciStore.LEASES, "").size());
+        assertTrue(oci.blobs().contains(config.digest()), "what it found stays (until gc)");
+        try (ImportSession s = oci.beginImport()) {
+            Digest kept = s.put(new ByteArrayInputStream("kept".getBytes(StandardCharsets.UTF_8)), null, 4, "application/octet-stream")
+                    .info().digest();
+            s.commit(ref("blob:1"), Descriptor.of("application/octet-stream", kept, 4));
+            s.commit(ref("blob:2"), Descriptor.of("application/octet-stream", kept, 4));
+        }
+        assertEquals(List.of("blob:1", "blob:2"), oci.list().stream().map(r -> r.reference().toString()).toList());
+        assertTrue(Files.readString(root.resolve("index.json")).contains("blob:2"), "index.json rewritten at commit");
+        assertTrue(before.size() > 0);
     }
 }

@@ -6,6 +6,7 @@ import io.cargohold.content.BlobStore;
 import io.cargohold.content.BlobStores;
 import io.cargohold.content.FsckOptions;
 import io.cargohold.content.FsckReport;
+import io.cargohold.content.IngestStatus;
 import io.cargohold.content.StoreOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,10 +19,11 @@ import picocli.CommandLine.Option;
 
 @Command(name = "fsck", description = {
         "Check that blob files and the index agree and that every blob matches its digest.",
-        "Exit 0 when nothing is lost or wrong (leftovers such as temp files are reported, and removed with --repair),",
+        "Exit 0 when nothing is lost or wrong (leftovers such as temp files and expired ingests are reported, and removed",
+        "with --repair; resumable ingests are listed),",
         "5 when a blob is missing or corrupt or the database reports damage."})
 final class FsckCommand extends StoreCommand {
-    @Option(names = "--repair", description = "Re-index verified blobs that lack an index row and remove leftover temp files.")
+    @Option(names = "--repair", description = "Re-index verified blobs that lack an index row and remove leftover temp files and expired ingests.")
     boolean repair;
 
     @Option(names = "--quick", description = "Check presence and sizes only; do not re-hash blob contents.")
@@ -72,6 +74,8 @@ final class FsckCommand extends StoreCommand {
             m.put("tempFiles", strings(r.tempFiles()));
             m.put("strayFiles", strings(r.strayFiles()));
             m.put("repaired", r.repaired());
+            m.put("ingests", r.ingests().stream().map(FsckCommand::ingest).toList());
+            m.put("expiredIngests", r.expiredIngests().stream().map(FsckCommand::ingest).toList());
             Output.json(ctx().out(), m);
         } else {
             PrintStream out = ctx().out();
@@ -82,10 +86,26 @@ final class FsckCommand extends StoreCommand {
             r.unindexed().forEach(d -> out.println("unindexed: " + d + fixed));
             r.tempFiles().forEach(p -> out.println("temp file: " + p + fixed));
             r.strayFiles().forEach(p -> out.println("stray file: " + p + " (left alone)"));
+            r.expiredIngests().forEach(i -> out.println("expired ingest: " + ingestLine(i) + fixed));
+            r.ingests().forEach(i -> out.println("ingest: " + ingestLine(i) + " (resumable)"));
             out.println(r.blobsChecked() + " blobs checked, " + Output.bytes(r.bytesChecked()) + " hashed: "
                     + (r.hasDamage() ? "DAMAGE FOUND" : "no damage"));
         }
         return r.hasDamage() ? ExitCodes.CORRUPT : ExitCodes.OK;
+    }
+
+    private static Map<String, Object> ingest(IngestStatus i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ref", i.ref());
+        m.put("offset", i.offset());
+        m.put("total", i.total());
+        m.put("started", i.startedAt().toString());
+        m.put("updated", i.updatedAt().toString());
+        return m;
+    }
+
+    private static String ingestLine(IngestStatus i) {
+        return i.ref() + ", " + i.offset() + (i.total() >= 0 ? " of " + i.total() : "") + " bytes, updated " + i.updatedAt();
     }
 
     private static List<String> strings(List<?> xs) {

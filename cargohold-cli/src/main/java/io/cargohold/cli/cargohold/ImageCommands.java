@@ -6,9 +6,10 @@ import io.cargohold.content.gc.GcReport;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.oci.CheckReport;
 import io.cargohold.oci.Descriptor;
-import io.cargohold.oci.ExportResult;
+import io.cargohold.copy.cargohold.ExportResult;
+import io.cargohold.copy.cargohold.ImportExport;
+import io.cargohold.copy.cargohold.ImportResult;
 import io.cargohold.oci.ImageRef;
-import io.cargohold.oci.ImportResult;
 import io.cargohold.oci.Inspection;
 import io.cargohold.oci.OciDocument;
 import io.cargohold.oci.OciParser;
@@ -27,7 +28,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The image commands: import, export, list, inspect, rm, check, gc (one class each). */
+/**
+ * The image commands: import, export, list, inspect, rm, check, gc (one class each). import and export
+ * are aliases of copy ({@link ImportExport}: {@code oci:DIR:REF} or {@code docker-archive:FILE} to
+ * {@code cargohold:NAME:TAG} and back, every platform of an index).
+ */
 final class ImageCommands {
     private ImageCommands() {
     }
@@ -51,7 +56,8 @@ final class ImageCommands {
 
     @Command(name = "import", description = {
             "Import images into the store: one reference of an OCI image layout (--sref/--dref), every named",
-            "reference of a layout (--all), or a docker-archive tar (--docker-archive). Every blob's digest and",
+            "reference of a layout (--all), or a docker-archive tar (--docker-archive). The same as",
+            "cargohold copy --all oci:DIR:REF cargohold:NAME:TAG (or docker-archive:FILE). Every blob's digest and",
             "size is verified; a failed import stores no reference and leaves no blob it added."})
     static final class Import extends OciCommand {
         @Option(names = "--sref", paramLabel = "REF", description = "The layout's reference name (annotation org.opencontainers.image.ref.name).")
@@ -78,22 +84,23 @@ final class ImageCommands {
         @Override
         int run(OciStore oci) throws IOException {
             List<ImportResult> results = new ArrayList<>();
+            ImportExport imports = imports(oci);
             if (dockerArchive) {
                 if (sref != null || all) {
                     throw new InvalidArgumentException("--docker-archive takes no --sref or --all");
                 }
-                results.addAll(oci.importDockerArchive(source, dref == null ? null : Reference.parse(dref), progress("import")));
+                results.addAll(imports.importDockerArchive(source, dref == null ? null : Reference.parse(dref)));
             } else if (all) {
                 if (sref != null || dref != null) {
                     throw new InvalidArgumentException("--all takes no --sref or --dref");
                 }
-                results.addAll(oci.importLayoutAll(source, repo, progress("import")));
+                results.addAll(imports.importLayoutAll(source, repo));
             } else {
                 if (sref == null) {
                     throw new InvalidArgumentException("give --sref REF (or --all, or --docker-archive)");
                 }
                 Reference to = Reference.parse(dref != null ? dref : sref);
-                results.add(oci.importLayout(source, sref, to, progress("import")));
+                results.add(imports.importLayout(source, sref, to));
             }
             if (json) {
                 List<Object> rows = new ArrayList<>();
@@ -109,7 +116,8 @@ final class ImageCommands {
         }
     }
 
-    @Command(name = "export", description = "Write an image into an OCI image layout directory (created, or added to).")
+    @Command(name = "export", description = {"Write an image into an OCI image layout directory (created, or added to).",
+            "The same as cargohold copy --all cargohold:NAME:TAG oci:DIR:REF."})
     static final class Export extends OciCommand {
         @Option(names = "--sref", paramLabel = "NAME:TAG", required = true, description = "The stored reference.")
         String sref;
@@ -125,7 +133,7 @@ final class ImageCommands {
 
         @Override
         int run(OciStore oci) throws IOException {
-            ExportResult r = oci.export(Reference.parse(sref), dir, dref, progress("export"));
+            ExportResult r = imports(oci).export(Reference.parse(sref), dir, dref);
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("layout", r.layout().toString());

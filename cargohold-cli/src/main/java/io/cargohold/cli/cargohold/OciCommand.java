@@ -1,9 +1,10 @@
 package io.cargohold.cli.cargohold;
 
-import io.cargohold.cli.Progress;
+import io.cargohold.cli.CopyProgress;
 import io.cargohold.content.BlobStore;
+import io.cargohold.copy.CopyContext;
+import io.cargohold.copy.cargohold.ImportExport;
 import io.cargohold.oci.OciStore;
-import io.cargohold.oci.TransferListener;
 import java.io.IOException;
 
 /** A subcommand over the OCI layer of the store. */
@@ -15,32 +16,9 @@ abstract class OciCommand extends StoreCommand {
 
     abstract int run(OciStore oci) throws IOException;
 
-    /** A progress bar on a terminal's stderr, nothing otherwise. */
-    TransferListener progress(String label) {
-        return new TransferListener() {
-            Progress bar;
-            long done;
-
-            @Override
-            public void start(long totalBytes, int blobs) {
-                bar = Progress.forTerminal(ctx().err(), label + " " + blobs + " blobs", totalBytes);
-                done = 0;
-            }
-
-            @Override
-            public void advance(long bytes) {
-                done += bytes;
-                if (bar != null) {
-                    bar.accept(done);
-                }
-            }
-
-            @Override
-            public void finish() {
-                if (bar != null) {
-                    bar.finish();
-                }
-            }
-        };
+    /** Import and export as copies over this store, with per-blob progress on a terminal's stderr. */
+    ImportExport imports(OciStore oci) {
+        return new ImportExport(oci, CopyContext.of(oci.blobs().root(), CopyCommand.defaultStorage(ctx().env())),
+                CopyProgress.forTerminal(ctx().err()));
     }
 }

@@ -25,6 +25,8 @@ final class StatusCommand extends StoreCommand {
             m.put("bytes", s.bytes());
             m.put("dataRecords", s.dataRecords());
             m.put("kvRecords", s.kvRecords());
+            m.put("ingests", s.ingests());
+            m.put("ingestBytes", s.ingestBytes());
             Output.json(ctx().out(), m);
         } else {
             var out = ctx().out();
@@ -33,6 +35,7 @@ final class StatusCommand extends StoreCommand {
             out.println("blobs:          " + s.blobs() + " (" + Output.bytes(s.bytes()) + ")");
             out.println("data records:   " + s.dataRecords());
             out.println("kv records:     " + s.kvRecords());
+            out.println("ingests:        " + s.ingests() + " (" + Output.bytes(s.ingestBytes()) + ", resumable writes)");
         }
         return 0;
     }

@@ -12,8 +12,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The one owner of the store's on-disk layout: an OCI image layout ({@code oci-layout},
  * {@code index.json}, {@code blobs/<alg>/<hex>}) plus our own files beside it: {@code cargohold.db}
- * (the index), {@code cargohold.lock} (the lock file) and {@code ingest/} (temp files of writes in
- * progress; on the same file system as {@code blobs/}, so a commit is a rename).
+ * (the index), {@code cargohold.lock} (the lock file) and {@code ingest/} (writes in progress; on the
+ * same file system as {@code blobs/}, so a commit is a rename). In {@code ingest/}, a directory named
+ * by the SHA-256 hex of a ref is a resumable ingest ({@link Ingest}, containerd's layout); every
+ * {@code *.tmp} entry is a temp file or directory (of a put, of an ingest being created or removed).
  */
 public final class BlobDirectory {
     static final String OCI_LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}";
@@ -63,9 +65,76 @@ public final class BlobDirectory {
         return root.resolve("index.json");
     }
 
+    /**
+     * The ingest of {@code ref}: {@code ingest/<sha256 hex of ref>/}, as containerd's local store
+     * names it ({@code digest.FromString(ref).Hex()}).
+     */
+    Ingest ingest(String ref) {
+        byte[] h = io.cargohold.digest.DigestAlgorithm.SHA256.newMessageDigest().digest(ref.getBytes(StandardCharsets.UTF_8));
+        return new Ingest(ingestDir().resolve(java.util.HexFormat.of().formatHex(h)));
+    }
+
+    /** The ingest at an entry of {@code ingest/}, or null when the entry is not named like one. */
+    Ingest ingestAt(Path entry) {
+        String name = entry.getFileName().toString();
+        if (name.length() != 64 || !entry.getParent().equals(ingestDir())) {
+            return null;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+        }
+        return new Ingest(entry);
+    }
+
+    /**
+     * The files of one ingest, named as containerd's local store names them: {@code data} (the
+     * content so far), {@code ref} (the ref, to detect a hash collision or a torn ingest),
+     * {@code startedat}, {@code updatedat} (RFC 3339 times) and {@code total} (the expected size,
+     * decimal, only when known).
+     */
+    record Ingest(Path dir) {
+        /** The SHA-256 hex of the ref (the directory's name), which also chooses its lock. */
+        String refHash() {
+            return dir.getFileName().toString();
+        }
+
+        Path data() {
+            return dir.resolve("data");
+        }
+
+        Path ref() {
+            return dir.resolve("ref");
+        }
+
+        Path startedAt() {
+            return dir.resolve("startedat");
+        }
+
+        Path updatedAt() {
+            return dir.resolve("updatedat");
+        }
+
+        Path total() {
+            return dir.resolve("total");
+        }
+    }
+
     Path newTempFile() {
         return ingestDir().resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
                 + "-" + ProcessHandle.current().pid() + TEMP_SUFFIX);
+    }
+
+    /** A temp name in {@code ingest/} (for a file of a put, or a directory of an ingest being created or removed). */
+    Path newTempDir() {
+        return newTempFile();
+    }
+
+    /** True for names made by {@link #newTempFile} (what an idle open and fsck may remove). */
+    static boolean isTempName(Path entry) {
+        return entry.getFileName().toString().endsWith(TEMP_SUFFIX);
     }
 
     /** True when the directories and layout files exist (the cheap check done on every open). */

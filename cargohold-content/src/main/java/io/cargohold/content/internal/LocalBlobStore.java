@@ -3,6 +3,10 @@ package io.cargohold.content.internal;
 import io.cargohold.content.BlobInfo;
 import io.cargohold.content.BlobQuery;
 import io.cargohold.content.BlobStore;
+import io.cargohold.content.BlobWriter;
+import io.cargohold.content.IngestStatus;
+import io.cargohold.content.WriterOptions;
+import io.cargohold.errors.FailedPreconditionException;
 import io.cargohold.content.FsckOptions;
 import io.cargohold.content.FsckReport;
 import io.cargohold.content.KvRecord;
@@ -62,12 +66,14 @@ public final class LocalBlobStore implements BlobStore {
     private final StoreLocks locks;
     private final IndexDatabase db;
     private final StoreOptions options;
+    private final LocalIngests ingests;
 
     private LocalBlobStore(BlobDirectory dir, StoreLocks locks, IndexDatabase db, StoreOptions options) {
         this.dir = dir;
         this.locks = locks;
         this.db = db;
         this.options = options;
+        this.ingests = new LocalIngests(this, dir, locks, options);
     }
 
     public static LocalBlobStore open(Path root, StoreOptions options) throws IOException {
@@ -88,7 +94,7 @@ public final class LocalBlobStore implements BlobStore {
             }
             LocalBlobStore store = new LocalBlobStore(dir, locks, db, options);
             if (options.cleanTempFiles()) {
-                store.cleanTempFilesIfIdle();
+                store.ingests.cleanIfIdle();
             }
             return store;
         } catch (IOException | RuntimeException e) {
@@ -259,15 +265,19 @@ public final class LocalBlobStore implements BlobStore {
                     throw new CorruptException("digest mismatch: expected " + opts.expectedDigest() + ", content ("
                             + size + " bytes) is " + actual);
                 }
-                return commit(tmp, actual, size, opts.mediaType(), opts.pin());
+                return commitFile(tmp, actual, size, opts.mediaType(), opts.pin());
             } finally {
                 Files.deleteIfExists(tmp);
             }
         }
     }
 
-    /** Renames a verified temp file into place and indexes it, under the digest's stripe lock. */
-    private PutResult commit(Path tmp, Digest digest, long size, String mediaType, PutOptions.Pin pin) throws IOException {
+    /**
+     * Renames a verified file (a put's temp file, an ingest's data) into place, unless the blob's file
+     * is there already, and indexes it, under the digest's stripe lock; the caller holds the store lock
+     * shared.
+     */
+    PutResult commitFile(Path tmp, Digest digest, long size, String mediaType, PutOptions.Pin pin) throws IOException {
         try (var stripe = locks.digest(digest)) {
             Path target = dir.blobPath(digest);
             boolean fileOk;
@@ -290,6 +300,51 @@ public final class LocalBlobStore implements BlobStore {
             }
             return new PutResult(info(digest), PutResult.Status.ALREADY_PRESENT);
         }
+    }
+
+    /** The blob when it is indexed and its file is there, else null. */
+    BlobInfo presentBlob(Digest digest) throws IOException {
+        Optional<BlobInfo> row = db.find(digest);
+        return row.isPresent() && Files.isRegularFile(dir.blobPath(digest)) ? row.get() : null;
+    }
+
+    /**
+     * The commit of a writer that found its blob stored: adds the media type (when the row has none)
+     * and the pin to the row, in one transaction, under the same locks as a commit.
+     *
+     * @throws FailedPreconditionException when the blob has been removed since
+     */
+    PutResult commitPresent(BlobInfo blob, String mediaType, PutOptions.Pin pin) throws IOException {
+        try (var shared = locks.store(LockMode.SHARED); var stripe = locks.digest(blob.digest())) {
+            if (db.find(blob.digest()).isEmpty()) {
+                throw new FailedPreconditionException("blob " + blob.digest()
+                        + " was removed after the writer found it stored; write it again");
+            }
+            db.insertBlob(new BlobInfo(blob.digest(), blob.size(), mediaType, now(options)), pin, now(options));
+            return new PutResult(info(blob.digest()), PutResult.Status.ALREADY_PRESENT);
+        }
+    }
+
+    // ---------------------------------------------------------------- resumable writes
+
+    @Override
+    public BlobWriter writer(String ref, WriterOptions opts) throws IOException {
+        return ingests.writer(ref, opts);
+    }
+
+    @Override
+    public IngestStatus status(String ref) throws IOException {
+        return ingests.status(ref);
+    }
+
+    @Override
+    public List<IngestStatus> ingests() throws IOException {
+        return ingests.list();
+    }
+
+    @Override
+    public void abort(String ref) throws IOException {
+        ingests.abort(ref);
     }
 
     @Override
@@ -380,7 +435,7 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
-    private static void requireName(String what, String s) throws InvalidArgumentException {
+    static void requireName(String what, String s) throws InvalidArgumentException {
         if (s == null || s.isEmpty()) {
             throw new InvalidArgumentException(what + " must not be empty");
         }
@@ -392,13 +447,13 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
-    private static void requireValue(String v) throws InvalidArgumentException {
+    static void requireValue(String v) throws InvalidArgumentException {
         if (v == null) {
             throw new InvalidArgumentException("value must not be null");
         }
     }
 
-    private static void requireMediaType(String t) throws InvalidArgumentException {
+    static void requireMediaType(String t) throws InvalidArgumentException {
         if (!MEDIA_TYPE.matcher(t).matches()) {
             throw new InvalidArgumentException("invalid media type \"" + t + "\": expected type/subtype (RFC 6838)");
         }
@@ -409,26 +464,11 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public StoreStats stats() throws IOException {
         long[] c = db.counts();
-        return new StoreStats(dir.root(), db.schemaVersion(), c[0], c[1], c[2], c[3]);
+        long[] i = ingests.counts();
+        return new StoreStats(dir.root(), db.schemaVersion(), c[0], c[1], c[2], c[3], i[0], i[1]);
     }
 
-    /** Removes leftover temp files when no write is in flight anywhere (never waits for one). */
-    private void cleanTempFilesIfIdle() throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.ingestDir())) {
-            if (!ds.iterator().hasNext()) {
-                return;
-            }
-        }
-        try (var ex = locks.tryStoreExclusive()) {
-            if (ex != null) {
-                for (Path p : listDir(dir.ingestDir())) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-    }
-
-    private static List<Path> listDir(Path d) throws IOException {
+    static List<Path> listDir(Path d) throws IOException {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
             for (Path p : ds) {
@@ -442,12 +482,8 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public FsckReport fsck(FsckOptions opts) throws IOException {
         try (var ex = locks.store(LockMode.EXCLUSIVE)) {
-            List<Path> temps = listDir(dir.ingestDir());
-            if (opts.repair()) {
-                for (Path p : temps) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            // Temp entries and expired ingests are leftovers (removed by repair); live ingests are neither.
+            LocalIngests.Scan ingest = ingests.scan(opts.repair());
             Map<Digest, Long> rows = db.allSizes();
             Set<Digest> seen = new HashSet<>();
             List<Digest> unindexed = new ArrayList<>();
@@ -492,7 +528,8 @@ public final class LocalBlobStore implements BlobStore {
             if (opts.repair() && !reindex.isEmpty()) {
                 db.insertBlobs(reindex);
             }
-            return new FsckReport(unindexed, missing, corrupt, temps, stray, db.integrityCheck(), checked, bytes, opts.repair());
+            return new FsckReport(unindexed, missing, corrupt, ingest.temps(), stray, db.integrityCheck(), checked, bytes,
+                    opts.repair(), ingest.live(), ingest.expired());
         }
     }
 

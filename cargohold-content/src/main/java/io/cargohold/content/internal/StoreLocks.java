@@ -9,6 +9,13 @@ import java.time.Duration;
 /**
  * The store's locks, all byte ranges of {@code cargohold.lock}, always taken in this order:
  * <ol>
+ *   <li>an ingest ref's byte, {@value #INGEST_REFS} + the first 40 bits of the SHA-256 of the ref
+ *       (the name of its ingest directory): exclusive for the whole life of a writer of that ref (so
+ *       one writer per ref in all threads and processes), and while an ingest is aborted or expired.
+ *       A writer takes the store lock only for its short steps (creating and removing the ingest
+ *       directory, commit), so an ingest left open does not hold off fsck or garbage collection.
+ *       Maintenance that holds the store lock exclusively only ever <em>tries</em> a ref's lock
+ *       (without waiting), so the reversed order cannot deadlock;</li>
  *   <li>byte 0, the store lock: shared by every write and removal (for their whole duration),
  *       exclusive for maintenance (fsck, initialisation, schema migration, index rebuild), which
  *       therefore sees no write in flight in any process; key/value writes take it shared too, so
@@ -25,6 +32,8 @@ final class StoreLocks {
     static final int STRIPES = 1024;
     /** Byte of the lock serialising rewrites of the layout's {@code index.json}. */
     static final long LAYOUT_INDEX = 4096;
+    /** First byte of the ingest refs' locks (2^40 bytes from here, far above the other locks). */
+    static final long INGEST_REFS = 1L << 20;
 
     private final PosixLockFile file;
     private final Duration timeout;
@@ -48,6 +57,28 @@ final class StoreLocks {
 
     PosixLockFile.Held layoutIndex() throws IOException {
         return timeout == null ? file.lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE) : file.lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE, timeout);
+    }
+
+    /**
+     * The lock of an ingest ref (by the SHA-256 hex of the ref), releasable from any thread.
+     *
+     * @param wait how long to wait; null takes the store's lock timeout
+     */
+    IngestLock ingest(String refHash, Duration wait) throws IOException {
+        return IngestLock.acquire(file, ingestByte(refHash), wait != null ? wait : timeout);
+    }
+
+    /** The lock of an ingest ref when nobody holds it, else null (never waits). */
+    IngestLock tryIngest(String refHash) throws IOException {
+        try {
+            return IngestLock.acquire(file, ingestByte(refHash), Duration.ZERO);
+        } catch (io.cargohold.errors.UnavailableException busy) {
+            return null;
+        }
+    }
+
+    static long ingestByte(String refHash) {
+        return INGEST_REFS + Long.parseLong(refHash.substring(0, 10), 16);
     }
 
     PosixLockFile.Held digest(Digest d) throws IOException {

@@ -1,4 +1,6 @@
-package io.cargohold.oci;
+package io.cargohold.copy.cargohold;
+
+import io.cargohold.oci.ImageRef;
 
 /**
  * One imported reference: its descriptor, how many blobs the image has, their bytes, and how many

@@ -1,4 +1,6 @@
-package io.cargohold.oci;
+package io.cargohold.copy.cargohold;
+
+import io.cargohold.oci.Descriptor;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package io.cargohold.oci;
+package io.cargohold.copy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,8 @@ import io.cargohold.content.PutOptions;
 import io.cargohold.content.StoreOptions;
 import io.cargohold.content.gc.GcReport;
 import io.cargohold.digest.Digest;
+import io.cargohold.oci.CheckReport;
+import io.cargohold.oci.OciStore;
 import io.cargohold.oci.refs.Reference;
 import io.cargohold.testkit.ChildJvm;
 import io.cargohold.testkit.images.Compression;
