@@ -106,6 +106,19 @@ class StorageSourceTest {
     }
 
     @Test
+    void ociToCargoholdToContainersStorageToOciKeepsTheDiffIds() throws Exception {
+        WrittenLayout two = TestImages.twoTagsSharingLayers(tmp.resolve("two"));
+        copy(tmp, two.skopeoRef("v2"), "cargohold:app:v2");
+        copy(tmp, "cargohold:app:v2", ref(graph(), run(), "app:v2"));
+        Path out = tmp.resolve("out");
+        copy(tmp, ref(graph(), run(), "app:v2"), "oci:" + out + ":v2");
+        assertEquals(two.ref("v2").image().diffIds(), StorageFixtures.diffIds(StorageFixtures.ociConfig(out, "v2")));
+        // and back into the content store: the blobs it has are reused, so the manifest is the original
+        CopyResult back = copy(tmp, ref(graph(), run(), "app:v2"), "cargohold:app:again");
+        assertEquals(two.ref("v2").digest(), back.manifestDigest().toString());
+    }
+
+    @Test
     void imagesAreFoundByNameIdPrefixAndDigestAsUpstreamResolvesThem() throws Exception {
         WrittenLayout small = TestImages.small(tmp.resolve("small"));
         copy(tmp, small.skopeoRef("latest"), ref(graph(), run(), "quay.io/x/app:1"));
