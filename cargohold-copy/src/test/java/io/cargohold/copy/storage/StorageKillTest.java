@@ -24,11 +24,38 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dcargohold.torture=true), each time into a fresh store: afterwards the store opens, no layer is
  * left incomplete (the layer store's first write-locked load removes it), the layers that were
  * finished are reused by the rerun (never applied twice), and the rerun's result equals an
- * uninterrupted copy's, record by record and tree by tree.
+ * uninterrupted copy's, record by record and tree by tree. Also two processes copying one image into
+ * one store at once: both finish, and each layer exists once.
  */
 class StorageKillTest {
     @TempDir
     Path tmp;
+
+    @Test
+    void twoProcessesCopyingOneImageIntoOneStoreApplyEachLayerOnce() throws Exception {
+        WrittenLayout big = TestImages.large(tmp.resolve("big"), 4L << 20);
+        String from = big.skopeoRef("latest");
+        Path g = tmp.resolve("graph");
+        Path r = tmp.resolve("run");
+        try (ChildJvm a = ChildJvm.start(StorageCopyWorker.class, from, ref(g, r, "big:a"), tmp.toString());
+             ChildJvm b = ChildJvm.start(StorageCopyWorker.class, from, ref(g, r, "big:b"), tmp.toString())) {
+            assertEquals(0, a.waitFor(120), a.output() + a.stderr());
+            assertEquals(0, b.waitFor(120), b.output() + b.stderr());
+        }
+        StorageFixtures.assertNoIncompleteLayers(g);
+        List<String> diffIds = big.ref("latest").image().diffIds();
+        JsonNode layers = StorageFixtures.layersJson(g);
+        assertEquals(diffIds.size(), layers.size(), "each layer once: " + layers);
+        Store store = Store.open(StoreOptions.vfs(g, r));
+        var image = store.image("docker.io/library/big:a");
+        assertEquals(image.id(), store.image("docker.io/library/big:b").id());
+        assertEquals(Set.of("docker.io/library/big:a", "docker.io/library/big:b"), Set.copyOf(image.names()));
+        String layer = image.topLayer();
+        for (int i = diffIds.size() - 1; i >= 0; i--) {
+            assertEquals(diffIds.get(i), StorageFixtures.diffDigest(store, layer), "layer " + i + " reproduces its DiffID");
+            layer = store.layer(layer).parent();
+        }
+    }
 
     @Test
     void killedCopiesLeaveAStoreThatARerunCompletes() throws Exception {
