@@ -94,11 +94,6 @@ final class StorageImageDestination implements ImageDestination {
         return true;
     }
 
-    /** The store this destination writes (for tests and callers that report on it). */
-    Store store() {
-        return store;
-    }
-
     // ------------------------------------------------------------------ layer identities
 
     /** containers/image's layer ID: the DiffID's hex for a base layer, else sha256 hex of {@code parent + "+" + DiffID hex}. */

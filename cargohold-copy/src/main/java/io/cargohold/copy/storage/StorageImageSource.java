@@ -118,11 +118,6 @@ final class StorageImageSource implements ImageSource {
         return reference;
     }
 
-    /** The image record this source reads. */
-    Image image() {
-        return image;
-    }
-
     @Override
     public RawManifest manifest() throws IOException {
         if (manifest == null) {

@@ -1,6 +1,5 @@
 package io.cargohold.copy.storage;
 
-import static io.cargohold.copy.storage.StorageFixtures.JSON;
 import static io.cargohold.copy.storage.StorageFixtures.copy;
 import static io.cargohold.copy.storage.StorageFixtures.ref;
 import static io.cargohold.copy.storage.StorageFixtures.skopeoCopy;
