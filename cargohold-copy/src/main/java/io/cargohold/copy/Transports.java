@@ -28,7 +28,7 @@ public final class Transports {
         all.add(io.cargohold.copy.cargohold.CargoholdTransport.standard());
         all.add(io.cargohold.copy.dockerarchive.DockerArchiveTransport.INSTANCE);
         all.add(io.cargohold.copy.ociarchive.OciArchiveTransport.INSTANCE);
-        all.add(new io.cargohold.copy.storage.StorageTransport());
+        all.add(io.cargohold.copy.storage.StorageTransport.INSTANCE);
         return new Transports(all);
     }
 

@@ -11,6 +11,7 @@ import io.cargohold.errors.InvalidArgumentException;
  */
 public final class StorageTransport implements Transport {
     public static final String NAME = "containers-storage";
+    public static final StorageTransport INSTANCE = new StorageTransport();
 
     @Override
     public String name() {
