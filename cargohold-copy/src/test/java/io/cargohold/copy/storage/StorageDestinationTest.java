@@ -101,7 +101,9 @@ class StorageDestinationTest {
                 new Step(multi.skopeoRef("latest"), "multi:amd", "amd64"),
                 new Step(cross.skopeoRef("one"), "cross:one", null),
                 new Step(cross.skopeoRef("two"), "cross:two", null), // its second layer is the first's base: copied from it
-                new Step(small.skopeoRef("latest"), "app:again", null));
+                new Step(small.skopeoRef("latest"), "app:again", null),
+                new Step(small.skopeoRef("latest"), "app@" + small.ref("latest").digest(), null), // a digested name
+                new Step(multi.skopeoRef("latest"), "multi@" + multi.ref("latest").digest(), "arm64")); // by the list's digest
         for (Step s : steps) {
             if (s.arch() == null) {
                 skopeoCopy(s.from(), ref(g("skopeo"), r("skopeo"), s.name()));
@@ -182,6 +184,18 @@ class StorageDestinationTest {
         Map<String, JsonNode> out = new java.util.TreeMap<>();
         StorageFixtures.layersJson(g).forEach(l -> out.put(l.get("id").asText(), l));
         return out;
+    }
+
+    @Test
+    void aDigestInTheDestinationNameMustBeTheManifests() throws Exception {
+        WrittenLayout small = TestImages.small(tmp.resolve("small"));
+        Path g = g("ours");
+        Path r = r("ours");
+        String wrong = Digest.sha256("another manifest".getBytes()).toString();
+        io.cargohold.errors.InvalidArgumentException e = assertThrows(io.cargohold.errors.InvalidArgumentException.class,
+                () -> copy(tmp, small.skopeoRef("latest"), ref(g, r, "app@" + wrong)));
+        assertEquals("Manifest to be saved does not match expected digest " + wrong, e.getMessage());
+        assertEquals(0, StorageFixtures.imagesJson(g).size(), "no image (its layers stay, as upstream's)");
     }
 
     @Test
