@@ -47,5 +47,78 @@ public final class Train {
             int code = Main.run(new ByteArrayInputStream(new byte[0]), sink, sink, Map.of(), a);
             System.out.println(String.join(" ", a) + " -> " + code);
         }
+        // copy: a one-layer image in a hand-made layout, through the common transports
+        Path layout = Path.of(args[0]).resolve("layout");
+        writeLayout(layout);
+        String src = "oci:" + layout + ":latest";
+        String cs = "containers-storage:[vfs@" + Path.of(args[0]).resolve("g") + "+" + Path.of(args[0]).resolve("r") + "]train:latest";
+        String[][] copies = {
+                {"--root", r, "copy", src, "oci:" + Path.of(args[0]).resolve("out") + ":latest"},
+                {"--root", r, "copy", "--json", src, "cargohold:train:latest"},
+                {"--root", r, "copy", "-q", src, cs},
+                {"--root", r, "copy", "-q", cs, "oci:" + Path.of(args[0]).resolve("out2") + ":latest"},
+                {"--root", r, "copy", "-q", "cargohold:train:latest", "docker-archive:" + Path.of(args[0]).resolve("a.tar")},
+                {"--root", r, "copy", "-q", "ocii:x", "oci:y"},
+        };
+        for (String[] a : copies) {
+            int code = Main.run(new ByteArrayInputStream(new byte[0]), sink, sink, Map.of(), a);
+            System.out.println(String.join(" ", a) + " -> " + code);
+        }
+    }
+
+    /** An OCI layout holding one image of one gzip layer (one file), tag latest. */
+    private static void writeLayout(Path dir) throws IOException {
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        byte[] content = "trained\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] header = new byte[512];
+        put(header, 0, "etc/train");
+        put(header, 100, "0000644");
+        put(header, 108, "0000000");
+        put(header, 116, "0000000");
+        put(header, 124, String.format("%011o", content.length));
+        put(header, 136, "00000000000");
+        header[156] = '0';
+        put(header, 257, "ustar");
+        put(header, 263, "00");
+        java.util.Arrays.fill(header, 148, 156, (byte) ' ');
+        int sum = 0;
+        for (byte b : header) {
+            sum += b & 0xff;
+        }
+        put(header, 148, String.format("%06o", sum));
+        header[154] = 0;
+        tar.write(header);
+        tar.write(content);
+        tar.write(new byte[512 - content.length + 1024]);
+        byte[] diff = tar.toByteArray();
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(diff);
+        }
+        byte[] layer = gz.toByteArray();
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-01T00:00:00Z\",\"config\":{},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + sha(diff) + "\"]}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + sha(config) + "\",\"size\":" + config.length + "},\"layers\":[{"
+                + "\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + sha(layer) + "\",\"size\":" + layer.length
+                + "}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path blobs = dir.resolve("blobs/sha256");
+        Files.createDirectories(blobs);
+        for (byte[] b : new byte[][] {layer, config, manifest}) {
+            Files.write(blobs.resolve(sha(b).substring(7)), b);
+        }
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"digest\":\"" + sha(manifest) + "\",\"size\":" + manifest.length
+                + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"latest\"}}]}");
+    }
+
+    private static void put(byte[] h, int off, String s) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, h, off, b.length);
+    }
+
+    private static String sha(byte[] b) {
+        return io.cargohold.digest.Digest.sha256(b).toString();
     }
 }

@@ -92,11 +92,11 @@ public final class ImageCopier {
                     throw new InvalidArgumentException(src.reference().string() + ": the instance chosen for "
                             + Platforms.describe(chosen.platform()) + " is itself an index; copy with --all");
                 }
-                written = copyImage(instance);
+                written = copyImage(instance, true);
                 dst.putManifest(written, true);
             }
         } else {
-            written = copyImage(top);
+            written = copyImage(top, true);
             dst.putManifest(written, true);
         }
         options.listener().manifestWritten(written);
@@ -129,7 +129,7 @@ public final class ImageCopier {
             if (instance.isIndex()) {
                 written = copyIndex(instance, (OciDocument.Index) instance.parse(), count, depth + 1);
             } else if (MediaTypes.isManifest(d.mediaType())) {
-                written = copyImage(instance);
+                written = copyImage(instance, false);
                 count[0]++;
             } else {
                 throw new InvalidArgumentException(src.reference().string() + ": index entry " + d.digest() + " has media type "
@@ -143,14 +143,17 @@ public final class ImageCopier {
             out.add(new Descriptor(written.mediaType(), written.digest(), written.bytes().length, d.urls(), d.annotations(),
                     d.platform(), d.artifactType()));
         }
-        if (!changed) {
+        String indexType = raw.mediaType();
+        // A Docker manifest list becomes an OCI index when an instance became OCI, or when the destination
+        // cannot name a Docker list (an OCI layout's index.json: skopeo's reader skips non-OCI entries).
+        boolean toOci = MediaTypes.DOCKER_MANIFEST_LIST.equals(indexType)
+                && (out.stream().anyMatch(x -> MediaTypes.OCI_MANIFEST.equals(x.mediaType()))
+                        || !dst.supportsManifestType(indexType, depth == 0));
+        if (!changed && !toOci) {
             return raw;
         }
         ObjectNode root = (ObjectNode) JSON.readTree(raw.bytes());
         ArrayNode manifests = (ArrayNode) root.get("manifests");
-        String indexType = raw.mediaType();
-        boolean toOci = out.stream().anyMatch(x -> MediaTypes.OCI_MANIFEST.equals(x.mediaType()))
-                && MediaTypes.DOCKER_MANIFEST_LIST.equals(indexType);
         for (int i = 0; i < out.size(); i++) {
             ObjectNode m = (ObjectNode) manifests.get(i);
             m.put("mediaType", out.get(i).mediaType());
@@ -171,17 +174,17 @@ public final class ImageCopier {
     private record Plan(Descriptor original, CopyBlob blob, Descriptor from, Compression in, Compression out) {
     }
 
-    private RawManifest copyImage(RawManifest raw) throws IOException {
+    private RawManifest copyImage(RawManifest raw, boolean topLevel) throws IOException {
         OciDocument.Manifest m = (OciDocument.Manifest) raw.parse();
         String manifestType = m.mediaType();
         byte[] config = readConfig(m.config());
         List<Digest> diffIds = diffIds(config, m);
         // Docker schema 2 cannot name zstd layers; a destination may not store Docker manifests: both mean OCI.
         boolean toOci = MediaTypes.DOCKER_MANIFEST.equals(manifestType)
-                && (!dst.supportsManifestType(manifestType) || options.compression() == CopyOptions.LayerFormat.ZSTD
+                && (!dst.supportsManifestType(manifestType, topLevel) || options.compression() == CopyOptions.LayerFormat.ZSTD
                         && dst.desiredLayerCompression() != LayerCompression.DECOMPRESS);
         String newType = toOci ? MediaTypes.OCI_MANIFEST : manifestType;
-        if (!dst.supportsManifestType(newType)) {
+        if (!dst.supportsManifestType(newType, topLevel)) {
             throw new InvalidArgumentException(dst.reference().string() + " cannot store a manifest of type " + newType);
         }
         List<Descriptor> layers = m.layers();

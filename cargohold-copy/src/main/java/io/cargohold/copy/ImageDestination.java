@@ -34,8 +34,12 @@ public interface ImageDestination extends Closeable {
         return LayerCompression.COMPRESS;
     }
 
-    /** Whether this destination can store a manifest of this media type; the engine converts (Docker schema 2 → OCI) or fails. */
-    default boolean supportsManifestType(String mediaType) {
+    /**
+     * Whether this destination can store a manifest or index of this media type, as the document its
+     * reference names ({@code topLevel}) or inside an index. The engine converts Docker schema 2 to OCI
+     * when it cannot (an OCI layout names only OCI documents in index.json: skopeo skips the others), or fails.
+     */
+    default boolean supportsManifestType(String mediaType, boolean topLevel) {
         return true;
     }
 

@@ -43,6 +43,15 @@ public final class CargoholdDestination implements ImageDestination {
         return ref;
     }
 
+    /**
+     * As an OCI layout (the store root is one, read by skopeo and umoci): a reference names only OCI
+     * documents, so a Docker schema 2 image is converted; inside an index any manifest type is kept.
+     */
+    @Override
+    public boolean supportsManifestType(String mediaType, boolean topLevel) {
+        return !topLevel || io.cargohold.oci.MediaTypes.OCI_MANIFEST.equals(mediaType) || io.cargohold.oci.MediaTypes.OCI_INDEX.equals(mediaType);
+    }
+
     @Override
     public Optional<Descriptor> tryReuse(CopyBlob blob) throws IOException {
         Descriptor d = blob.descriptor();

@@ -108,7 +108,7 @@ final class DockerArchiveDestination implements ImageDestination {
 
     /** Docker schema 2, and OCI manifests too: the archive keeps only the config and layers, so either type works. */
     @Override
-    public boolean supportsManifestType(String mediaType) {
+    public boolean supportsManifestType(String mediaType, boolean topLevel) {
         return MediaTypes.isManifest(mediaType);
     }
 

@@ -34,6 +34,15 @@ final class OciLayoutDestination implements ImageDestination {
         return ref;
     }
 
+    /**
+     * Inside an index any manifest type; as the document index.json names, only OCI types: skopeo's
+     * {@code oci:} reader skips other entries, so a Docker schema 2 image is converted (as skopeo does).
+     */
+    @Override
+    public boolean supportsManifestType(String mediaType, boolean topLevel) {
+        return !topLevel || io.cargohold.oci.MediaTypes.OCI_MANIFEST.equals(mediaType) || io.cargohold.oci.MediaTypes.OCI_INDEX.equals(mediaType);
+    }
+
     @Override
     public Optional<Descriptor> tryReuse(CopyBlob blob) throws IOException {
         Descriptor d = blob.descriptor();

@@ -64,8 +64,8 @@ final class OciArchiveDestination implements ImageDestination {
     }
 
     @Override
-    public boolean supportsManifestType(String mediaType) {
-        return layout.supportsManifestType(mediaType);
+    public boolean supportsManifestType(String mediaType, boolean topLevel) {
+        return layout.supportsManifestType(mediaType, topLevel);
     }
 
     @Override
