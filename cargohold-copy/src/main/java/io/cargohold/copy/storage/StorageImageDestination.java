@@ -80,7 +80,7 @@ final class StorageImageDestination implements ImageDestination {
     }
 
     @Override
-    public boolean supportsManifestType(String mediaType) {
+    public boolean supportsManifestType(String mediaType, boolean topLevel) {
         return MediaTypes.OCI_MANIFEST.equals(mediaType) || MediaTypes.DOCKER_MANIFEST.equals(mediaType);
     }
 
