@@ -88,63 +88,66 @@ final class VfsDriver {
         return container;
     }
 
+    /** The attributes a tree copy needs, read with one lstat per entry. */
+    private static final String UNIX_ATTRS = "unix:mode,uid,gid,nlink,rdev,lastAccessTime,lastModifiedTime,fileKey,isSymbolicLink";
+
     private static void copyTree(Path src, Path dst, List<IdMap> fromUid, List<IdMap> fromGid, List<IdMap> toUid, List<IdMap> toGid)
             throws IOException {
         Map<Object, Path> linked = new HashMap<>();
-        Deque<Path[]> dirs = new ArrayDeque<>();
+        Deque<Object[]> dirs = new ArrayDeque<>();
         Files.walkFileTree(src, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
                 Path target = dst.resolve(src.relativize(d).toString());
                 Files.createDirectory(target);
-                dirs.push(new Path[] {d, target});
+                dirs.push(new Object[] {d, target, Files.readAttributes(d, UNIX_ATTRS, NOFOLLOW)});
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
                 Path target = dst.resolve(src.relativize(f).toString());
-                int nlink = (int) Files.getAttribute(f, "unix:nlink", NOFOLLOW);
+                Map<String, Object> u = Files.readAttributes(f, UNIX_ATTRS, NOFOLLOW);
+                int nlink = (int) u.get("nlink");
                 if (!attrs.isDirectory() && !attrs.isSymbolicLink() && nlink > 1) {
-                    Path first = linked.get(attrs.fileKey());
+                    Path first = linked.get(u.get("fileKey"));
                     if (first != null) {
                         Files.createLink(target, first);
                         return FileVisitResult.CONTINUE;
                     }
-                    linked.put(attrs.fileKey(), target);
+                    linked.put(u.get("fileKey"), target);
                 }
                 if (attrs.isSymbolicLink()) {
                     Files.createSymbolicLink(target, Files.readSymbolicLink(f));
                 } else if (attrs.isRegularFile()) {
-                    Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW);
+                    // contents only (copy_file_range): owners, mode, times and xattrs are set once, below
+                    Files.copy(f, target, NOFOLLOW);
                 } else {
-                    int mode = (int) Files.getAttribute(f, "unix:mode", NOFOLLOW);
-                    long rdev = (long) Files.getAttribute(f, "unix:rdev", NOFOLLOW);
-                    PosixFs.mknod(target, mode, rdev);
+                    PosixFs.mknod(target, (int) u.get("mode"), (long) u.get("rdev"));
                 }
-                copyMetadata(f, target, attrs, fromUid, fromGid, toUid, toGid);
+                copyMetadata(f, target, u, fromUid, fromGid, toUid, toGid);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            @SuppressWarnings("unchecked")
             public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
                 if (e != null) {
                     throw e;
                 }
-                Path[] pair = dirs.pop();
-                copyMetadata(pair[0], pair[1], Files.readAttributes(pair[0], BasicFileAttributes.class, NOFOLLOW),
-                        fromUid, fromGid, toUid, toGid);
+                Object[] entry = dirs.pop();
+                copyMetadata((Path) entry[0], (Path) entry[1], (Map<String, Object>) entry[2], fromUid, fromGid, toUid, toGid);
                 return FileVisitResult.CONTINUE;
             }
         });
     }
 
-    private static void copyMetadata(Path from, Path to, BasicFileAttributes attrs, List<IdMap> fromUid, List<IdMap> fromGid,
+    /** Owners (mapped), the xattrs upstream copies, mode (after chown, which clears setuid/setgid) and times of {@code from}. */
+    private static void copyMetadata(Path from, Path to, Map<String, Object> u, List<IdMap> fromUid, List<IdMap> fromGid,
                                      List<IdMap> toUid, List<IdMap> toGid) throws IOException {
-        long uid = Integer.toUnsignedLong((int) Files.getAttribute(from, "unix:uid", NOFOLLOW));
-        long gid = Integer.toUnsignedLong((int) Files.getAttribute(from, "unix:gid", NOFOLLOW));
-        Files.setAttribute(to, "unix:uid", (int) mapId(uid, fromUid, toUid), NOFOLLOW);
-        Files.setAttribute(to, "unix:gid", (int) mapId(gid, fromGid, toGid), NOFOLLOW);
+        long uid = Integer.toUnsignedLong((int) u.get("uid"));
+        long gid = Integer.toUnsignedLong((int) u.get("gid"));
+        PosixFs.lchown(to, (int) mapId(uid, fromUid, toUid), (int) mapId(gid, fromGid, toGid));
         for (String name : PosixFs.listXattrs(from)) {
             if (name.equals("security.capability") || name.startsWith("user.") || name.equals("trusted.overlay.opaque")) {
                 byte[] v = PosixFs.getXattr(from, name);
@@ -153,11 +156,10 @@ final class VfsDriver {
                 }
             }
         }
-        if (!attrs.isSymbolicLink()) {
-            // after chown, which clears setuid/setgid; by path (the JDK would open a FIFO and block)
-            PosixFs.chmod(to, (int) Files.getAttribute(from, "unix:mode", NOFOLLOW) & 07777);
+        if (!(boolean) u.get("isSymbolicLink")) {
+            // by path (the JDK would open a FIFO and block)
+            PosixFs.chmod(to, (int) u.get("mode") & 07777);
         }
-        FileTime atime = (FileTime) Files.getAttribute(from, "unix:lastAccessTime", NOFOLLOW);
-        PosixFs.setTimes(to, nanos(atime), nanos(attrs.lastModifiedTime()));
+        PosixFs.setTimes(to, nanos((FileTime) u.get("lastAccessTime")), nanos((FileTime) u.get("lastModifiedTime")));
     }
 }
