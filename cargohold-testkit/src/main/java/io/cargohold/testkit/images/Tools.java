@@ -15,11 +15,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * External tools (skopeo, umoci) for tests: a missing tool skips the test, except with CI=true,
- * where it fails it (CI installs the tools, so a missing one is a broken CI image, not a skip).
+ * External tools for tests. The peer tools (skopeo, umoci, podman: the programs whose stores and
+ * layouts we share) are required: a missing one fails the test, so a suite never passes by skipping.
+ * The one way to leave them out is explicit: {@code -Dcargohold.peers=skip} (bin/test's short option)
+ * skips every test that needs one, installed or not, with a reason that starts with
+ * {@value #PEER_SKIP_MARK} (bin/lib/TestReports.java counts those in its summary). With CI=true the
+ * opt-out is refused. Other tools (tar, sh) are always required.
  */
 public final class Tools {
     private Tools() {}
+
+    /** The tools a peer test may skip for with {@code -Dcargohold.peers=skip}. */
+    public static final java.util.Set<String> PEERS = java.util.Set.of("skopeo", "umoci", "podman");
+    /** How skip reasons for peer tools start (the test summary groups and counts them). */
+    public static final String PEER_SKIP_MARK = "[peer tool]";
 
     public record Result(int exit, byte[] stdout, String stderr) {
         String out() {
@@ -27,12 +36,30 @@ public final class Tools {
         }
     }
 
-    /** The tool's path on PATH; skips (or, with CI=true, fails) the test when there is none. */
+    /** The tool's path on PATH; fails the test when there is none (see the class comment for the opt-out). */
     public static Path require(String tool) {
-        return require(tool, System.getenv());
+        return require(tool, System.getenv(), System.getProperty("cargohold.peers", "required"));
     }
 
-    public static Path require(String tool, java.util.Map<String, String> env) {
+    /**
+     * {@link #require(String)} with an explicit environment and policy ({@code required} or
+     * {@code skip}; anything else fails).
+     */
+    public static Path require(String tool, java.util.Map<String, String> env, String policy) {
+        boolean peer = PEERS.contains(tool);
+        switch (policy) {
+            case "required" -> {
+            }
+            case "skip" -> {
+                if ("true".equals(env.get("CI"))) {
+                    fail("-Dcargohold.peers=skip is refused with CI=true: CI runs every peer test");
+                }
+                if (peer) {
+                    Assumptions.abort(PEER_SKIP_MARK + " " + tool + ": skipped by -Dcargohold.peers=skip (the short suite)");
+                }
+            }
+            default -> fail("-Dcargohold.peers=" + policy + ": expected required or skip");
+        }
         String path = env.getOrDefault("PATH", "");
         for (String dir : path.split(":")) {
             if (dir.isEmpty()) {
@@ -43,11 +70,9 @@ public final class Tools {
                 return p;
             }
         }
-        String msg = tool + " is not on PATH (" + path + ")";
-        if ("true".equals(env.get("CI"))) {
-            fail(msg + "; CI=true requires it");
-        }
-        Assumptions.abort(msg + "; skipping (set CI=true to make this a failure)");
+        fail(tool + " is not on PATH (" + path + ")" + (peer
+                ? "; install it (.ci/run does: apt-get install " + tool + ") or run the short suite with -Dcargohold.peers=skip"
+                : ""));
         throw new AssertionError("unreachable");
     }
 
