@@ -31,7 +31,7 @@ public final class Tools {
     public static final String PEER_SKIP_MARK = "[peer tool]";
 
     public record Result(int exit, byte[] stdout, String stderr) {
-        String out() {
+        public String out() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
     }
@@ -86,9 +86,55 @@ public final class Tools {
     }
 
     public static Result run(Object... cmd) {
+        return run(java.util.Map.of(), cmd);
+    }
+
+    /** Like {@link #ok(Object...)} with extra environment variables. */
+    public static Result ok(java.util.Map<String, String> env, Object... cmd) {
+        Result r = run(env, cmd);
+        if (r.exit() != 0) {
+            fail(String.join(" ", strings(cmd)) + " exited " + r.exit() + ":\n" + r.stderr() + r.out());
+        }
+        return r;
+    }
+
+    /**
+     * Environment variables that keep the containers tools (podman, skopeo) away from the host's
+     * configuration and state: empty {@code containers.conf} and {@code registries.conf}, a
+     * {@code storage.conf} naming the store under test, and temporary files, all under {@code dir}.
+     * With podman's global options from {@link #podmanIsolation} nothing outside {@code dir} and the
+     * store is read from /etc/containers or written (checked with `find / -newer` around a run).
+     */
+    public static java.util.Map<String, String> containersEnv(Path dir, Path graphRoot, Path runRoot) throws IOException {
+        Files.createDirectories(dir.resolve("tmp"));
+        Files.writeString(dir.resolve("containers.conf"), "");
+        Files.writeString(dir.resolve("registries.conf"), "");
+        Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\ngraphroot = \"" + graphRoot.toAbsolutePath()
+                + "\"\nrunroot = \"" + runRoot.toAbsolutePath() + "\"\n");
+        return java.util.Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString(),
+                "CONTAINERS_REGISTRIES_CONF", dir.resolve("registries.conf").toString(),
+                "CONTAINERS_STORAGE_CONF", dir.resolve("storage.conf").toString(),
+                "TMPDIR", dir.resolve("tmp").toString());
+    }
+
+    /**
+     * podman's global options for a store at graphRoot/runRoot that it can share with us as root
+     * without a daemon, systemd or a network: cgroupfs, no events, its own tmp and network directories.
+     */
+    public static List<String> podmanIsolation(Path dir, Path graphRoot, Path runRoot) throws IOException {
+        Files.createDirectories(dir.resolve("libpod"));
+        Files.createDirectories(dir.resolve("net"));
+        return List.of("--root", graphRoot.toAbsolutePath().toString(), "--runroot", runRoot.toAbsolutePath().toString(),
+                "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
+                "--tmpdir", dir.resolve("libpod").toString(), "--network-config-dir", dir.resolve("net").toString());
+    }
+
+    public static Result run(java.util.Map<String, String> env, Object... cmd) {
         List<String> args = strings(cmd);
         try {
-            Process p = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder pb = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
