@@ -182,8 +182,7 @@ static Map<String, Report> reports(Path dir) throws Exception {
             cases.add(name);
             NodeList sk = tc.getElementsByTagName("skipped");
             if (sk.getLength() > 0) {
-                String msg = ((Element) sk.item(0)).getAttribute("message");
-                skipped.put(tc.getAttribute("classname") + "." + name, msg.isEmpty() ? "(no reason given)" : msg);
+                skipped.put(tc.getAttribute("classname") + "." + name, skipReason((Element) sk.item(0)));
             }
             NodeList so = tc.getElementsByTagName("system-out");
             for (int j = 0; j < so.getLength(); j++) {
@@ -199,6 +198,20 @@ static Map<String, Report> reports(Path dir) throws Exception {
                 intAttr(suite, "skipped"), cases, skipped, tries));
     }
     return out;
+}
+
+/**
+ * The reason of a skip: the message attribute, else the first line of the element's text (surefire
+ * writes an aborted test's exception there: "org.opentest4j.TestAbortedException: REASON"), without
+ * the exception's class name.
+ */
+static String skipReason(Element skipped) {
+    String msg = skipped.getAttribute("message");
+    if (msg.isEmpty()) {
+        msg = skipped.getTextContent().strip().lines().findFirst().orElse("");
+    }
+    msg = msg.replaceFirst("^[\\w.$]+(Exception|Error): ", "").strip();
+    return msg.isEmpty() ? "(no reason given)" : msg;
 }
 
 static int intAttr(Element e, String name) {
@@ -241,7 +254,7 @@ int summary(Path root, boolean failOnPeerSkips) throws Exception {
     if (skipped > 0) {
         System.out.println("skipped, by reason:");
         for (var e : byReason.entrySet()) {
-            System.out.println("  " + e.getValue().size() + " × " + e.getKey());
+            System.out.println("  " + e.getValue().size() + " x " + e.getKey());
             e.getValue().forEach(t -> System.out.println("      " + t));
             if (e.getKey().contains(PEER_SKIP_MARK)) {
                 peerSkips += e.getValue().size();

@@ -73,4 +73,34 @@ class TestReportsCheckTest {
         assertEquals(0, check("test=", "skip=true,false").exit(), "-DskipTests");
         assertEquals(1, check("test=", "skip=false,false").exit(), "an empty -Dtest= is a full run");
     }
+
+    @Test
+    void theSummaryCountsSkipsByReasonAndPeerSkipsFailOnlyWhenAsked() throws IOException {
+        Path reports = Files.createDirectories(module.resolve("mod/target/surefire-reports"));
+        Files.writeString(reports.resolve("TEST-a.PeerTest.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <testsuite name="a.PeerTest" tests="3" failures="0" errors="0" skipped="2">
+                  <testcase name="usesSkopeo" classname="a.PeerTest">
+                    <skipped type="org.opentest4j.TestAbortedException"><![CDATA[org.opentest4j.TestAbortedException: [peer tool] skopeo: skipped by -Dcargohold.peers=skip (the short suite)
+                	at somewhere]]></skipped>
+                  </testcase>
+                  <testcase name="needsRoot" classname="a.PeerTest"><skipped message="chown needs root"/></testcase>
+                  <testcase name="runs" classname="a.PeerTest">
+                    <system-out><![CDATA[tries = 25                    | # of calls to property
+                checks = 25                   | # of not rejected calls
+                ]]></system-out>
+                  </testcase>
+                </testsuite>
+                """);
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Tools.Result r = Tools.run(javaBin, SCRIPT, "summary", module);
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("mod ") && l.endsWith(" 3 tests, 0 failures, 0 errors, 2 skipped")),
+                r.out());
+        assertTrue(r.out().contains("1 x [peer tool] skopeo: skipped by -Dcargohold.peers=skip (the short suite)"), r.out());
+        assertTrue(r.out().contains("1 x chown needs root"), r.out());
+        assertTrue(r.out().contains("a.PeerTest.runs: tries = 25, checks = 25"), r.out());
+        assertTrue(r.out().contains("peer-tool tests skipped: 1"), r.out());
+        assertEquals(3, Tools.run(javaBin, SCRIPT, "summary", module, "--fail-on-peer-skips").exit());
+    }
 }
