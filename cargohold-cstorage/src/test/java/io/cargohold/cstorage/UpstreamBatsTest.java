@@ -34,9 +34,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * CLI, so that CI checks what each BATS file checks without upstream's files (the real suite is run
  * by hand: README, "Tests"). One method per BATS test, named after it, with the same steps and the
  * same assertions ({@code run} there merges stdout and stderr: {@link #output}). BATS files covered
- * elsewhere: idmaps.bats (9 tests) by {@code LayerCommandsTest}, {@code ContainerCommandsTest},
- * {@code IdMapOptionsTest} and cargohold-storage's {@code LayerIdMapTest}; stores.bats by
- * {@code ReadOnlyStoreTest} and {@code MainTest.imageStoresAreAccepted}; overlay-recreate.bats is for
+ * elsewhere: idmaps.bats (9 tests; idmaps-parent-owners and idmaps-copy are ported here) by
+ * {@code LayerCommandsTest}, {@code ContainerCommandsTest}, {@code IdMapOptionsTest} and
+ * cargohold-storage's {@code LayerIdMapTest}, which are not line-by-line ports;
+ * overlay-recreate.bats is for
  * the overlay driver only (upstream skips it for vfs; {@code MainTest.storeInitialisationErrors}
  * checks that overlay is refused as upstream refuses an unknown driver).
  */
@@ -792,6 +793,148 @@ class UpstreamBatsTest {
         for (String n : absent) {
             assertFalse(r.out().contains(n), n + " not in " + r.out());
         }
+    }
+
+    // ------------------------------------------------------------------ idmaps.bats (two of its nine tests)
+
+    /** {@code (($RANDOM+32767)*65536)}: a random ID range start, as idmaps.bats picks them. */
+    long range() {
+        return (random.nextInt(32768) + 32767L) * 65536L;
+    }
+
+    static String owner(Path p) throws IOException {
+        // stat -c %u:%g (the JDK gives IDs as signed ints)
+        return Integer.toUnsignedLong((Integer) Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)) + ":"
+                + Integer.toUnsignedLong((Integer) Files.getAttribute(p, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    static boolean isRoot() {
+        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+
+    @Test
+    void idmapsParentOwners() {
+        long uids = range();
+        long gids = range();
+        String layer = created("create-layer", "--uidmap", "0:" + uids + ":6", "--gidmap", "0:" + gids + ":6");
+        assertEquals(0, run("mount", layer).status());
+        String owners = storage("layer-parent-owners", layer);
+        String uid = isRoot() ? "0" : String.valueOf(new com.sun.security.auth.module.UnixSystem().getUid());
+        assertTrue(owners.contains("UIDs: [0]") || owners.contains("UIDs: [0, " + uid + "]"), owners);
+        assertTrue(owners.contains("GIDs: [0]") || owners.contains("GIDs: [0, "), owners);
+        storage("create-image", "--name=idmappedimage", layer);
+        String container = created("create-container", "idmappedimage");
+        assertEquals(0, run("mount", container).status());
+        String c = storage("container-parent-owners", container);
+        assertTrue(c.contains("UIDs: []"), c);
+        assertTrue(c.contains("GIDs: []"), c);
+    }
+
+    @Test
+    void idmapsCopy() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "chown to the test's owners needs root");
+        int n = 5;
+        Path sub2 = Files.createDirectories(dir.resolve("subdir/subdir2"));
+        for (int i = 0; i <= n; i++) {
+            for (Path f : List.of(dir.resolve("file" + i), sub2.resolve("file" + i))) {
+                createrandom(f);
+                Files.setAttribute(f, "unix:uid", i);
+                Files.setAttribute(f, "unix:gid", i);
+            }
+        }
+        Files.setAttribute(sub2, "unix:uid", n + 1);
+        Files.setAttribute(sub2, "unix:gid", n + 1);
+        long[] uids = new long[n + 2];
+        long[] gids = new long[n + 2];
+        String[] layer = new String[n + 2];
+        for (int i = 0; i <= n + 1; i++) {
+            uids[i] = range();
+            gids[i] = range();
+            layer[i] = created("create-layer", "--uidmap", "0:" + uids[i] + ":101", "--gidmap", "0:" + gids[i] + ":101");
+        }
+        Path[] mnt = new Path[n + 1];
+        for (int i = 0; i <= n; i++) {
+            assertEquals(0, run("copy", dir.resolve("file" + i).toString(), layer[i] + ":/file" + i).status());
+            mnt[i] = mount(layer[i]);
+            assertEquals((uids[i] + i) + ":" + (gids[i] + i), owner(mnt[i].resolve("file" + i)));
+            assertEquals(0, run("copy", "--chown", "100:100", dir.resolve("file" + i).toString(), layer[i] + ":/file" + i).status());
+            mnt[i] = mount(layer[i]);
+            assertEquals((uids[i] + 100) + ":" + (gids[i] + 100), owner(mnt[i].resolve("file" + i)));
+        }
+        for (int i = 0; i <= n; i++) {
+            assertEquals(0, run("copy", dir.resolve("file" + i).toString(), layer[i] + ":/file" + i).status());
+            assertEquals((uids[i] + i) + ":" + (gids[i] + i), owner(mnt[i].resolve("file" + i)));
+            assertEquals(0, run("copy", "--chown", "100:100", dir.resolve("file" + i).toString(), layer[i] + ":/file" + i).status());
+            assertEquals((uids[i] + 100) + ":" + (gids[i] + 100), owner(mnt[i].resolve("file" + i)));
+            assertEquals(0, run("copy", dir.resolve("subdir").toString(), layer[i] + ":/subdir").status());
+            assertEquals((uids[i] + i) + ":" + (gids[i] + i), owner(mnt[i].resolve("subdir/subdir2/file" + i)));
+            assertEquals((uids[i] + n + 1) + ":" + (gids[i] + n + 1), owner(mnt[i].resolve("subdir/subdir2")));
+            assertEquals(0, run("copy", "--chown", "100:100", dir.resolve("subdir").toString(), layer[i] + ":/subdir2").status());
+            assertEquals((uids[i] + 100) + ":" + (gids[i] + 100), owner(mnt[i].resolve("subdir2/subdir2/file" + i)));
+            assertEquals((uids[i] + 100) + ":" + (gids[i] + 100), owner(mnt[i].resolve("subdir2/subdir2")));
+        }
+        assertEquals(0, run("copy", dir.resolve("file" + n).toString(), layer[0] + ":/file" + n).status());
+        assertEquals(0, run("copy", layer[0] + ":/file" + n, layer[n] + ":/file" + n).status());
+        assertEquals((uids[n] + n) + ":" + (gids[n] + n), owner(mnt[n].resolve("file" + n)));
+        assertEquals(0, run("copy", layer[0] + ":/subdir", layer[n] + ":/subdir").status());
+        assertEquals((uids[n] + n) + ":" + (gids[n] + n), owner(mnt[n].resolve("subdir/subdir2/file" + n)));
+        assertEquals((uids[n] + n + 1) + ":" + (gids[n] + n + 1), owner(mnt[n].resolve("subdir/subdir2")));
+    }
+
+    // ------------------------------------------------------------------ stores.bats
+
+    @Test
+    void additionalStores() throws IOException {
+        String ro = dir.resolve("ro-root").toString();
+        String[] roStore = {"--graph", ro, "--run", dir.resolve("ro-runroot").toString()};
+        String[] withRo = {"--storage-opt", "vfs.imagestore=" + ro};
+        storage(cat(roStore, "layers"));
+        storage(cat(withRo, "layers"));
+        String lower = created(cat(roStore, "create-layer"));
+        Path lowerMount = Path.of(storage(cat(roStore, "mount", lower)).strip());
+        createrandom(lowerMount.resolve("layer1file1"));
+        String mid = created(cat(roStore, "create-layer", lower));
+        Path midMount = Path.of(storage(cat(roStore, "mount", mid)).strip());
+        assertTrue(Files.size(midMount.resolve("layer1file1")) > 0);
+        Files.delete(midMount.resolve("layer1file1"));
+        assertTrue(Files.size(lowerMount.resolve("layer1file1")) > 0);
+        createrandom(midMount.resolve("layer2file1"));
+        storage(cat(roStore, "unmount", mid));
+        storage(cat(roStore, "unmount", lower));
+        String lowerImage = created(cat(roStore, "create-image", mid));
+        storage(cat(roStore, "shutdown"));
+
+        String upper = created(cat(withRo, "create-layer", mid));
+        Path upperMount = Path.of(storage(cat(withRo, "mount", upper)).strip());
+        assertFalse(Files.exists(upperMount.resolve("layer1file1")));
+        assertTrue(Files.size(upperMount.resolve("layer2file1")) > 0);
+        storage(cat(withRo, "unmount", upper));
+        String upperImage = created(cat(withRo, "create-image", upper));
+        String upperContainer = created(cat(withRo, "create-container", upperImage));
+        Path m = Path.of(storage(cat(withRo, "mount", upperContainer)).strip());
+        assertFalse(Files.exists(m.resolve("layer1file1")));
+        assertTrue(Files.size(m.resolve("layer2file1")) > 0);
+        assertNotEquals("", storage(cat(withRo, "unmount", upperContainer)).strip());
+        storage(cat(withRo, "delete-container", upperContainer));
+        assertEquals(0, run(cat(withRo, "add-names", "-n", "newimage", lowerImage)).status());
+        assertEquals(0, run(cat(withRo, "delete-image", "newimage")).status());
+        String container = created(cat(withRo, "create-container", lowerImage));
+        m = Path.of(storage(cat(withRo, "mount", container)).strip());
+        assertFalse(Files.exists(m.resolve("layer1file1")));
+        assertTrue(Files.size(m.resolve("layer2file1")) > 0);
+        storage(cat(withRo, "delete-container", container));
+        for (String l : List.of(lower, mid)) {
+            assertTrue(storage(cat(withRo, "layer", l)).contains("Read Only: true"), l);
+        }
+        assertFalse(storage(cat(withRo, "layer", upper)).contains("Read Only: true"));
+        assertTrue(storage(cat(withRo, "image", lowerImage)).contains("Read Only: true"));
+        assertFalse(storage(cat(withRo, "image", upperImage)).contains("Read Only: true"));
+    }
+
+    private static String[] cat(String[] globals, String... rest) {
+        List<String> all = new ArrayList<>(List.of(globals));
+        all.addAll(List.of(rest));
+        return all.toArray(String[]::new);
     }
 
     // ------------------------------------------------------------------ status.bats
