@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * CLI, so that CI checks what each BATS file checks without upstream's files (the real suite is run
  * by hand: README, "Tests"). One method per BATS test, named after it, with the same steps and the
  * same assertions ({@code run} there merges stdout and stderr: {@link #output}). BATS files covered
- * elsewhere: idmaps.bats (9 tests; idmaps-parent-owners and idmaps-copy are ported here) by
+ * elsewhere: idmaps.bats (9 tests; idmaps-create-apply-layer, idmaps-parent-owners and idmaps-copy are ported here) by
  * {@code LayerCommandsTest}, {@code ContainerCommandsTest}, {@code IdMapOptionsTest} and
  * cargohold-storage's {@code LayerIdMapTest}, which are not line-by-line ports;
  * overlay-recreate.bats is for
@@ -795,7 +795,7 @@ class UpstreamBatsTest {
         }
     }
 
-    // ------------------------------------------------------------------ idmaps.bats (two of its nine tests)
+    // ------------------------------------------------------------------ idmaps.bats (three of its nine tests)
 
     /** {@code (($RANDOM+32767)*65536)}: a random ID range start, as idmaps.bats picks them. */
     long range() {
@@ -828,6 +828,69 @@ class UpstreamBatsTest {
         String c = storage("container-parent-owners", container);
         assertTrue(c.contains("UIDs: []"), c);
         assertTrue(c.contains("GIDs: []"), c);
+    }
+
+    @Test
+    void idmapsCreateApplyLayer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "chown to the test's owners needs root");
+        int n = 5;
+        int host = 2;
+        for (int i = 1; i <= n; i++) {
+            Path f = dir.resolve("file" + i);
+            createrandom(f);
+            Files.setAttribute(f, "unix:uid", i);
+            Files.setAttribute(f, "unix:gid", i);
+            Files.createSymbolicLink(dir.resolve("subdir" + i), Path.of("."));
+        }
+        for (int i = 1; i <= n; i++) {
+            // tar cf diffI.tar subdirI/ in the test directory, as upstream (the slash follows the link)
+            Process tar = new ProcessBuilder(Tools.require("tar").toString(), "cf", "diff" + i + ".tar", "subdir" + i + "/")
+                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertEquals(0, tar.waitFor(), "tar " + i);
+        }
+        long[] uids = new long[n + 1];
+        long[] gids = new long[n + 1];
+        for (int i = 1; i <= n; i++) {
+            uids[i] = range();
+            gids[i] = range();
+        }
+        String lower = created("create-layer", "--hostuidmap", "--hostgidmap");
+        Path lowerMount = mount(lower);
+        for (int i = 1; i <= n; i++) {
+            Path f = dir.resolve("file" + i);
+            Files.copy(f, lowerMount.resolve("file" + i), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.setAttribute(lowerMount.resolve("file" + i), "unix:uid", i);
+            Files.setAttribute(lowerMount.resolve("file" + i), "unix:gid", i);
+        }
+        createrandom(lowerMount.resolve("origin-file"));
+        Files.createLink(lowerMount.resolve("ln-file"), lowerMount.resolve("origin-file"));
+        for (int i = 1; i <= n; i++) {
+            String upper;
+            if (i != host) {
+                upper = created("create-layer", "--uidmap", "0:" + uids[i] + ":" + (n + 1), "--gidmap", "0:" + gids[i] + ":" + (n + 1), lower);
+            } else {
+                uids[host] = 0;
+                gids[host] = 0;
+                upper = created("create-layer", "--hostuidmap", "--hostgidmap", lower);
+            }
+            Path upperMount = mount(upper);
+            CliRunner.Result apply = cli.runWithInput(Files.readAllBytes(dir.resolve("diff" + i + ".tar")), "apply-diff", upper);
+            assertEquals(0, apply.status(), apply.toString());
+            assertEquals("", apply.out());
+            assertEquals(Files.getAttribute(upperMount.resolve("origin-file"), "unix:ino"), Files.getAttribute(upperMount.resolve("ln-file"),
+                    "unix:ino"), "the hard link survives the copy up");
+            for (int j = 1; j <= n; j++) {
+                byte[] want = Files.readAllBytes(dir.resolve("file" + j));
+                String owners = (uids[i] + j) + ":" + (gids[i] + j);
+                assertArrayEquals(want, Files.readAllBytes(upperMount.resolve("file" + j)));
+                assertEquals(owners, owner(upperMount.resolve("file" + j)), "layer " + i + " file" + j);
+                for (int k = 1; k <= i; k++) {
+                    assertArrayEquals(want, Files.readAllBytes(upperMount.resolve("subdir" + k + "/file" + j)));
+                    assertEquals(owners, owner(upperMount.resolve("subdir" + k + "/file" + j)), "layer " + i + " subdir" + k + "/file" + j);
+                }
+            }
+            lower = upper;
+        }
     }
 
     @Test
