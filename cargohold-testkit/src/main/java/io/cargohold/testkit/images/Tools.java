@@ -133,6 +133,10 @@ public final class Tools {
         List<String> args = strings(cmd);
         try {
             ProcessBuilder pb = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (!args.isEmpty() && PEERS.contains(Path.of(args.getFirst()).getFileName().toString())) {
+                // containers/image stages blobs in $TMPDIR, else /var/tmp: keep them in the JVM's temp directory
+                pb.environment().put("TMPDIR", System.getProperty("java.io.tmpdir"));
+            }
             pb.environment().putAll(env);
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
