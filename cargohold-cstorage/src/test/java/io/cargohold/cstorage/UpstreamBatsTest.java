@@ -33,13 +33,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Upstream's BATS suite (containers/storage v1.43.0, tests/*.bats) ported to in-process runs of our
  * CLI, so that CI checks what each BATS file checks without upstream's files (the real suite is run
  * by hand: README, "Tests"). One method per BATS test, named after it, with the same steps and the
- * same assertions ({@code run} there merges stdout and stderr: {@link #output}). BATS files covered
- * elsewhere: idmaps.bats (9 tests; idmaps-create-apply-layer, idmaps-parent-owners and idmaps-copy are ported here) by
- * {@code LayerCommandsTest}, {@code ContainerCommandsTest}, {@code IdMapOptionsTest} and
- * cargohold-storage's {@code LayerIdMapTest}, which are not line-by-line ports;
- * overlay-recreate.bats is for
- * the overlay driver only (upstream skips it for vfs; {@code MainTest.storeInitialisationErrors}
- * checks that overlay is refused as upstream refuses an unknown driver).
+ * same assertions ({@code run} there merges stdout and stderr: {@link #output}). Every test of every
+ * file is here except the two upstream itself skips for vfs: idmaps-create-mapped-container-shifting
+ * and overlay-recreate (overlay only; {@code MainTest.storeInitialisationErrors} checks that overlay
+ * is refused as upstream refuses an unknown driver). Tests that chown to arbitrary owners need root,
+ * as upstream's do.
  */
 class UpstreamBatsTest {
     @TempDir
@@ -795,7 +793,7 @@ class UpstreamBatsTest {
         }
     }
 
-    // ------------------------------------------------------------------ idmaps.bats (three of its nine tests)
+    // ------------------------------------------------------------------ idmaps.bats (eight of its nine tests; the ninth is overlay-only)
 
     /** {@code (($RANDOM+32767)*65536)}: a random ID range start, as idmaps.bats picks them. */
     long range() {
@@ -891,6 +889,297 @@ class UpstreamBatsTest {
             }
             lower = upper;
         }
+    }
+
+    @Test
+    void idmapsCreateDiffLayer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "chown to the test's owners needs root");
+        int n = 5;
+        int host = 2;
+        for (int i = 1; i <= n; i++) {
+            createrandom(dir.resolve("file" + i));
+        }
+        long[] uids = new long[n + 1];
+        long[] gids = new long[n + 1];
+        for (int i = 0; i <= n; i++) {
+            uids[i] = range();
+            gids[i] = range();
+        }
+        String lower = created("create-layer", "--uidmap", "0:" + uids[0] + ":" + (n + 1), "--gidmap", "0:" + gids[0] + ":" + (n + 1));
+        Path lowerMount = mount(lower);
+        for (int i = 1; i <= n; i++) {
+            Path f = Files.copy(dir.resolve("file" + i), lowerMount.resolve("file" + i));
+            Files.setAttribute(f, "unix:uid", (int) (uids[0] + i));
+            Files.setAttribute(f, "unix:gid", (int) (gids[0] + i));
+        }
+        for (int i = 1; i <= n; i++) {
+            String upper;
+            if (i != host) {
+                upper = created("create-layer", "--uidmap", "0:" + uids[i] + ":" + (n + 1), "--gidmap", "0:" + gids[i] + ":" + (n + 1), lower);
+            } else {
+                uids[host] = 0;
+                gids[host] = 0;
+                upper = created("create-layer", "--hostuidmap", "--hostgidmap", lower);
+            }
+            Path upperMount = mount(upper);
+            Files.setAttribute(upperMount.resolve("file" + i), "unix:uid", (int) uids[i]);
+            Files.setAttribute(upperMount.resolve("file" + i), "unix:gid", (int) gids[i]);
+            assertEquals(List.of("Modify \"/file" + i + "\""), run("changes", upper).lines(), "layer " + i);
+            Path diff = dir.resolve("diff.tar");
+            Files.deleteIfExists(diff);
+            assertEquals(0, run("diff", "-f", diff.toString(), upper).status());
+            assertEquals(List.of("file" + i), tarList(diff));
+            Path sub = Files.createDirectory(dir.resolve("subdir" + i));
+            Process tar = new ProcessBuilder(Tools.require("tar").toString(), "xf", diff.toString()).directory(sub.toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertEquals(0, tar.waitFor());
+            assertEquals("0:0", owner(sub.resolve("file" + i)), "the diff carries the owner as the layer's map sees it");
+            lower = upper;
+        }
+    }
+
+    @Test
+    void idmapsCreateLayerFromAnotherImageStore() throws IOException {
+        String imageStore = dir.resolve("imagestore").toString();
+        String layer = created("--graph=" + imageStore, "create-layer", "--hostuidmap", "--hostgidmap");
+        assertEquals(0, run("--graph=" + imageStore, "create-image", layer).status());
+        String[] newStore = {"--graph=" + dir.resolve("newstore"), "--storage-opt=.imagestore=" + imageStore};
+        CliRunner.Result image = run(cat(newStore, "create-image", layer));
+        assertEquals(0, image.status(), image.toString());
+        long uids = range();
+        long gids = range();
+        created(cat(newStore, "create-container", "--uidmap", "0:" + uids + ":6", "--gidmap", "0:" + gids + ":6", first(image.out())));
+        storage("--graph", imageStore, "shutdown");
+        storage("--graph", dir.resolve("newstore").toString(), "shutdown");
+    }
+
+    /** The value of the first "KEY: value" line of a text listing, or null. */
+    static String field(String out, String key) {
+        for (String l : out.split("\n")) {
+            if (l.startsWith(key + ": ")) {
+                return l.substring(key.length() + 2).strip();
+            }
+        }
+        return null;
+    }
+
+    static List<String> fields(String out, String key) {
+        List<String> v = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (l.startsWith(key + ": ")) {
+                v.add(l.substring(key.length() + 2).strip());
+            }
+        }
+        return v;
+    }
+
+    @Test
+    void idmapsCreateMappedImage() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "chown to the test's owners needs root");
+        int n = 5;
+        int host = 2;
+        List<String> files = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            Path f = dir.resolve("file" + i);
+            createrandom(f);
+            Files.setAttribute(f, "unix:uid", i);
+            Files.setAttribute(f, "unix:gid", i);
+            files.add("file" + i);
+        }
+        long[] uids = new long[n + 1];
+        long[] gids = new long[n + 1];
+        for (int i = 1; i <= n; i++) {
+            uids[i] = range();
+            gids[i] = range();
+        }
+        String base = created("create-layer", "--hostuidmap", "--hostgidmap");
+        Files.write(dir.resolve("layer.empty"), new byte[1024]);
+        run("applydiff", "-f", dir.resolve("layer.empty").toString(), base);
+        String lower = created("create-layer", "--hostuidmap", "--hostgidmap", base);
+        List<String> tarCmd = new ArrayList<>(List.of(Tools.require("tar").toString(), "--directory", dir.toString(), "-cf",
+                dir.resolve("layer.tar").toString()));
+        tarCmd.addAll(files);
+        Tools.ok(tarCmd.toArray());
+        run("applydiff", "-f", dir.resolve("layer.tar").toString(), lower);
+        String image = created("create-image", lower);
+        assertNotEquals("0", field(storage("image", image), "Size"));
+        List<String> containers = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String container;
+            if (i != host) {
+                container = created("create-container", "--uidmap", "0:" + uids[i] + ":" + (n + 1), "--gidmap",
+                        "0:" + gids[i] + ":" + (n + 1), image);
+            } else {
+                uids[host] = 0;
+                gids[host] = 0;
+                container = created("create-container", "--hostuidmap", "--hostgidmap", image);
+            }
+            containers.add(container);
+            Path m = mount(container);
+            for (int j = 1; j <= n; j++) {
+                assertEquals((uids[i] + j) + ":" + (gids[i] + j), owner(m.resolve("file" + j)), "container " + i + " file" + j);
+            }
+            assertEquals(0, run("unmount", container).status());
+        }
+        // each container's layer has its own parent, and each parent is a top layer of the image
+        Set<String> parents = new java.util.HashSet<>();
+        for (String c : containers) {
+            String out = storage("container", c);
+            assertEquals(image, field(out, "Image"));
+            assertEquals("0", field(out, "Size"));
+            String parent = field(storage("layer", field(out, "Layer")), "Parent");
+            parents.add(parent);
+            assertTrue(fields(storage("image", image), "Top Layer").contains(parent), parent);
+        }
+        assertEquals(n, parents.size());
+        List<String> tops = fields(storage("image", image), "Top Layer");
+        assertEquals(n, Set.copyOf(tops).size(), tops.toString());
+        for (String p : tops) {
+            Path diff = dir.resolve("diff.tar");
+            Files.deleteIfExists(diff);
+            storage("diff", "-u", "-f", diff.toString(), p);
+            String json = storage("layer", "--json", p);
+            long expectedSize = Long.parseLong(json.replaceAll("(?s).*\"diff-size\":([^\",}]*).*", "$1"));
+            String expectedDigest = json.replaceAll("(?s).*\"diff-digest\":\"?([^\",}]*).*", "$1");
+            assertEquals(expectedSize, Files.size(diff), "diff size of " + p);
+            assertEquals(expectedDigest, Digest.sha256(Files.readAllBytes(diff)).toString(), "diff digest of " + p);
+        }
+        String upper = created("create-layer", "--hostuidmap", "--hostgidmap", lower);
+        run("applydiff", "-f", dir.resolve("layer.empty").toString(), upper);
+        String upperImage = created("create-image", upper);
+        for (String c : containers) {
+            run("delete-container", c);
+        }
+        run("delete-image", image);
+        run("delete-image", upperImage);
+        CliRunner.Result layers = run("layers");
+        assertEquals(0, layers.status());
+        assertEquals("", layers.out(), "deleting the images pruned every layer, the mapped copies too");
+    }
+
+    @Test
+    void idmapsCreateContainer() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "chown to the test's owners needs root");
+        int n = 5;
+        int host = 2;
+        for (int i = 1; i <= n; i++) {
+            createrandom(dir.resolve("file" + i));
+        }
+        long[] uids = new long[n + 2];
+        long[] gids = new long[n + 2];
+        for (int i = 0; i <= n + 1; i++) {
+            uids[i] = range();
+            gids[i] = range();
+        }
+        String lower = created("create-layer", "--uidmap", "0:" + uids[0] + ":" + (n + 1), "--gidmap", "0:" + gids[0] + ":" + (n + 1));
+        Path lowerMount = mount(lower);
+        for (int i = 1; i <= n; i++) {
+            Path f = Files.copy(dir.resolve("file" + i), lowerMount.resolve("file" + i));
+            Files.setAttribute(f, "unix:uid", (int) (uids[0] + i));
+            Files.setAttribute(f, "unix:gid", (int) (gids[0] + i));
+        }
+        for (int i = 1; i <= n; i++) {
+            String upper;
+            if (i != host) {
+                upper = created("create-layer", "--uidmap", "0:" + uids[i] + ":" + (n + 1), "--gidmap", "0:" + gids[i] + ":" + (n + 1), lower);
+            } else {
+                uids[host] = 0;
+                gids[host] = 0;
+                upper = created("create-layer", "--hostuidmap", "--hostgidmap", lower);
+            }
+            Path upperMount = mount(upper);
+            Files.setAttribute(upperMount.resolve("file" + i), "unix:uid", (int) uids[i]);
+            Files.setAttribute(upperMount.resolve("file" + i), "unix:gid", (int) gids[i]);
+            assertEquals(List.of("Modify \"/file" + i + "\""), run("changes", upper).lines(), "layer " + i);
+            lower = upper;
+        }
+        storage("create-image", "--name=idmappedimage", lower);
+        for (int twice = 0; twice < 2; twice++) {
+            Path m = mount(created("create-container", "--hostuidmap", "--hostgidmap", "idmappedimage"));
+            for (int i = 1; i <= n; i++) {
+                assertEquals("0:0", owner(m.resolve("file" + i)), "host-mapped container, file" + i);
+            }
+        }
+        Path m = mount(created("create-container", "--uidmap", "0:" + uids[n + 1] + ":" + (n + 1), "--gidmap",
+                "0:" + gids[n + 1] + ":" + (n + 1), "idmappedimage"));
+        for (int i = 1; i <= n; i++) {
+            assertEquals(uids[n + 1] + ":" + gids[n + 1], owner(m.resolve("file" + i)), "newly mapped container, file" + i);
+        }
+        m = mount(created("create-container", "idmappedimage"));
+        for (int i = 1; i <= n; i++) {
+            assertEquals("0:0", owner(m.resolve("file" + i)), "container with the default map, file" + i);
+        }
+    }
+
+    @Test
+    void idmapsCreateMappedContainer() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "chown to the test's owners needs root");
+        int n = 5;
+        int host = 2;
+        for (int i = 1; i <= n; i++) {
+            Path f = dir.resolve("file" + i);
+            createrandom(f);
+            Files.setAttribute(f, "unix:uid", i);
+            Files.setAttribute(f, "unix:gid", i);
+        }
+        long[] uids = new long[n + 1];
+        long[] gids = new long[n + 1];
+        for (int i = 1; i <= n; i++) {
+            uids[i] = range();
+            gids[i] = range();
+        }
+        String[] roStore = {"--graph", dir.resolve("ro-root").toString(), "--run", dir.resolve("ro-runroot").toString()};
+        String[] withRo = {"--storage-opt", "vfs.imagestore=" + dir.resolve("ro-root")};
+        String base = created(cat(roStore, "create-layer", "--hostuidmap", "--hostgidmap"));
+        String lower = created(cat(roStore, "create-layer", "--hostuidmap", "--hostgidmap", base));
+        Path lowerMount = Path.of(storage(cat(roStore, "mount", lower)).strip());
+        for (int i = 1; i <= n; i++) {
+            Files.copy(dir.resolve("file" + i), lowerMount.resolve("file" + i), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.setAttribute(lowerMount.resolve("file" + i), "unix:uid", i);
+            Files.setAttribute(lowerMount.resolve("file" + i), "unix:gid", i);
+        }
+        storage(cat(roStore, "unmount", lower));
+        String image = created(cat(roStore, "create-image", lower));
+        assertNotEquals("0", field(storage(cat(roStore, "image", image)), "Size"));
+        storage(cat(roStore, "shutdown"));
+        List<String> containers = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String container;
+            if (i != host) {
+                container = created(cat(withRo, "create-container", "--uidmap", "0:" + uids[i] + ":" + (n + 1), "--gidmap",
+                        "0:" + gids[i] + ":" + (n + 1), image));
+            } else {
+                uids[host] = 0;
+                gids[host] = 0;
+                container = created(cat(withRo, "create-container", "--hostuidmap", "--hostgidmap", image));
+            }
+            containers.add(container);
+            Path m = Path.of(storage(cat(withRo, "mount", container)).strip());
+            for (int j = 1; j <= n; j++) {
+                assertEquals((uids[i] + j) + ":" + (gids[i] + j), owner(m.resolve("file" + j)), "container " + i + " file" + j);
+            }
+            assertEquals(0, run(cat(withRo, "unmount", container)).status());
+        }
+        // over a read-only image store no mapped top layers are added: one parent for all containers
+        Set<String> parents = new java.util.HashSet<>();
+        for (String c : containers) {
+            String out = storage(cat(withRo, "container", c));
+            assertEquals(image, field(out, "Image"));
+            assertEquals("0", field(out, "Size"));
+            String parent = field(storage(cat(withRo, "layer", field(out, "Layer"))), "Parent");
+            parents.add(parent);
+            assertTrue(fields(storage(cat(withRo, "image", image)), "Top Layer").contains(parent), parent);
+        }
+        assertEquals(1, parents.size(), parents.toString());
+        assertEquals(1, Set.copyOf(fields(storage(cat(withRo, "image", image)), "Top Layer")).size());
+        for (String c : containers) {
+            run(cat(withRo, "delete-container", c));
+        }
+        run(cat(roStore, "delete-image", image));
+        run(cat(roStore, "shutdown"));
+        CliRunner.Result layers = run(cat(withRo, "layers"));
+        assertEquals(0, layers.status());
+        assertEquals("", layers.out());
     }
 
     @Test
