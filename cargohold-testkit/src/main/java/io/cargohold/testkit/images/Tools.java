@@ -102,8 +102,10 @@ public final class Tools {
      * Environment variables that keep the containers tools (podman, skopeo) away from the host's
      * configuration and state: empty {@code containers.conf} and {@code registries.conf}, a
      * {@code storage.conf} naming the store under test, and temporary files, all under {@code dir}.
-     * With podman's global options from {@link #podmanIsolation} nothing outside {@code dir} and the
-     * store is read from /etc/containers or written (checked with `find / -newer` around a run).
+     * With podman's global options from {@link #podmanIsolation}, podman 4.3.1 writes nothing outside
+     * {@code dir} and the store (checked by hand with `find / -newer` around a run, 2026-12-05); files
+     * it may still read from /etc/containers besides these three (seccomp.json, policy.json) were not
+     * checked.
      */
     public static java.util.Map<String, String> containersEnv(Path dir, Path graphRoot, Path runRoot) throws IOException {
         Files.createDirectories(dir.resolve("tmp"));
