@@ -25,12 +25,14 @@ import java.util.Map;
  * @param error set when upstream would fail to load the defaults (then GetStore reports it)
  */
 record Defaults(String graphRoot, String runRoot, String driver, List<String> options, String error) {
-    static final String GRAPH_ROOT = "/var/lib/containers/storage";
-    static final String RUN_ROOT = "/run/containers/storage";
-
     static Defaults load(Map<String, String> env) {
-        String graph = GRAPH_ROOT;
-        String run = RUN_ROOT;
+        return load(env, Host.REAL);
+    }
+
+    /** The defaults with the host's paths taken from {@code host} (tests: a temporary directory). */
+    static Defaults load(Map<String, String> env, Host host) {
+        String graph = host.graphRoot();
+        String run = host.runRoot();
         String driver = "";
         List<String> opts = List.of();
         Path conf;
@@ -45,10 +47,13 @@ record Defaults(String graphRoot, String runRoot, String driver, List<String> op
             String xdg = env.get("XDG_CONFIG_HOME");
             if (xdg != null && Files.exists(Path.of(xdg, "containers", "storage.conf"))) {
                 conf = Path.of(xdg, "containers", "storage.conf");
-            } else if (Files.exists(Path.of("/etc/containers/storage.conf"))) {
-                conf = Path.of("/etc/containers/storage.conf");
-            } else if (Files.exists(Path.of("/usr/share/containers/storage.conf"))) {
-                conf = Path.of("/usr/share/containers/storage.conf");
+            } else {
+                for (Path p : host.storageConfs()) {
+                    if (Files.exists(p)) {
+                        conf = p;
+                        break;
+                    }
+                }
             }
         }
         if (conf != null) {
@@ -94,7 +99,8 @@ record Defaults(String graphRoot, String runRoot, String driver, List<String> op
             // getRootlessStorageOpts: per-user locations, vfs unless configured or $STORAGE_DRIVER
             String runtime = env.getOrDefault("XDG_RUNTIME_DIR", "");
             if (runtime.isEmpty()) {
-                runtime = Files.isDirectory(Path.of("/run/user/" + uid())) ? "/run/user/" + uid()
+                Path user = host.runUser().resolve(Integer.toString(uid()));
+                runtime = Files.isDirectory(user) ? user.toString()
                         : System.getProperty("java.io.tmpdir") + "/containers-user-" + uid();
             }
             run = runtime + "/containers";

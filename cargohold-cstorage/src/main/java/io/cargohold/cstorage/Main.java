@@ -84,6 +84,18 @@ public final class Main {
     /** Runs one command line with the given command table (tests use their own). */
     static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
                    String argv0, List<Command> commands) {
+        return run(in, out, err, env, cwd, argv, argv0, commands, Host.REAL);
+    }
+
+    /** Runs one command line with the host paths of {@code host} (tests: under their temporary directory). */
+    static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
+                   Host host) {
+        return run(in, out, err, env, cwd, argv, ARGV0, Commands.all(), host);
+    }
+
+    /** Runs one command line with the given command table and host paths. */
+    static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Path cwd, List<String> argv,
+                   String argv0, List<Command> commands, Host host) {
         Globals g = new Globals();
         FlagSet global = g.flagSet(ARGV0, env, argv0, err);
         global.setUsage(() -> globalUsage(out, global, commands));
@@ -104,7 +116,7 @@ public final class Main {
         }
         Defaults defaults = null;
         if (g.graph.isEmpty() && g.run.isEmpty() && g.driver.isEmpty() && g.storageOpts.isEmpty()) {
-            defaults = Defaults.load(env);
+            defaults = Defaults.load(env, host);
             g.fromDefaults(defaults);
         }
         List<String> args = global.args();
@@ -153,7 +165,7 @@ public final class Main {
         StoreOptions options;
         Store store;
         try {
-            options = StoreSetup.options(g.graph, g.run, g.driver, g.storageOpts, cwd, defaults != null ? defaults : Defaults.load(env),
+            options = StoreSetup.options(g.graph, g.run, g.driver, g.storageOpts, cwd, defaults != null ? defaults : Defaults.load(env, host),
                     err);
             store = Store.open(options);
             GRAPH_OPTIONS.put(store, g.storageOpts);

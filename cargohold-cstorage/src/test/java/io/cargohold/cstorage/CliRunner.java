@@ -39,7 +39,7 @@ final class CliRunner {
         int status;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(new ByteArrayInputStream(stdin), o, e, Map.of(), dir, argv);
+            status = Main.run(new ByteArrayInputStream(stdin), o, e, Map.of(), dir, argv, Host.under(dir.resolve("host")));
         }
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
     }

@@ -308,7 +308,7 @@ class LayerCommandsTest {
 
     @Test
     void hostMappedChildOfLayerMappedAboveTwoToThe31() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(new com.sun.security.auth.module.UnixSystem().getUid() + ""));
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(new com.sun.security.auth.module.UnixSystem().getUid() + ""), "chown to IDs above 2^31 needs root");
         cli.ok("create-layer", "-i", "low", "--hostuidmap", "--hostgidmap");
         Path f = Path.of(cli.ok("mount", "low").strip()).resolve("f");
         Files.writeString(f, "x");

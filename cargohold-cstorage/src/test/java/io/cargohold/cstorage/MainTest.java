@@ -49,8 +49,13 @@ class MainTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Main.run(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env, dir, List.of(argv), "containers-storage", commands());
+                new PrintStream(err, true, StandardCharsets.UTF_8), env, dir, List.of(argv), "containers-storage", commands(), host());
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The host's storage.conf files and default stores, under this test's directory (never the real ones). */
+    private Host host() {
+        return Host.under(dir.resolve("host"));
     }
 
     private String[] store(String... rest) {
@@ -235,10 +240,32 @@ class MainTest {
     @Test
     void oneRootAloneTakesTheOtherFromTheDefaults() {
         Result r = run("-s", "vfs", "-g", "g", "--storage-opt", "vfs.ignore_chown_errors=false", "probe", "x");
-        // the run root defaults to /run/containers/storage for root; not asserted beyond success here
+        assertEquals(0, r.status(), r.toString());
         if (Defaults.uid() == 0) {
-            assertEquals(0, r.status(), r.toString());
+            // root's default run root (/run/containers/storage on the host; here under the test's directory)
+            assertTrue(Files.isDirectory(Path.of(host().runRoot())), "the run root came from the defaults: " + host().runRoot());
         }
+        assertFalse(Files.exists(Path.of(host().graphRoot())), "the graph root given was used");
+    }
+
+    @Test
+    void theSystemStorageConfIsEtcThenUsrShareOfTheHost() throws Exception {
+        // no storage.conf: root's default stores, which here are under the test's directory
+        Result none = run("status");
+        assertEquals(0, none.status(), none.toString());
+        assertTrue(Files.isDirectory(Path.of(host().graphRoot())), none.toString());
+        Path usr = host().storageConfs().get(1);
+        Files.createDirectories(usr.getParent());
+        Files.writeString(usr, "[storage]\ndriver = \"vfs\"\ngraphroot = \"" + dir.resolve("usr-g") + "\"\nrunroot = \""
+                + dir.resolve("usr-r") + "\"\n");
+        assertEquals(0, run("status").status());
+        assertTrue(Files.isDirectory(dir.resolve("usr-g")), "/usr/share/containers/storage.conf is read");
+        Path etc = host().storageConfs().get(0);
+        Files.createDirectories(etc.getParent());
+        Files.writeString(etc, "[storage]\ndriver = \"vfs\"\ngraphroot = \"" + dir.resolve("etc-g") + "\"\nrunroot = \""
+                + dir.resolve("etc-r") + "\"\n");
+        assertEquals(0, run("status").status());
+        assertTrue(Files.isDirectory(dir.resolve("etc-g")), "/etc/containers/storage.conf comes first");
     }
 
     @Test

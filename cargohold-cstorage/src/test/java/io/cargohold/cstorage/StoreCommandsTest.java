@@ -34,7 +34,7 @@ class StoreCommandsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Main.run(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of("HOME", "/root"), dir, argv);
+                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of("HOME", "/root"), dir, argv, Host.under(dir.resolve("host")));
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

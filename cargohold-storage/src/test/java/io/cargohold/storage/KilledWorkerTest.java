@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cargohold.testkit.ChildJvm;
+import io.cargohold.testkit.KillTally;
 import io.cargohold.testkit.images.ImageInfo;
 import io.cargohold.testkit.images.TestImages;
 import io.cargohold.testkit.images.Tools;
@@ -26,26 +27,88 @@ import org.junit.jupiter.api.io.TempDir;
  * one left). After every kill: the record files are valid JSON, opening the store and listing layers
  * works and leaves no incomplete layer (on disk either), the store is consistent, and every creation
  * the worker reported complete and did not start deleting is there, with its names when they were
- * not being changed at the kill. Every third round skopeo opens the store first and must clean up
- * the killed worker's incomplete layers itself; at the end skopeo inspects every image and copies one in.
+ * not being changed at the kill. The kills must land: the run goes on (up to three times its rounds)
+ * until at least one kill interrupted a diff being applied and one left an incomplete layer on disk,
+ * and fails otherwise ({@link KillTally}). The first test needs no peer tool; in the second, skopeo
+ * opens the store first after every kill and must clean up the killed worker's incomplete layers
+ * itself, and at the end it inspects every image and copies one in.
  */
 class KilledWorkerTest {
     @TempDir
     Path tmp;
 
+    /** What a series of kill rounds did. */
+    record Rounds(int rounds, KillTally kills, Peers.Expected expected, int incompleteAfterKill, int removedByGo, Path graph,
+            Path run) {
+    }
+
     @Test
     void killedWorkersLeaveAConsistentStore() throws Exception {
+        Rounds k = killRounds(Boolean.getBoolean("cargohold.torture") ? 100 : 10, false, 11);
+        Store store = Store.open(StoreOptions.vfs(k.graph(), k.run()));
+        int diffs = diffsReproduceTheirDigests(store);
+        Peers.Snapshot s = Peers.assertConsistent(store, k.expected().containersBeingDeleted);
+        System.out.println("killed worker: " + k.rounds() + " rounds, " + k.kills() + "; " + k.expected().created
+                + " creations and " + k.expected().deleted + " deletions reported, " + k.incompleteAfterKill()
+                + " incomplete layers found after kills and removed by our load, " + countTempFiles(k.graph())
+                + " temp files left by kills, " + diffs + " layer diffs reproduced; final store: " + s.layers().size()
+                + " layers, " + s.images().size() + " images, " + s.containers().size() + " containers");
+    }
+
+    @Test
+    void skopeoCleansUpAndReadsWhatKilledWorkersLeft() throws Exception {
         Tools.require("skopeo");
-        boolean torture = Boolean.getBoolean("cargohold.torture");
-        int rounds = torture ? 100 : 10;
-        Random random = new Random(11);
+        Rounds k = killRounds(Boolean.getBoolean("cargohold.torture") ? 30 : 6, true, 17);
+        Path g = k.graph();
+        Path r = k.run();
+        assertTrue(k.removedByGo() > 0, "no kill left an incomplete layer for skopeo to remove in " + k.rounds() + " rounds");
+        // Go reads what the kills left: inspect every image that got its manifest, then copy one in.
+        Store store = Store.open(StoreOptions.vfs(g, r));
+        int inspected = 0;
+        for (Image i : store.images()) {
+            if (i.bigDataNames().contains("manifest")) {
+                assertEquals(i.bigDataDigests().get("manifest"), Peers.inspect(g, r, i.id()).path("Digest").asText(),
+                        i.names().toString());
+                inspected++;
+            }
+        }
+        assertTrue(inspected > 0, "no image with a manifest survived the kills");
+        int diffs = diffsReproduceTheirDigests(store);
+        WrittenLayout small = TestImages.small(tmp.resolve("small"));
+        Tools.ok("skopeo", "copy", "--quiet", small.skopeoRef("latest"), Peers.ref(g, r, "small:latest"));
+        diffs += diffsReproduceTheirDigests(store);
+        Peers.Snapshot s = Peers.assertConsistent(store, k.expected().containersBeingDeleted);
+        k.expected().assertHeldBy(s, "after skopeo's copy");
+        assertEquals(small.ref("latest").image().manifest().digest(), Peers.inspect(g, r, "small:latest").path("Digest").asText());
+        System.out.println("killed worker, skopeo first: " + k.rounds() + " rounds, " + k.kills() + "; "
+                + k.incompleteAfterKill() + " incomplete layers found after kills, " + k.removedByGo()
+                + " of them removed by skopeo's load, " + inspected + " images inspected by skopeo, " + diffs
+                + " layer diffs reproduced; final store: " + s.layers().size() + " layers, " + s.images().size() + " images, "
+                + s.containers().size() + " containers");
+    }
+
+    /**
+     * At least {@code minRounds} rounds of start, kill and check; more (up to three times as many)
+     * until a kill landed while a diff was being applied, a kill left an incomplete layer (for
+     * skopeo to remove, when {@code skopeoFirst}) and the workers reported at least
+     * {@code minRounds} creations; fails if that never happened.
+     */
+    private Rounds killRounds(int minRounds, boolean skopeoFirst, long seed) throws Exception {
+        Random random = new Random(seed);
         Path g = tmp.resolve("graph");
         Path r = tmp.resolve("run");
         Store longLived = Store.open(StoreOptions.vfs(g, r));
         Peers.Expected expected = new Peers.Expected();
+        KillTally kills = new KillTally();
         int incompleteAfterKill = 0;
         int removedByGo = 0;
-        for (int round = 0; round < rounds; round++) {
+        int round = 0;
+        for (; round < 3 * minRounds; round++) {
+            boolean landed = kills.during("createLayer-applying-diff") > 0 && (skopeoFirst ? removedByGo : incompleteAfterKill) > 0
+                    && expected.created >= minRounds;
+            if (round >= minRounds && landed) {
+                break;
+            }
             try (ChildJvm w = ChildJvm.start(StorePeerWorker.class, g.toString(), r.toString(), "r" + round,
                     Long.toString(random.nextLong()), Long.toString(Long.MAX_VALUE), "true")) {
                 w.await("READY", 120);
@@ -53,15 +116,16 @@ class KilledWorkerTest {
                 w.kill();
                 List<String> out = w.output();
                 assertTrue(out.stream().noneMatch(l -> l.startsWith("ERROR")), "round " + round + ": worker failed:\n" + w.stderr());
+                kills.record(out);
                 expected.replay(out);
             }
             String when = "round " + round;
             Peers.recordFilesAreValidJson(g, r);
             List<String> incomplete = Peers.incompleteOnDisk(g);
             incompleteAfterKill += incomplete.size();
-            if (round % 3 == 2) {
-                // Every third round Go gets there first: its first layer access (write-locked) must
-                // finish what our killed worker left half-done, the same way our engine does.
+            if (skopeoFirst) {
+                // Go gets there first: its first layer access (write-locked) must finish what our
+                // killed worker left half-done, the same way our engine does.
                 String withManifest = null;
                 for (var i : Peers.rawArray(g.resolve("vfs-images/images.json"))) {
                     for (var n : i.path("big-data-names")) {
@@ -95,36 +159,18 @@ class KilledWorkerTest {
             assertEquals(s.images(), kept.images(), when);
             assertEquals(s.containers(), kept.containers(), when);
         }
-        assertTrue(expected.created > rounds, "the workers got work done before the kills: " + expected.created);
-
-        // Go reads what the kills left: inspect every image that got its manifest, then copy one in.
-        Store store = Store.open(StoreOptions.vfs(g, r));
-        int inspected = 0;
-        for (Image i : store.images()) {
-            if (i.bigDataNames().contains("manifest")) {
-                assertEquals(i.bigDataDigests().get("manifest"), Peers.inspect(g, r, i.id()).path("Digest").asText(),
-                        i.names().toString());
-                inspected++;
-            }
-        }
-        int diffs = diffsReproduceTheirDigests(store);
-        WrittenLayout small = TestImages.small(tmp.resolve("small"));
-        Tools.ok("skopeo", "copy", "--quiet", small.skopeoRef("latest"), Peers.ref(g, r, "small:latest"));
-        diffs += diffsReproduceTheirDigests(store);
-        Peers.Snapshot s = Peers.assertConsistent(store, expected.containersBeingDeleted);
-        expected.assertHeldBy(s, "after skopeo's copy");
-        assertEquals(small.ref("latest").image().manifest().digest(), Peers.inspect(g, r, "small:latest").path("Digest").asText());
-        System.out.println("killed worker: " + rounds + " kills, " + expected.created + " creations and " + expected.deleted
-                + " deletions reported, " + incompleteAfterKill + " incomplete layers found after kills (" + removedByGo
-                + " of them removed by skopeo's load, the rest by ours), " + countTempFiles(g) + " temp files left by kills, "
-                + inspected + " images inspected by skopeo, " + diffs + " layer diffs reproduced; final store: "
-                + s.layers().size() + " layers, " + s.images().size() + " images, " + s.containers().size() + " containers");
+        assertTrue(expected.created >= minRounds, "the workers got work done before the kills: " + expected.created + " creations in "
+                + round + " rounds");
+        assertTrue(kills.midOperation() > 0, "no kill landed in the middle of an operation: " + kills);
+        assertTrue(kills.during("createLayer-applying-diff") > 0, "no kill landed while a diff was applied: " + kills);
+        assertTrue(incompleteAfterKill > 0, "no kill left an incomplete layer in " + round + " rounds: " + kills);
+        return new Rounds(round, kills, expected, incompleteAfterKill, removedByGo, g, r);
     }
 
     /**
      * The other direction: skopeo killed with SIGKILL in the middle of copies into the store; our
      * engine's first listing removes the layers it left incomplete, the store is consistent, and
-     * skopeo then completes the same copies.
+     * skopeo then completes the same copies. At least one kill must have left an incomplete layer.
      */
     @Test
     void killedSkopeoCopiesAreFinishedByUs() throws Exception {
@@ -143,7 +189,9 @@ class KilledWorkerTest {
         List<String> names = List.copyOf(sources.keySet());
         int incompleteSeen = 0;
         int helpersOutliving = 0;
-        for (int round = 0; round < rounds; round++) {
+        int round = 0;
+        // a kill that lands mid-copy leaves an incomplete layer: go on (up to 3 × rounds) until one did
+        for (; round < 3 * rounds && (round < rounds || incompleteSeen == 0); round++) {
             String name = names.get(round % names.size());
             ProcessBuilder pb = new ProcessBuilder("skopeo", "copy", "--quiet", sources.get(name), Peers.ref(g, r, name))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -164,6 +212,8 @@ class KilledWorkerTest {
             assertEquals(List.of(), Peers.incompleteOnDisk(g), "round " + round + ": our load removes skopeo's incomplete layers");
             Peers.assertConsistent(store, Set.of());
         }
+        assertTrue(incompleteSeen > 0, "no kill of skopeo landed mid-copy (left an incomplete layer) in " + round + " rounds");
+        rounds = round;
         for (var e : sources.entrySet()) {
             Tools.ok("skopeo", "copy", "--quiet", e.getValue(), Peers.ref(g, r, e.getKey()));
         }

@@ -27,6 +27,8 @@ import java.util.Set;
  * CONTAINER id image layer name createContainer returned
  * RM kind id  /  RMOK kind id [containerLayer]    before a delete / after it returned
  * NAMING kind id  /  NAMES kind id n1,n2|-       before a names change / after it (new names)
+ * BEGIN op  /  END              around every call that changes the store (a kill between them
+ *                               landed mid-operation: the crash test counts those)
  * TICK n                        every 10 operations
  * DONE n                        stopped (STOP on stdin or max operations) after checking its model
  * </pre>
@@ -107,6 +109,15 @@ public final class StorePeerWorker {
     private static void out(String line) {
         System.out.println(line);
         System.out.flush();
+    }
+
+    /** Before a call that changes the store: a kill before the matching {@link #end()} landed mid-operation. */
+    private static void begin(String operation) {
+        out("BEGIN " + operation);
+    }
+
+    private static void end() {
+        out("END");
     }
 
     private void adopt() throws Exception {
@@ -221,9 +232,13 @@ public final class StorePeerWorker {
                     .file(name + ".txt", "written by " + prefix + " into a diff\n")
                     .randomFile(name + ".bin", 1 + random.nextInt(3 << 20), random.nextLong()).owner(1000, 1000)
                     .build().tar().bytes();
+            begin("createLayer-applying-diff");
             l = store.createLayer(lo, new java.io.ByteArrayInputStream(tar));
+            end();
         } else {
+            begin("createLayer");
             l = store.createLayer(lo);
+            end();
         }
         out("LAYER " + l.id() + " " + (parent == null ? "-" : parent) + " " + name);
         layerParent.put(l.id(), parent == null ? "" : parent);
@@ -242,7 +257,9 @@ public final class StorePeerWorker {
 
     private void createImage(String layer) throws Exception {
         String name = "localhost/" + fresh("image") + ":latest";
+        begin("createImage");
         Image i = store.createImage(ImageOptions.of(layer).withNames(List.of(name)));
+        end();
         out("IMAGE " + i.id() + " " + layer + " " + name);
         imageLayer.put(i.id(), layer);
         names.get(Store.Kind.IMAGE).put(i.id(), new ArrayList<>(List.of(name)));
@@ -251,7 +268,9 @@ public final class StorePeerWorker {
             chain.addFirst(l);
         }
         Peers.OciImage oci = Peers.ociImage(chain, name);
+        begin("setImageBigData");
         Peers.storeOciImage(store, i.id(), oci);
+        end();
         Image after = store.image(i.id());
         if (!oci.manifestDigest().equals(after.digest())) {
             throw new AssertionError("image " + i.id() + " digest " + after.digest() + " after storing manifest " + oci.manifestDigest());
@@ -261,7 +280,9 @@ public final class StorePeerWorker {
 
     private void createContainer(String image) throws Exception {
         String name = fresh("container");
+        begin("createContainer");
         Container c = store.createContainer(ContainerOptions.of(image).withNames(List.of(name)));
+        end();
         out("CONTAINER " + c.id() + " " + image + " " + c.layer() + " " + name);
         containers.put(c.id(), new String[] {image, c.layer()});
         layerParent.put(c.layer(), imageLayer.get(image));
@@ -277,7 +298,9 @@ public final class StorePeerWorker {
     private void deleteContainer(String id) throws Exception {
         String layer = containers.get(id)[1];
         out("RM CONTAINER " + id);
+        begin("deleteContainer");
         store.deleteContainer(id);
+        end();
         out("RMOK CONTAINER " + id + " " + layer);
         containers.remove(id);
         names.get(Store.Kind.CONTAINER).remove(id);
@@ -289,7 +312,9 @@ public final class StorePeerWorker {
 
     private void deleteImage(String id) throws Exception {
         out("RM IMAGE " + id);
+        begin("deleteImage");
         store.deleteImage(id);
+        end();
         out("RMOK IMAGE " + id);
         imageLayer.remove(id);
         names.get(Store.Kind.IMAGE).remove(id);
@@ -298,7 +323,9 @@ public final class StorePeerWorker {
 
     private void deleteLayer(String id) throws Exception {
         out("RM LAYER " + id);
+        begin("deleteLayer");
         store.deleteLayer(id);
+        end();
         out("RMOK LAYER " + id);
         layerParent.remove(id);
         names.get(Store.Kind.LAYER).remove(id);
@@ -324,7 +351,9 @@ public final class StorePeerWorker {
             String moved = pick(own.get(donor));
             out("NAMING " + kind + " " + donor);
             out("NAMING " + kind + " " + target);
+            begin("addNames");
             store.addNames(kind, target, List.of(moved));
+            end();
             own.get(donor).remove(moved);
             if (!own.get(target).contains(moved)) {
                 own.get(target).add(moved);
@@ -338,11 +367,15 @@ public final class StorePeerWorker {
         String name = kind == Store.Kind.IMAGE ? "localhost/" + fresh("name") + ":v" + counter : fresh("name");
         out("NAMING " + kind + " " + target);
         if (how == 0) {
+            begin("addNames");
             store.addNames(kind, target, List.of(name));
+            end();
             own.get(target).add(name);
         } else {
             List<String> now = random.nextInt(4) == 0 ? List.of() : List.of(name);
+            begin("setNames");
             store.setNames(kind, target, now);
+            end();
             own.put(target, new ArrayList<>(now));
         }
         out("NAMES " + kind + " " + target + " " + joined(own.get(target)));
@@ -354,7 +387,9 @@ public final class StorePeerWorker {
     }
 
     private void mount(String layer) throws Exception {
+        begin("mount");
         Path p = store.mount(layer);
+        end();
         if (!Files.isDirectory(p)) {
             throw new AssertionError("mount point " + p + " of " + layer + " is not a directory");
         }
@@ -362,7 +397,9 @@ public final class StorePeerWorker {
         if (count < 1) {
             throw new AssertionError("layer " + layer + " mounted but its count is " + count);
         }
+        begin("unmount");
         store.unmount(layer, random.nextBoolean());
+        end();
     }
 
     private void metadata() throws Exception {
@@ -373,7 +410,9 @@ public final class StorePeerWorker {
         }
         String id = pick(ids);
         String value = "{\"by\":\"" + prefix + "\",\"n\":" + (++counter) + "}";
+        begin("setMetadata");
         store.setMetadata(kind, id, value);
+        end();
         String now = switch (kind) {
             case LAYER -> store.layer(id).metadata();
             case IMAGE -> store.image(id).metadata();

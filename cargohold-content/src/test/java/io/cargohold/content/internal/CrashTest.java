@@ -9,6 +9,7 @@ import io.cargohold.content.FsckOptions;
 import io.cargohold.content.FsckReport;
 import io.cargohold.digest.Digest;
 import io.cargohold.testkit.ChildJvm;
+import io.cargohold.testkit.KillTally;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A writer process is killed with SIGKILL at random moments, again and again, on one store. After
  * each kill the store opens, fsck finds no damage, and every blob (and data record) whose write was
- * reported complete is present and correct, unless its removal had started.
+ * reported complete is present and correct, unless its removal had started. The kills must land:
+ * the run goes on (up to three times its rounds) until a kill interrupted a put and one left a temp
+ * file behind, and fails if none did ({@link KillTally}).
  */
 class CrashTest {
     @TempDir
@@ -37,11 +40,14 @@ class CrashTest {
         Map<Digest, String> data = new HashMap<>();
         int leftovers = 0;
         int unindexed = 0;
-        for (int round = 0; round < rounds; round++) {
+        KillTally kills = new KillTally();
+        int round = 0;
+        for (; round < 3 * rounds && (round < rounds || kills.during("put") == 0 || leftovers == 0); round++) {
             try (ChildJvm w = ChildJvm.start(CrashWriter.class, root.toString(), Long.toString(random.nextLong()))) {
                 w.await("READY", 120);
                 Thread.sleep(50 + random.nextInt(900));
                 w.kill();
+                kills.record(w.output());
                 for (String line : w.output()) {
                     String[] f = line.split(" ");
                     switch (f[0]) {
@@ -77,8 +83,11 @@ class CrashTest {
                 }
             }
         }
-        assertTrue(committed.size() > rounds, "the writer got work done before being killed: " + committed.size());
-        System.out.println("crash test: " + rounds + " kills, " + committed.size() + " committed blobs verified, "
+        assertTrue(committed.size() > round, "the writer got work done before being killed: " + committed.size());
+        assertTrue(kills.midOperation() > 0, "no kill landed in the middle of an operation: " + kills);
+        assertTrue(kills.during("put") > 0, "no kill landed in the middle of a put: " + kills);
+        assertTrue(leftovers > 0, "no kill left a temp file of a put in flight in " + round + " rounds: " + kills);
+        System.out.println("crash test: " + round + " rounds, " + kills + "; " + committed.size() + " committed blobs verified, "
                 + leftovers + " kills left a temp file, and " + unindexed + " unindexed blobs seen (none is damage)");
     }
 }
