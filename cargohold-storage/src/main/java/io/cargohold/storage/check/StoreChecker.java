@@ -113,11 +113,18 @@ public final class StoreChecker {
                     report.mounts.put(w.layer().id(), w.layer().mountCount());
                 }
             }
-            checkLayers();
-            checkImages();
-            checkContainers();
-            unreferenced();
-            unaccounted();
+            // a record file that cannot be read hides what refers to what: report it, and nothing its loss would fake
+            boolean layersKnown = snap.layersError() == null;
+            boolean usersKnown = layersKnown && snap.imagesError() == null && snap.containersError() == null;
+            checkLayers(layersKnown);
+            checkImages(layersKnown);
+            checkContainers(layersKnown);
+            if (usersKnown) {
+                unreferenced();
+            }
+            if (layersKnown) {
+                unaccounted();
+            }
             return report;
         }
 
@@ -151,7 +158,7 @@ public final class StoreChecker {
 
         // -------------------------------------------------------------- layers
 
-        private void checkLayers() throws IOException {
+        private void checkLayers(boolean layersKnown) throws IOException {
             // parents before children, so a child's expected tree starts from its parent's
             Map<String, List<Where>> children = new HashMap<>();
             List<Where> roots = new ArrayList<>();
@@ -169,7 +176,7 @@ public final class StoreChecker {
             }
             for (Where w : known.values()) {
                 String p = w.layer().parent();
-                if (p != null && !p.isEmpty() && !known.containsKey(p)) {
+                if (layersKnown && p != null && !p.isEmpty() && !known.containsKey(p)) {
                     report.add(layerMap(w), w.layer().id(), Problem.LAYER_MISSING,
                             (w.readOnly() ? "read-only " : "") + "layer " + p + ": " + Problem.LAYER_MISSING.text());
                 }
@@ -365,14 +372,14 @@ public final class StoreChecker {
 
         private final Set<String> examinedImages = new HashSet<>();
 
-        private void checkImages() throws IOException {
-            checkImages(snap.images(), snap.layout(), false);
+        private void checkImages(boolean layersKnown) throws IOException {
+            checkImages(snap.images(), snap.layout(), false, layersKnown);
             for (RecordSnapshot.ReadOnly ro : snap.readOnly()) {
-                checkImages(ro.images(), ro.layout(), true);
+                checkImages(ro.images(), ro.layout(), true, layersKnown && ro.layersError() == null);
             }
         }
 
-        private void checkImages(List<Image> images, StoreLayout layout, boolean readOnly) throws IOException {
+        private void checkImages(List<Image> images, StoreLayout layout, boolean readOnly, boolean layersKnown) throws IOException {
             Map<String, List<Finding>> where = readOnly ? report.roImages : report.images;
             String desc = readOnly ? "read-only image " : "image ";
             for (Image image : images) {
@@ -395,7 +402,7 @@ public final class StoreChecker {
                 }
                 all.addAll(image.mappedLayers());
                 for (String top : all) {
-                    if (top.isEmpty() || !tops.add(top)) {
+                    if (!layersKnown || top.isEmpty() || !tops.add(top)) {
                         continue;
                     }
                     Set<String> seen = new HashSet<>();
@@ -441,7 +448,7 @@ public final class StoreChecker {
 
         // -------------------------------------------------------------- containers
 
-        private void checkContainers() {
+        private void checkContainers(boolean layersKnown) {
             for (Container c : snap.containers()) {
                 String id = c.id();
                 for (String key : c.bigDataNames()) {
@@ -453,7 +460,7 @@ public final class StoreChecker {
                     }
                 }
                 if (c.image() != null && !c.image().isEmpty()) {
-                    if (!examinedImages.contains(c.image())) {
+                    if (snap.imagesError() == null && !examinedImages.contains(c.image())) {
                         report.add(report.containers, id, Problem.CONTAINER_IMAGE_MISSING,
                                 "image " + c.image() + ": " + Problem.CONTAINER_IMAGE_MISSING.text());
                     }
@@ -465,7 +472,7 @@ public final class StoreChecker {
                     }
                 }
                 if (c.layer() != null && !c.layer().isEmpty()) {
-                    if (!referenced.containsKey(c.layer())) {
+                    if (layersKnown && !referenced.containsKey(c.layer())) {
                         report.add(report.containers, id, Problem.CONTAINER_LAYER_MISSING,
                                 "container " + id + ": layer " + c.layer() + ": " + Problem.CONTAINER_LAYER_MISSING.text());
                     }
@@ -525,8 +532,22 @@ public final class StoreChecker {
      * mount counts when asked. Read-only stores are left alone. Each removal takes the store's write
      * locks; one that fails is reported and the repair goes on.
      */
-    public RepairResult repair(CheckReport report, RepairOptions options) throws IOException {
+    public RepairResult repair(CheckReport given, RepairOptions options) throws IOException {
+        List<String> rebuilt = List.of();
+        Path layersJson = engine.layout().layersJson();
+        CheckReport fresh = null;
+        if (given.records.stream().anyMatch(f -> f.message().startsWith(layersJson + ": "))) {
+            // the layer records come back first (what else could be said about the store depends on them),
+            // then the store is checked afresh and repaired from that report
+            List<String> ids = engine.rebuildLayerRecords();
+            rebuilt = ids == null ? List.of() : ids;
+            fresh = check(CheckOptions.full(), CheckListener.NONE);
+        }
+        CheckReport report = fresh != null ? fresh : given;
         List<String> errors = new ArrayList<>();
+        for (Finding f : report.records) {
+            errors.add(f.message());
+        }
         List<String> containers = new ArrayList<>();
         List<String> images = new ArrayList<>();
         List<String> layers = new ArrayList<>();
@@ -621,7 +642,7 @@ public final class StoreChecker {
                 }
             }
         }
-        return new RepairResult(List.copyOf(containers), List.copyOf(images), List.copyOf(layers), List.copyOf(unaccounted),
+        return new RepairResult(rebuilt, List.copyOf(containers), List.copyOf(images), List.copyOf(layers), List.copyOf(unaccounted),
                 List.copyOf(mounts), List.copyOf(errors));
     }
 

@@ -1523,4 +1523,35 @@ public final class StoreEngine {
             return true;
         });
     }
+
+    /**
+     * Replaces an unreadable {@code layers.json} with records rebuilt from the layer trees, their
+     * tar-split files and the images' configs and manifests ({@link LayerRecordsRebuild}); the damaged
+     * file is kept beside it as {@code layers.json.corrupt-MILLIS}. Crash-safe: the new file replaces
+     * the old one atomically, so a crash leaves either. Returns the IDs of the layers given a record,
+     * or null when the file was readable after all (nothing changed).
+     */
+    public synchronized List<String> rebuildLayerRecords() throws IOException {
+        openLayerLocks();
+        try (var l = layersLock.lock(LockMode.EXCLUSIVE);
+             var i = imagesLock.lock(LockMode.SHARED);
+             var c = containersLock.lock(LockMode.SHARED)) {
+            try {
+                RecordFiles.readArray(layout.layersJson());
+                return null;
+            } catch (io.cargohold.errors.CorruptException damaged) {
+                // rebuild below
+            }
+            Files.copy(layout.layersJson(), layout.layersJson().resolveSibling("layers.json.corrupt-" + System.currentTimeMillis()));
+            List<LayerRec> rebuilt = LayerRecordsRebuild.rebuild(layout, LayerRecordsRebuild.images(layout),
+                    LayerRecordsRebuild.containers(layout));
+            layers = new ArrayList<>(rebuilt);
+            layersLoaded = true;
+            try (var m = mountsLock.lock(LockMode.SHARED)) {
+                loadMountpoints();
+            }
+            saveLayers();
+            return rebuilt.stream().map(r -> r.id).toList();
+        }
+    }
 }
