@@ -6,9 +6,7 @@ import io.cargohold.storage.check.CheckReport;
 import io.cargohold.storage.check.Finding;
 import io.cargohold.storage.check.RepairOptions;
 import io.cargohold.storage.check.RepairResult;
-import java.math.BigDecimal;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -46,7 +44,7 @@ final class CheckCommands {
             CheckOptions options = quick.get() ? CheckOptions.quick() : CheckOptions.full();
             if (!max.get().isEmpty()) {
                 try {
-                    options = options.withMaxUnreferencedAge(parseDuration(max.get()));
+                    options = options.withMaxUnreferencedAge(CheckOptions.parseDuration(max.get()));
                 } catch (IllegalArgumentException e) {
                     return fail(inv, e.getMessage());
                 }
@@ -131,58 +129,6 @@ final class CheckCommands {
         Map<String, Object> out = new TreeMap<>();
         m.forEach((id, fs) -> out.put(id, fs.stream().map(f -> (Object) Map.of()).toList()));
         return out;
-    }
-
-    /** Go's {@code time.ParseDuration}, with its error texts. */
-    static Duration parseDuration(String s) {
-        String orig = s;
-        String quoted = FlagSet.goQuote(orig);
-        boolean neg = false;
-        if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
-            neg = s.charAt(0) == '-';
-            s = s.substring(1);
-        }
-        if (s.equals("0")) {
-            return Duration.ZERO;
-        }
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException("time: invalid duration " + quoted);
-        }
-        BigDecimal total = BigDecimal.ZERO;
-        int i = 0;
-        while (i < s.length()) {
-            int start = i;
-            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
-                i++;
-            }
-            String num = s.substring(start, i);
-            if (num.isEmpty() || num.equals(".") || num.chars().filter(c -> c == '.').count() > 1) {
-                throw new IllegalArgumentException("time: invalid duration " + quoted);
-            }
-            int u = i;
-            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
-                i++;
-            }
-            String unit = s.substring(u, i);
-            if (unit.isEmpty()) {
-                throw new IllegalArgumentException("time: missing unit in duration " + quoted);
-            }
-            long nanos = switch (unit) {
-                case "ns" -> 1L;
-                case "us", "\u00b5s", "\u03bcs" -> 1_000L;
-                case "ms" -> 1_000_000L;
-                case "s" -> 1_000_000_000L;
-                case "m" -> 60_000_000_000L;
-                case "h" -> 3_600_000_000_000L;
-                default -> throw new IllegalArgumentException("time: unknown unit " + FlagSet.goQuote(unit) + " in duration " + quoted);
-            };
-            total = total.add(new BigDecimal(num.startsWith(".") ? "0" + num : num).multiply(BigDecimal.valueOf(nanos)));
-        }
-        if (total.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new IllegalArgumentException("time: invalid duration " + quoted);
-        }
-        long n = total.longValue();
-        return Duration.ofNanos(neg ? -n : n);
     }
 
     // ------------------------------------------------------------------ create-storage-layer, storage-layers

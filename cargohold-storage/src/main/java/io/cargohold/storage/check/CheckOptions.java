@@ -1,5 +1,6 @@
 package io.cargohold.storage.check;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -30,4 +31,57 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
     public CheckOptions withMaxUnreferencedAge(Duration age) {
         return new CheckOptions(content, age);
     }
+
+    /** Go's {@code time.ParseDuration} (as upstream's {@code --max} is read), with its error texts as the exception's message. */
+    public static Duration parseDuration(String s) {
+        String orig = s;
+        String quoted = StoreChecker.quote(orig);
+        boolean neg = false;
+        if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
+            neg = s.charAt(0) == '-';
+            s = s.substring(1);
+        }
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("time: invalid duration " + quoted);
+        }
+        BigDecimal total = BigDecimal.ZERO;
+        int i = 0;
+        while (i < s.length()) {
+            int start = i;
+            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+                i++;
+            }
+            String num = s.substring(start, i);
+            if (num.isEmpty() || num.equals(".") || num.chars().filter(c -> c == '.').count() > 1) {
+                throw new IllegalArgumentException("time: invalid duration " + quoted);
+            }
+            int u = i;
+            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+                i++;
+            }
+            String unit = s.substring(u, i);
+            if (unit.isEmpty()) {
+                throw new IllegalArgumentException("time: missing unit in duration " + quoted);
+            }
+            long nanos = switch (unit) {
+                case "ns" -> 1L;
+                case "us", "\u00b5s", "\u03bcs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                case "h" -> 3_600_000_000_000L;
+                default -> throw new IllegalArgumentException("time: unknown unit " + StoreChecker.quote(unit) + " in duration " + quoted);
+            };
+            total = total.add(new BigDecimal(num.startsWith(".") ? "0" + num : num).multiply(BigDecimal.valueOf(nanos)));
+        }
+        if (total.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("time: invalid duration " + quoted);
+        }
+        long n = total.longValue();
+        return Duration.ofNanos(neg ? -n : n);
+    }
+
 }
