@@ -567,13 +567,25 @@ public final class StoreChecker {
         }
         Set<String> deleted = new HashSet<>();
         for (String id : report.images.keySet()) {
+            // Upstream's DeleteImage(id, true), in the crash-safe order: the layers only this image uses
+            // go first (children first, each marked incomplete before its files go), the record last, so
+            // a repair killed half-way leaves an image with a missing layer, which the next check reports
+            // and the next repair removes, never layers nothing refers to any more.
             try {
-                List<String> gone = store.deleteImage(id, true);
+                List<String> slated = store.deleteImage(id, true, false);
+                for (String layer : slated) {
+                    try {
+                        store.deleteLayerUnchecked(layer);
+                        deleted.add(layer);
+                        layers.add(layer);
+                    } catch (NotFoundException e) {
+                        // unknown already (the damage itself, or a read-only layer)
+                    }
+                }
+                store.deleteImage(id, false);
                 images.add(id);
-                deleted.addAll(gone);
-                layers.addAll(gone);
             } catch (NotFoundException e) {
-                images.add(id); // the image went, a slated layer was unknown already (as upstream: not an error)
+                // gone already
             } catch (IOException e) {
                 errors.add("deleting image " + id + ": " + e.getMessage());
             }
