@@ -22,10 +22,11 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a layer's tar-split file for a store check: every entry's header (name, type, mode, owner,
- * size, time, link target) as the applied tar had it, and - with {@code content} - the layer's files
- * too, each read once, with their CRC-64 checked against the tar-split on a second thread and the
- * SHA-256 and size of the whole reassembled tar computed on the way (the diff ID and diff size the
- * layer record should have). Without {@code content} no file of the tree is opened. Damage does not
+ * size, time, link target) as the applied tar had it, and - unless {@link Depth#METADATA} - the
+ * layer's files too, each read once, the SHA-256 and size of the whole reassembled tar computed on the
+ * way (the diff ID and diff size the layer record should have) and with {@link Depth#CHECKSUMS} each
+ * file's CRC-64 checked against the tar-split on a second thread. With {@link Depth#METADATA} no file of
+ * the tree is opened. Damage does not
  * stop the scan: a file that fails its checksum, is missing, shorter or longer than recorded is
  * noted in {@link Result#problems} (upstream's {@code file integrity checksum failed for "NAME"}) and
  * the scan goes on, so every damaged file of a layer is named.
@@ -47,10 +48,25 @@ public final class TarSplitScan {
     public record Result(String digest, long size, List<String> problems) {
     }
 
+    /** How much of the layer a scan reads. */
+    public enum Depth {
+        /** The tar-split alone: headers and the diff size; no file of the tree is opened. */
+        METADATA,
+        /** Also every file's content, for the SHA-256 of the whole diff (which, when it matches, vouches for every file). */
+        DIGEST,
+        /** Also each file's CRC-64 (on a second thread), to name the files whose content changed. */
+        CHECKSUMS
+    }
+
     public static Result scan(InputStream tarSplitGz, Path root, boolean content, Visitor visitor) throws IOException {
+        return scan(tarSplitGz, root, content ? Depth.CHECKSUMS : Depth.METADATA, visitor);
+    }
+
+    public static Result scan(InputStream tarSplitGz, Path root, Depth depth, Visitor visitor) throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(tarSplitGz, 1 << 16), StandardCharsets.UTF_8),
                 1 << 16);
-        try (Reassembled in = new Reassembled(r, new InRoot(root), content)) {
+        boolean content = depth != Depth.METADATA;
+        try (Reassembled in = new Reassembled(r, new InRoot(root), content, depth == Depth.CHECKSUMS)) {
             TarReader tr = new TarReader(in);
             byte[] skip = new byte[1 << 17];
             TarHeader h;
@@ -91,7 +107,7 @@ public final class TarSplitScan {
         private boolean fileShort;
         private boolean eof;
 
-        Reassembled(BufferedReader lines, InRoot root, boolean content) throws IOException {
+        Reassembled(BufferedReader lines, InRoot root, boolean content, boolean checksums) throws IOException {
             this.lines = lines;
             this.root = root;
             this.content = content;
@@ -100,7 +116,7 @@ public final class TarSplitScan {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            this.crc = content ? new ParallelCrc64() : null;
+            this.crc = checksums ? new ParallelCrc64() : null;
         }
 
         @Override
@@ -127,9 +143,11 @@ public final class TarSplitScan {
                     }
                     int n = readFile(b, off, Math.min(want, 1 << 17));
                     fileRemaining -= n;
-                    byte[] cb = crc.buffer();
-                    System.arraycopy(b, off, cb, 0, n);
-                    crc.submit(n);
+                    if (crc != null) {
+                        byte[] cb = crc.buffer();
+                        System.arraycopy(b, off, cb, 0, n);
+                        crc.submit(n);
+                    }
                     return counted(b, off, n);
                 }
                 if (!nextEntry()) {
@@ -192,7 +210,9 @@ public final class TarSplitScan {
                 fileRemaining = size;
                 if (content) {
                     fileCrc = payload == null || payload.isNull() ? new byte[0] : Base64.getDecoder().decode(payload.asText());
-                    crc.reset();
+                    if (crc != null) {
+                        crc.reset();
+                    }
                     fileShort = false;
                     String rel = PathNames.relative(fileName);
                     Path p = rel == null ? null : root.entry(rel, false);
@@ -220,8 +240,7 @@ public final class TarSplitScan {
                 file.close();
                 file = null;
             }
-            byte[] sum = crc.sum();
-            if (fileShort || longer || !Arrays.equals(sum, fileCrc)) {
+            if (fileShort || longer || (crc != null && !Arrays.equals(crc.sum(), fileCrc))) {
                 problems.add("file integrity checksum failed for " + Extractor.quote(name));
             }
         }

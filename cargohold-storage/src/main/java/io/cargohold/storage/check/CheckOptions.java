@@ -7,8 +7,9 @@ import java.util.Objects;
 /**
  * What a store check does. The quick check compares every layer's tree with what its tar-split
  * records (names, types, sizes, modes, owners, link targets, times) and the diff size, reading no
- * file's content; the full check also reads every file a layer's diff holds once, checking its
- * CRC-64 and recomputing the layer's diff digest. Unreferenced layers are reported once they are
+ * file's content; the full check also reads every file a layer's diff holds once and recomputes the
+ * layer's diff digest (when it does not match, the files are read again with their CRC-64s to name the
+ * damaged ones). Unreferenced layers are reported once they are
  * older than {@code maxUnreferencedAge} (upstream's default: 24 hours).
  */
 public record CheckOptions(boolean content, Duration maxUnreferencedAge) {

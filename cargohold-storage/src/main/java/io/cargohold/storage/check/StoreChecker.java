@@ -34,6 +34,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The check and repair of a containers/storage store (upstream v1.51.0's {@code Check} and
@@ -171,8 +175,12 @@ public final class StoreChecker {
                 }
             }
             int[] done = {0};
-            for (Where root : roots) {
-                visit(root, new ExpectedTree(), 0, children, done);
+            try {
+                for (Where root : roots) {
+                    visit(root, new ExpectedTree(), 0, children, done);
+                }
+            } finally {
+                finishPending();
             }
             for (Where w : known.values()) {
                 String p = w.layer().parent();
@@ -186,7 +194,7 @@ public final class StoreChecker {
         /** Checks {@code w} on top of its parent's expected tree (null: unknown), then its children (iteratively deep chains are rare; depth is bounded by the store's layer count). */
         private void visit(Where w, ExpectedTree parentTree, int depth, Map<String, List<Where>> children, int[] done)
                 throws IOException {
-            listener.layer(w.layer().id(), done[0], known.size(), report.bytesRead);
+            listener.layer(w.layer().id(), done[0], known.size(), readSoFar.get());
             ExpectedTree mine = checkLayer(w, parentTree, depth);
             done[0]++;
             report.layersChecked++;
@@ -227,36 +235,124 @@ public final class StoreChecker {
                 return null;
             }
             ExpectedTree expected = parentTree == null ? null : parentTree.copy();
-            TarSplitScan.Result scan;
+            // The content (full check only) is read on worker threads while this one scans the tar-split's
+            // headers and compares the tree: each file once, for the diff's SHA-256. When that matches the
+            // recorded diff ID every byte of every file is as applied, and per-file CRC-64s would add
+            // nothing; only when it does not (or the record has no SHA-256) are the files read again with
+            // their CRC-64s, to name the damaged ones. Findings are added in one order whatever finishes first.
+            boolean sha = l.uncompressedDigest().startsWith("sha256:");
+            Future<TarSplitScan.Result> content = null;
+            if (options.content()) {
+                content = pool().submit(() -> {
+                    TarSplitScan.Depth depthOfRead = sha ? TarSplitScan.Depth.DIGEST : TarSplitScan.Depth.CHECKSUMS;
+                    TarSplitScan.Result r;
+                    try (InputStream in = Files.newInputStream(tarSplit)) {
+                        r = TarSplitScan.scan(in, tree, depthOfRead, h -> { });
+                    }
+                    if (sha && !r.digest().equals(l.uncompressedDigest())) {
+                        try (InputStream again = Files.newInputStream(tarSplit)) {
+                            List<String> named = TarSplitScan.scan(again, tree, TarSplitScan.Depth.CHECKSUMS, h -> { }).problems();
+                            r = new TarSplitScan.Result(r.digest(), r.size(), named);
+                        }
+                    }
+                    readSoFar.addAndGet(r.size());
+                    return r;
+                });
+            }
+            Pending pending = new Pending(w, content);
+            this.pending.add(pending);
             try (InputStream in = Files.newInputStream(tarSplit)) {
-                scan = TarSplitScan.scan(in, tree, options.content(), (TarHeader h) -> {
+                pending.metadata = TarSplitScan.scan(in, tree, TarSplitScan.Depth.METADATA, (TarHeader h) -> {
                     if (expected != null) {
                         expected.apply(h, depth, l.uidMap(), l.gidMap());
                     }
                 });
             } catch (IOException | RuntimeException e) {
-                report.add(layerMap(w), l.id(), Problem.LAYER_TAR_SPLIT_UNREADABLE, desc(w) + tarSplit + ": " + e.getMessage());
+                pending.error = e;
                 return null;
-            }
-            if (options.content()) {
-                report.bytesRead += scan.size();
-            }
-            for (String p : scan.problems()) {
-                report.add(layerMap(w), l.id(), Problem.LAYER_FILE_CHECKSUM, desc(w) + p);
-            }
-            if (options.content() && l.uncompressedDigest().startsWith("sha256:") && !scan.digest().equals(l.uncompressedDigest())) {
-                add(w, Problem.LAYER_INCORRECT_CONTENT_DIGEST, "");
-            }
-            if (l.uncompressedSize() != -1 && scan.size() != l.uncompressedSize()) {
-                add(w, Problem.LAYER_INCORRECT_CONTENT_SIZE, "read " + scan.size() + " bytes instead of " + l.uncompressedSize() + " bytes");
             }
             if (expected == null) {
                 return null;
             }
-            for (String d : compare(expected, tree, depth)) {
-                report.add(layerMap(w), l.id(), Problem.LAYER_CONTENT_MODIFIED, desc(w) + d + ", " + Problem.LAYER_CONTENT_MODIFIED.text());
-            }
+            pending.modified = compare(expected, tree, depth);
             return expected;
+        }
+
+        /** A layer whose tar-split findings are added once its content has been read. */
+        private static final class Pending {
+            final Where where;
+            final Future<TarSplitScan.Result> content;
+            TarSplitScan.Result metadata;
+            Exception error;
+            List<String> modified = List.of();
+
+            Pending(Where where, Future<TarSplitScan.Result> content) {
+                this.where = where;
+                this.content = content;
+            }
+        }
+
+        private final List<Pending> pending = new ArrayList<>();
+        private final java.util.concurrent.atomic.AtomicLong readSoFar = new java.util.concurrent.atomic.AtomicLong();
+        private ExecutorService pool;
+
+        private ExecutorService pool() {
+            if (pool == null) {
+                int n = Math.clamp(Runtime.getRuntime().availableProcessors() - 1, 1, 4);
+                pool = Executors.newFixedThreadPool(n, r -> {
+                    Thread t = new Thread(r, "check-content");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            return pool;
+        }
+
+        /** Adds each layer's tar-split findings, in the order the layers were checked: unreadable, checksums, digest, size, tree. */
+        private void finishPending() throws IOException {
+            try {
+                for (Pending p : pending) {
+                    Where w = p.where;
+                    Layer l = w.layer();
+                    Path tarSplit = w.layout().tarSplit(l.id());
+                    TarSplitScan.Result content = null;
+                    Exception error = p.error;
+                    if (p.content != null) {
+                        try {
+                            content = p.content.get();
+                        } catch (ExecutionException e) {
+                            error = error != null ? error : (e.getCause() instanceof Exception x ? x : e);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new java.io.InterruptedIOException("interrupted while checking layer " + l.id());
+                        }
+                    }
+                    if (error != null) {
+                        report.add(layerMap(w), l.id(), Problem.LAYER_TAR_SPLIT_UNREADABLE, desc(w) + tarSplit + ": " + error.getMessage());
+                        continue;
+                    }
+                    if (content != null) {
+                        report.bytesRead += content.size();
+                        for (String problem : content.problems()) {
+                            report.add(layerMap(w), l.id(), Problem.LAYER_FILE_CHECKSUM, desc(w) + problem);
+                        }
+                        if (l.uncompressedDigest().startsWith("sha256:") && !content.digest().equals(l.uncompressedDigest())) {
+                            add(w, Problem.LAYER_INCORRECT_CONTENT_DIGEST, "");
+                        }
+                    }
+                    long size = p.metadata.size();
+                    if (l.uncompressedSize() != -1 && size != l.uncompressedSize()) {
+                        add(w, Problem.LAYER_INCORRECT_CONTENT_SIZE, "read " + size + " bytes instead of " + l.uncompressedSize() + " bytes");
+                    }
+                    for (String d : p.modified) {
+                        report.add(layerMap(w), l.id(), Problem.LAYER_CONTENT_MODIFIED, desc(w) + d + ", " + Problem.LAYER_CONTENT_MODIFIED.text());
+                    }
+                }
+            } finally {
+                if (pool != null) {
+                    pool.shutdownNow();
+                }
+            }
         }
 
         // -------------------------------------------------------------- tree comparison

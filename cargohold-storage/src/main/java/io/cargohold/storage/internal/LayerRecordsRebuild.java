@@ -27,8 +27,8 @@ import java.util.TreeSet;
 
 /**
  * Rebuilds {@code layers.json} after it was lost or damaged, from what else the store holds: each
- * layer tree with a tar-split file is verified by reading it whole (every file's CRC-64; the diff
- * digest, size and owners come out of the same pass), and the images' configs ({@code rootfs.diff_ids})
+ * layer tree with a tar-split file is read whole (the diff digest, size and owners come out of one
+ * pass; a layer is placed only where that digest is the diff ID an image's config names), and the images' configs ({@code rootfs.diff_ids})
  * and manifests give the order of the layers, their parents and compressed digests: an image's chain
  * is accepted when containers/image's layer IDs (the diff ID for a base layer, else
  * {@code sha256(parentID + "+" + diffID)}) lead to its top layer, or when each diff ID matches
@@ -64,7 +64,7 @@ final class LayerRecordsRebuild {
             TreeSet<Long> uids = new TreeSet<>();
             TreeSet<Long> gids = new TreeSet<>();
             try (InputStream in = Files.newInputStream(ts)) {
-                TarSplitScan.Result r = TarSplitScan.scan(in, layout.layerTree(id), true, (TarHeader h) -> {
+                TarSplitScan.Result r = TarSplitScan.scan(in, layout.layerTree(id), TarSplitScan.Depth.DIGEST, (TarHeader h) -> {
                     String name = new String(h.name(), StandardCharsets.UTF_8);
                     if (!name.substring(name.lastIndexOf('/') + 1).startsWith(".wh.")) {
                         uids.add(h.uid() & 0xFFFFFFFFL);
