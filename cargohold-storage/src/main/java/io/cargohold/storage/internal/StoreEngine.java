@@ -1493,15 +1493,15 @@ public final class StoreEngine {
      */
     public synchronized void createDriverLayer(String id, String parent) throws IOException {
         withLayers(() -> {
-            if (Files.exists(vfs.dir(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new AlreadyExistsException("mkdir " + vfs.dir(id) + ": file exists");
-            }
             Path parentTree = null;
             if (parent != null && !parent.isEmpty()) {
                 parentTree = vfs.dir(parent);
                 if (!Files.isDirectory(parentTree)) {
-                    throw new NotFoundException("stat " + parentTree + ": no such file or directory");
+                    throw new NotFoundException("Stat " + parentTree + ": no such file or directory"); // upstream's capital
                 }
+            }
+            if (Files.isDirectory(vfs.dir(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return null; // as upstream's vfs driver: an existing tree is left as it is, and that is success
             }
             vfs.create(id, parentTree, VfsDriver.mapId(0, List.of(), options.uidMap()), VfsDriver.mapId(0, List.of(), options.gidMap()),
                     options.uidMap(), options.gidMap(), options.uidMap(), options.gidMap());
