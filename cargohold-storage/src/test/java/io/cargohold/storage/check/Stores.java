@@ -78,4 +78,47 @@ final class Stores {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * An OCI layout (tag latest) of two layers made by GNU tar from directories ({@code ./} root entries,
+     * as GNU tar and umoci write them), the second adding to directories of the first.
+     */
+    static Path gnuTarLayout(Path dir) throws IOException {
+        Path blobs = dir.resolve("blobs/sha256");
+        Files.createDirectories(blobs);
+        List<String> layerDescs = new ArrayList<>();
+        List<String> diffIds = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path src = dir.resolve("src" + i);
+            Files.createDirectories(src.resolve("etc/conf.d"));
+            Files.writeString(src.resolve("etc/conf.d/layer" + i), "layer " + i + "\n");
+            Files.createDirectories(src.resolve("usr/bin"));
+            Files.writeString(src.resolve("usr/bin/tool" + i), "#!/bin/sh\n");
+            Files.setAttribute(src.resolve("usr/bin/tool" + i), "unix:mode", 0755);
+            Tools.ok("touch", "-h", "-d", "2020-01-0" + (i + 1) + " 00:00:00", src.resolve("etc/conf.d").toString(), src.resolve("etc").toString(),
+                    src.resolve("usr/bin").toString(), src.resolve("usr").toString(), src.toString());
+            Path tar = dir.resolve("layer" + i + ".tar");
+            Tools.ok("tar", "--numeric-owner", "--sort=name", "-C", src.toString(), "-cf", tar.toString(), ".");
+            byte[] t = Files.readAllBytes(tar);
+            String diffHex = sha256Hex(t);
+            Files.write(blobs.resolve(diffHex), t);
+            diffIds.add("\"sha256:" + diffHex + "\"");
+            layerDescs.add("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:" + diffHex
+                    + "\",\"size\":" + t.length + "}");
+        }
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + String.join(",", diffIds) + "]}}").getBytes(StandardCharsets.UTF_8);
+        String configHex = sha256Hex(config);
+        Files.write(blobs.resolve(configHex), config);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + configHex + "\",\"size\":" + config.length
+                + "},\"layers\":[" + String.join(",", layerDescs) + "]}").getBytes(StandardCharsets.UTF_8);
+        String manifestHex = sha256Hex(manifest);
+        Files.write(blobs.resolve(manifestHex), manifest);
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + manifestHex + "\",\"size\":" + manifest.length
+                + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"latest\"}}]}");
+        return dir;
+    }
 }
