@@ -79,6 +79,38 @@ final class ExpectedTree {
         return t;
     }
 
+    /**
+     * Shifts every owner from one layer's ID maps to another's (host to container by {@code from}, back to
+     * the host by {@code to}), as the vfs driver shifts a parent's tree it copies for a child with other maps.
+     */
+    void remap(List<IdMap> fromUid, List<IdMap> fromGid, List<IdMap> toUid, List<IdMap> toGid) {
+        Map<Inode, Boolean> done = new IdentityHashMap<>();
+        for (Node n : nodes.values()) {
+            Inode i = n.inode();
+            if (done.put(i, Boolean.TRUE) == null) {
+                i.uid = shift(i.uid, fromUid, toUid);
+                i.gid = shift(i.gid, fromGid, toGid);
+            }
+        }
+    }
+
+    private static long shift(long id, List<IdMap> from, List<IdMap> to) {
+        long container = id;
+        if (!from.isEmpty()) {
+            container = -1;
+            for (IdMap m : from) {
+                if (id >= m.hostId() && id < m.hostId() + m.size()) {
+                    container = m.containerId() + (id - m.hostId());
+                    break;
+                }
+            }
+            if (container < 0) {
+                return id; // not mapped: left alone, as the driver does
+            }
+        }
+        return toHost(container, to);
+    }
+
     /** Applies one entry of layer {@code layer} (its depth in the chain), owners mapped to the host by the layer's maps. */
     void apply(TarHeader h, int layer, List<IdMap> uidMap, List<IdMap> gidMap) {
         String rel = relative(new String(h.name(), StandardCharsets.UTF_8));

@@ -235,6 +235,11 @@ public final class StoreChecker {
                 return null;
             }
             ExpectedTree expected = parentTree == null ? null : parentTree.copy();
+            Where parent = known.get(l.parent());
+            if (expected != null && parent != null && (!parent.layer().uidMap().equals(l.uidMap())
+                    || !parent.layer().gidMap().equals(l.gidMap()))) {
+                expected.remap(parent.layer().uidMap(), parent.layer().gidMap(), l.uidMap(), l.gidMap());
+            }
             // The content (full check only) is read on worker threads while this one scans the tar-split's
             // headers and compares the tree: each file once, for the diff's SHA-256. When that matches the
             // recorded diff ID every byte of every file is as applied, and per-file CRC-64s would add

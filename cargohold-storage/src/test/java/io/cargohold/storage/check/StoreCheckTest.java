@@ -119,6 +119,29 @@ class StoreCheckTest {
         }
     }
 
+    @Test
+    void idMappedLayersCompareOwnersThroughTheirMaps() throws Exception {
+        Store store = Store.open(StoreOptions.vfs(tmp.resolve("g"), tmp.resolve("r")));
+        var base = io.cargohold.testkit.images.LayerBuilder.create().dirs("d").owner(1000, 1000).file("d/f", "x\n").owner(1000, 1000).build();
+        var top = io.cargohold.testkit.images.LayerBuilder.create().dirs("e").file("e/g", "y\n").build();
+        List<io.cargohold.storage.IdMap> m1 = List.of(new io.cargohold.storage.IdMap(0, 100000, 65536));
+        List<io.cargohold.storage.IdMap> m2 = List.of(new io.cargohold.storage.IdMap(0, 400000, 65536));
+        Layer l1;
+        try (var in = base.tar().open()) {
+            l1 = store.createLayer(io.cargohold.storage.LayerOptions.of(null).withIdMaps(m1, m1), in);
+        }
+        Layer l2;
+        try (var in = top.tar().open()) {
+            l2 = store.createLayer(io.cargohold.storage.LayerOptions.of(l1.id()).withIdMaps(m2, m2), in);
+        }
+        store.createImage(io.cargohold.storage.ImageOptions.of(l2.id()));
+        assertEquals(401000, Files.getAttribute(store.layerTree(l2.id()).resolve("d/f"), "unix:uid"));
+        assertEquals(List.of(), store.check(CheckOptions.full(), CheckListener.NONE).all());
+        Files.setAttribute(store.layerTree(l2.id()).resolve("d/f"), "unix:uid", 101000); // the parent's host ID: wrong here
+        assertEquals(List.of("layer " + l2.id() + ": /d/f(uid:401000\uFFEB101000), layer content modified"),
+                messages(store.check(CheckOptions.quick(), CheckListener.NONE).layers().get(l2.id())));
+    }
+
     // ------------------------------------------------------------------ the catalogue
 
     @ParameterizedTest
