@@ -1,7 +1,5 @@
 package io.cargohold.storage.archive;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.cargohold.storage.internal.GoJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,11 +60,21 @@ public final class TarSplitScan {
         return scan(tarSplitGz, root, content ? Depth.CHECKSUMS : Depth.METADATA, visitor);
     }
 
+    /** {@code visitor} may be null when only the content is wanted ({@link Depth#DIGEST} or {@link Depth#CHECKSUMS}). */
     public static Result scan(InputStream tarSplitGz, Path root, Depth depth, Visitor visitor) throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(tarSplitGz, 1 << 16), StandardCharsets.UTF_8),
                 1 << 16);
         boolean content = depth != Depth.METADATA;
         try (Reassembled in = new Reassembled(r, new InRoot(root), content, depth == Depth.CHECKSUMS)) {
+            if (visitor == null) {
+                // content only: no headers wanted, so no tar parsing - the stream hashes what it yields
+                byte[] buf = new byte[1 << 17];
+                while (in.read(buf, 0, buf.length) >= 0) {
+                    // hashed (and checksummed) by the stream
+                }
+                in.finishFile();
+                return new Result("sha256:" + HexFormat.of().formatHex(in.sha.digest()), in.count, List.copyOf(in.problems));
+            }
             TarReader tr = new TarReader(in);
             byte[] skip = new byte[1 << 17];
             TarHeader h;
@@ -185,12 +193,12 @@ public final class TarSplitScan {
                 if (line.isEmpty()) {
                     continue;
                 }
-                JsonNode e = GoJson.parse(line);
-                int type = e.path("type").asInt();
-                JsonNode payload = e.get("payload");
+                TarSplitLine e = TarSplitLine.parse(line);
+                int type = e.type();
+                String payload = e.payload();
                 if (type == TarSplitWriter.SEGMENT) {
-                    if (payload != null && !payload.isNull()) {
-                        segment = Base64.getDecoder().decode(payload.asText());
+                    if (payload != null) {
+                        segment = Base64.getDecoder().decode(payload);
                         segmentPos = 0;
                         if (segment.length > 0) {
                             return true;
@@ -201,15 +209,15 @@ public final class TarSplitScan {
                 if (type != TarSplitWriter.FILE) {
                     throw new IOException("unknown tar-split entry type " + type);
                 }
-                long size = e.path("size").asLong(0);
+                long size = e.size();
                 if (size <= 0) {
                     continue;
                 }
-                fileName = e.hasNonNull("name") ? e.get("name").asText()
-                        : new String(Base64.getDecoder().decode(e.path("name_raw").asText("")), StandardCharsets.UTF_8);
+                fileName = e.name() != null ? e.name()
+                        : new String(Base64.getDecoder().decode(e.nameRaw() == null ? "" : e.nameRaw()), StandardCharsets.UTF_8);
                 fileRemaining = size;
                 if (content) {
-                    fileCrc = payload == null || payload.isNull() ? new byte[0] : Base64.getDecoder().decode(payload.asText());
+                    fileCrc = payload == null ? new byte[0] : Base64.getDecoder().decode(payload);
                     if (crc != null) {
                         crc.reset();
                     }

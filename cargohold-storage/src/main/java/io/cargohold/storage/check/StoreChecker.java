@@ -252,11 +252,11 @@ public final class StoreChecker {
                     TarSplitScan.Depth depthOfRead = sha ? TarSplitScan.Depth.DIGEST : TarSplitScan.Depth.CHECKSUMS;
                     TarSplitScan.Result r;
                     try (InputStream in = Files.newInputStream(tarSplit)) {
-                        r = TarSplitScan.scan(in, tree, depthOfRead, h -> { });
+                        r = TarSplitScan.scan(in, tree, depthOfRead, null);
                     }
                     if (sha && !r.digest().equals(l.uncompressedDigest())) {
                         try (InputStream again = Files.newInputStream(tarSplit)) {
-                            List<String> named = TarSplitScan.scan(again, tree, TarSplitScan.Depth.CHECKSUMS, h -> { }).problems();
+                            List<String> named = TarSplitScan.scan(again, tree, TarSplitScan.Depth.CHECKSUMS, null).problems();
                             r = new TarSplitScan.Result(r.digest(), r.size(), named);
                         }
                     }
@@ -671,12 +671,15 @@ public final class StoreChecker {
         }
         Set<String> deleted = new HashSet<>();
         for (String id : report.images.keySet()) {
-            // Upstream's DeleteImage(id, true), in the crash-safe order: the layers only this image uses
-            // go first (children first, each marked incomplete before its files go), the record last, so
-            // a repair killed half-way leaves an image with a missing layer, which the next check reports
-            // and the next repair removes, never layers nothing refers to any more.
+            // Upstream's DeleteImage(id, true), in a crash-safe order: the layers only this image uses go
+            // first, the deepest first (each marked incomplete before its files go), the record last. A
+            // repair killed half-way leaves the image naming its top layer, whose chain still reaches every
+            // layer left to remove before it meets the missing one: the next check reports that, and the
+            // next repair removes the rest. (Children first would cut the chain at the top and orphan the
+            // layers below it - the kill -9 test found that.)
             try {
-                List<String> slated = store.deleteImage(id, true, false);
+                List<String> slated = new ArrayList<>(store.deleteImage(id, true, false));
+                java.util.Collections.reverse(slated);
                 for (String layer : slated) {
                     try {
                         store.deleteLayerUnchecked(layer);

@@ -363,7 +363,7 @@ class StoreCheckTest {
     void killedRepairIsFinishedByTheNextRepair() throws Exception {
         Tools.require("skopeo");
         java.util.Random random = new java.util.Random(5);
-        for (int round = 0; round < 4; round++) {
+        for (int round = 0; round < 8; round++) {
             Path base = tmp.resolve("round" + round);
             Path g = base.resolve("graph");
             Path r = base.resolve("run");
@@ -379,7 +379,7 @@ class StoreCheckTest {
             }
             try (ChildJvm w = ChildJvm.start(CheckWorker.class, "repair", g.toString(), r.toString())) {
                 w.await("READY", 120);
-                Thread.sleep(200 + random.nextInt(1500));
+                Thread.sleep(100 + random.nextInt(1200));
                 w.kill();
             }
             Store fresh = Store.open(StoreOptions.vfs(g, r));
