@@ -176,8 +176,9 @@ final class StorageFsck {
             }
             last = now;
             drawn = true;
-            err.print("\rchecking layer " + (done + 1) + "/" + total + " " + id.substring(0, Math.min(12, id.length())) + ", "
-                    + Output.bytes(bytes) + " read   ");
+            String what = done < total ? "checking layer " + (done + 1) + "/" + total + " " + id.substring(0, Math.min(12, id.length()))
+                    : "reading the contents of " + id.substring(0, Math.min(12, id.length()));
+            err.print("\r" + what + ", " + Output.bytes(bytes) + " read   ");
             err.flush();
         }
 

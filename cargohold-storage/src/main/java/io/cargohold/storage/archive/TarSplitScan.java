@@ -62,10 +62,17 @@ public final class TarSplitScan {
 
     /** {@code visitor} may be null when only the content is wanted ({@link Depth#DIGEST} or {@link Depth#CHECKSUMS}). */
     public static Result scan(InputStream tarSplitGz, Path root, Depth depth, Visitor visitor) throws IOException {
+        return scan(tarSplitGz, root, depth, visitor, null);
+    }
+
+    /** As {@link #scan(InputStream, Path, Depth, Visitor)}, telling {@code progress} about file content as it is read. */
+    public static Result scan(InputStream tarSplitGz, Path root, Depth depth, Visitor visitor, java.util.function.LongConsumer progress)
+            throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(tarSplitGz, 1 << 16), StandardCharsets.UTF_8),
                 1 << 16);
         boolean content = depth != Depth.METADATA;
         try (Reassembled in = new Reassembled(r, new InRoot(root), content, depth == Depth.CHECKSUMS)) {
+            in.progress = progress;
             if (visitor == null) {
                 // content only: no headers wanted, so no tar parsing - the stream hashes what it yields
                 byte[] buf = new byte[1 << 17];
@@ -106,6 +113,7 @@ public final class TarSplitScan {
         private final ParallelCrc64 crc;
         final List<String> problems = new ArrayList<>();
         long count;
+        java.util.function.LongConsumer progress;
         private byte[] segment = new byte[0];
         private int segmentPos;
         private long fileRemaining;
@@ -151,6 +159,9 @@ public final class TarSplitScan {
                     }
                     int n = readFile(b, off, Math.min(want, 1 << 17));
                     fileRemaining -= n;
+                    if (progress != null) {
+                        progress.accept(n);
+                    }
                     if (crc != null) {
                         byte[] cb = crc.buffer();
                         System.arraycopy(b, off, cb, 0, n);

@@ -252,7 +252,7 @@ public final class StoreChecker {
                     TarSplitScan.Depth depthOfRead = sha ? TarSplitScan.Depth.DIGEST : TarSplitScan.Depth.CHECKSUMS;
                     TarSplitScan.Result r;
                     try (InputStream in = Files.newInputStream(tarSplit)) {
-                        r = TarSplitScan.scan(in, tree, depthOfRead, null);
+                        r = TarSplitScan.scan(in, tree, depthOfRead, null, readSoFar::addAndGet);
                     }
                     if (sha && !r.digest().equals(l.uncompressedDigest())) {
                         try (InputStream again = Files.newInputStream(tarSplit)) {
@@ -260,7 +260,6 @@ public final class StoreChecker {
                             r = new TarSplitScan.Result(r.digest(), r.size(), named);
                         }
                     }
-                    readSoFar.addAndGet(r.size());
                     return r;
                 });
             }
@@ -324,7 +323,14 @@ public final class StoreChecker {
                     Exception error = p.error;
                     if (p.content != null) {
                         try {
-                            content = p.content.get();
+                            while (true) {
+                                try {
+                                    content = p.content.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                                    break;
+                                } catch (java.util.concurrent.TimeoutException stillReading) {
+                                    listener.layer(l.id(), known.size(), known.size(), readSoFar.get());
+                                }
+                            }
                         } catch (ExecutionException e) {
                             error = error != null ? error : (e.getCause() instanceof Exception x ? x : e);
                         } catch (InterruptedException e) {
