@@ -51,8 +51,16 @@ final class CheckCommands {
             }
             CheckReport report = inv.store().check(options, CheckListener.NONE);
             if (!report.records().isEmpty()) {
-                // upstream's Check fails as a whole when a record file cannot be read
-                return fail(inv, report.records().getFirst().message());
+                // upstream's Check fails as a whole when a record file cannot be read; our repair can
+                // rebuild layers.json (then checks afresh and repairs from that)
+                if (!repair) {
+                    return fail(inv, report.records().getFirst().message());
+                }
+                RepairResult rebuilt = inv.store().repair(report, new RepairOptions(force.get(), false));
+                for (String e : rebuilt.errors()) {
+                    inv.err().print(e + "\n");
+                }
+                return rebuilt.errors().isEmpty() ? 0 : 1;
             }
             if (json.get()) {
                 Map<String, Object> doc = new LinkedHashMap<>();

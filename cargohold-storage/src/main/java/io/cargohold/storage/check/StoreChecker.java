@@ -144,7 +144,8 @@ public final class StoreChecker {
 
         private void note(Path file, IOException e) {
             if (e != null) {
-                report.records.add(new Finding(Problem.RECORDS_UNREADABLE, file + ": " + e.getMessage()));
+                String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                report.records.add(new Finding(Problem.RECORDS_UNREADABLE, m.startsWith(file.toString()) ? m : file + ": " + m));
             }
         }
 
@@ -646,7 +647,7 @@ public final class StoreChecker {
         List<String> rebuilt = List.of();
         Path layersJson = engine.layout().layersJson();
         CheckReport fresh = null;
-        if (given.records.stream().anyMatch(f -> f.message().startsWith(layersJson + ": "))) {
+        if (given.records.stream().anyMatch(f -> f.message().startsWith(layersJson + ": ") || f.message().startsWith(layersJson + " "))) {
             // the layer records come back first (what else could be said about the store depends on them),
             // then the store is checked afresh and repaired from that report
             List<String> ids = engine.rebuildLayerRecords();

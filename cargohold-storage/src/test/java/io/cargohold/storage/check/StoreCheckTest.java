@@ -342,7 +342,7 @@ class StoreCheckTest {
         Files.write(lj, java.util.Arrays.copyOf(b, b.length / 2));
         CheckReport report = f.check();
         assertEquals(1, report.records().size(), report.all().toString());
-        assertTrue(report.records().getFirst().message().startsWith(lj + ": "), report.records().toString());
+        assertTrue(report.records().getFirst().message().startsWith(lj + " is not valid JSON: "), report.records().toString());
         assertEquals(Problem.RECORDS_UNREADABLE, report.records().getFirst().problem());
         RepairResult result = f.store().repair(report, RepairOptions.defaults());
         assertEquals(List.of(), result.errors());
