@@ -76,10 +76,28 @@ public final class StoreChecker {
         }
     }
 
+    /**
+     * Checks optimistically: the records (and the lock files' last-writer tokens) are read under the
+     * store's read locks, the long part - trees, contents - runs without any lock, and the records are
+     * read again under the read locks: if no writer came in between, the report stands; otherwise the
+     * check runs again, and after {@value #OPTIMISTIC_TRIES} tries it holds the read locks for its whole
+     * run, as upstream's does. So a check of a large store keeps podman and skopeo 1.9.3 - whose
+     * containers/storage v1.43 takes {@code layers.lock} for writing to open a store at all - waiting
+     * only for moments, not for the whole check.
+     */
     public CheckReport check(CheckOptions options, CheckListener listener) throws IOException {
         boolean ignoreOwners = engine.options().ignoreChownErrors();
+        for (int attempt = 0; attempt < OPTIMISTIC_TRIES; attempt++) {
+            RecordSnapshot before = engine.readShared(snap -> snap);
+            CheckReport report = new Run(before, options, listener, ignoreOwners).run();
+            if (engine.readShared(before::sameAs)) {
+                return report;
+            }
+        }
         return engine.readShared(snap -> new Run(snap, options, listener, ignoreOwners).run());
     }
+
+    static final int OPTIMISTIC_TRIES = 3;
 
     private final class Run {
         final RecordSnapshot snap;

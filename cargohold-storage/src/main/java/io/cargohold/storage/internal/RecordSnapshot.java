@@ -18,13 +18,26 @@ import java.util.List;
  */
 public record RecordSnapshot(StoreLayout layout, List<Layer> layers, IOException layersError, List<Image> images,
                              IOException imagesError, List<Container> containers, IOException containersError,
-                             List<ReadOnly> readOnly) {
+                             List<ReadOnly> readOnly, String tokens) {
+    /**
+     * Whether {@code other} (read later) shows the same store: the same last-writer tokens on every lock
+     * file (no writer in between, even one that put everything back) and the same records.
+     */
+    public boolean sameAs(RecordSnapshot other) {
+        return tokens.equals(other.tokens) && layers.equals(other.layers) && images.equals(other.images)
+                && containers.equals(other.containers) && readOnly.stream().map(r -> List.of(r.layers(), r.images())).toList()
+                .equals(other.readOnly.stream().map(r -> List.of(r.layers(), r.images())).toList())
+                && String.valueOf(layersError).equals(String.valueOf(other.layersError))
+                && String.valueOf(imagesError).equals(String.valueOf(other.imagesError))
+                && String.valueOf(containersError).equals(String.valueOf(other.containersError));
+    }
+
     /** An additional read-only store ({@code vfs.imagestore}) as read for a check. */
     public record ReadOnly(StoreLayout layout, List<Layer> layers, IOException layersError, List<Image> images,
                            IOException imagesError) {
     }
 
-    static RecordSnapshot read(StoreLayout layout, List<StoreLayout> readOnlyLayouts) {
+    static RecordSnapshot read(StoreLayout layout, List<StoreLayout> readOnlyLayouts, String tokens) {
         List<Layer> layers = new ArrayList<>();
         IOException layersError = null;
         try {
@@ -94,6 +107,6 @@ public record RecordSnapshot(StoreLayout layout, List<Layer> layers, IOException
             ro.add(new ReadOnly(l, rl, rle, ri, rie));
         }
         return new RecordSnapshot(layout, List.copyOf(layers), layersError, List.copyOf(images), imagesError,
-                List.copyOf(containers), containersError, List.copyOf(ro));
+                List.copyOf(containers), containersError, List.copyOf(ro), tokens);
     }
 }

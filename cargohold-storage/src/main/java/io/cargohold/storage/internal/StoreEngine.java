@@ -1458,8 +1458,8 @@ public final class StoreEngine {
     /**
      * Runs {@code reader} holding every lock file of the store for reading - layers, images, containers
      * and mount points in upstream's order, then each read-only store's layers and images - over the
-     * record files read afresh (incomplete layers included, nothing changed or cleaned up), so a check
-     * sees one consistent store while podman or skopeo may still read it, and no writer runs meanwhile.
+     * record files read afresh (incomplete layers included, nothing changed or cleaned up) and the
+     * lock files' last-writer tokens, so a reader sees one consistent store and no writer runs meanwhile.
      */
     public synchronized <T> T readShared(SharedReader<T> reader) throws IOException {
         openLayerLocks();
@@ -1478,7 +1478,15 @@ public final class StoreEngine {
                     }
                 }
                 List<StoreLayout> roLayouts = readOnly.stream().map(ReadOnlyStore::layout).toList();
-                return reader.read(RecordSnapshot.read(layout, roLayouts));
+                StringBuilder tokens = new StringBuilder();
+                for (TokenLockFile t : List.of(layersLock, imagesLock, containersLock, mountsLock)) {
+                    tokens.append(t.token()).append('/');
+                }
+                for (ReadOnlyStore s : readOnly) {
+                    tokens.append(s.layersLock() == null ? "-" : s.layersLock().token()).append('/');
+                    tokens.append(s.imagesLock() == null ? "-" : s.imagesLock().token()).append('/');
+                }
+                return reader.read(RecordSnapshot.read(layout, roLayouts, tokens.toString()));
             } finally {
                 for (PosixLockFile.Held h : ro.reversed()) {
                     h.close();

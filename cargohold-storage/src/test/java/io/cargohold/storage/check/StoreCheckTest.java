@@ -142,6 +142,47 @@ class StoreCheckTest {
                 messages(store.check(CheckOptions.quick(), CheckListener.NONE).layers().get(l2.id())));
     }
 
+    @Test
+    void otherProcessesWorkWhileTheCheckRunsAndItStaysRight() throws Exception {
+        Fixture f = fill("skopeo");
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        // its own thread: the common pool (one thread on two cores) is where Tools reads skopeo's output
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        var checking = pool.submit(() -> {
+            try {
+                return f.store().check(CheckOptions.full(), (id, done, total, bytes) -> {
+                    if (done == 0) {
+                        runs.incrementAndGet();
+                        inside.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        pool.shutdown();
+        assertTrue(inside.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        // the check is in the middle of its long part, holding no lock: skopeo (which opens a store only
+        // with layers.lock held for writing) reads, and a writer adds a layer ...
+        Stores.skopeoReads(f.g(), f.r(), "app:latest", tmp.resolve("read-while-checking"));
+        Store other = Store.open(StoreOptions.vfs(f.g(), f.r()));
+        Layer added = other.createLayer(io.cargohold.storage.LayerOptions.of(null));
+        release.countDown();
+        // ... which the check notices when it confirms its view (the records and the writers' tokens): it
+        // checks again, so its report is about the store as it is now (the new layer is sound and young)
+        CheckReport report = checking.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(List.of(), report.all());
+        assertEquals(2, runs.get(), "one optimistic run spoiled by the writer, one more");
+        assertEquals(f.store().layers().size(), report.layersChecked(), "the second run saw " + added.id());
+    }
+
     // ------------------------------------------------------------------ the catalogue
 
     @ParameterizedTest
