@@ -43,8 +43,9 @@ import java.util.concurrent.Future;
  * The check and repair of a containers/storage store (upstream v1.51.0's {@code Check} and
  * {@code Repair}, categories and messages included), for stores we, skopeo or podman wrote.
  *
- * <p>The check holds every lock file of the store for reading for its whole run, so podman and
- * skopeo may go on reading while it runs and no writer changes what it looks at; it changes nothing.
+ * <p>The check reads the records under the store's read locks, looks at trees and contents without
+ * holding any, and confirms under the read locks that no writer came in between (see {@link #check});
+ * it changes nothing.
  * Each layer's tree is compared with the tree its tar-split and its ancestors' describe (see
  * {@link ExpectedTree}), knowing what the v1.43 applier does by design: directories a layer did not
  * name keep the time (and, when the applier made them, the mode) of the apply, so only the

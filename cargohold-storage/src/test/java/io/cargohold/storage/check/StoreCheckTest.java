@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -455,7 +454,6 @@ class StoreCheckTest {
 
     /** The file's name as the layer tar has it ({@code ./opt/…} or {@code opt/…}), read back through our diff. */
     private static String entryName(Fixture f) throws IOException {
-        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
         try (var in = Files.newInputStream(f.g().resolve("vfs-layers").resolve(f.layer() + ".tar-split.gz"));
              var gz = new java.util.zip.GZIPInputStream(in)) {
             for (String line : new String(gz.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
@@ -465,7 +463,7 @@ class StoreCheckTest {
                 }
             }
         }
-        throw new AssertionError("no " + FILE + " in the layer's tar-split" + tar.size());
+        throw new AssertionError("no " + FILE + " in the layer's tar-split");
     }
 
     /** The check finds exactly {@code layerFindings} on the damaged layer, the image carries them, nothing else is reported. */
@@ -541,9 +539,4 @@ class StoreCheckTest {
         }
     }
 
-    static void gzip(byte[] data, Path out) throws IOException {
-        try (var o = new GZIPOutputStream(Files.newOutputStream(out))) {
-            o.write(data);
-        }
-    }
 }
