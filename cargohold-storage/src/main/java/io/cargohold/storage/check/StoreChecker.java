@@ -606,6 +606,13 @@ public final class StoreChecker {
                         report.add(report.containers, id, Problem.CONTAINER_LAYER_MISSING,
                                 "container " + id + ": layer " + c.layer() + ": " + Problem.CONTAINER_LAYER_MISSING.text());
                     }
+                    // ours: the container's own layer's findings are the container's too (upstream only
+                    // passes on its image's), so a repair with force removes the container rather than fail
+                    // to delete a layer a container uses
+                    List<Finding> f = report.layers.get(c.layer());
+                    if (f != null && !f.isEmpty()) {
+                        report.containers.computeIfAbsent(id, k -> new ArrayList<>()).addAll(f);
+                    }
                     referenced.put(c.layer(), true);
                 }
             }

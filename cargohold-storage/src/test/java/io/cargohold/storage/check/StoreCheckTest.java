@@ -182,6 +182,24 @@ class StoreCheckTest {
         assertEquals(f.store().layers().size(), report.layersChecked(), "the second run saw " + added.id());
     }
 
+    @Test
+    void aContainerWhoseLayerIsDamagedGoesOnlyWithForce() throws Exception {
+        Fixture f = fill("us");
+        io.cargohold.storage.Container c = f.store().createContainer(io.cargohold.storage.ContainerOptions.of(f.image()));
+        deleteTree(f.store().layerTree(c.layer()));
+        CheckReport report = f.check();
+        String finding = "layer " + c.layer() + ": " + f.store().layerTree(c.layer()) + ": layer directory is missing";
+        assertEquals(Map.of(c.layer(), List.of(finding)), messages(report.layers()));
+        assertEquals(Map.of(c.id(), List.of(finding)), messages(report.containers()));
+        RepairResult without = f.store().repair(report, RepairOptions.defaults());
+        assertEquals(List.of("deleting layer " + c.layer() + ": layer " + c.layer() + " used by container " + c.id()
+                + ": layer is in use by a container"), without.errors());
+        RepairResult with = f.store().repair(f.check(), new RepairOptions(true, false));
+        assertEquals(List.of(), with.errors());
+        assertEquals(List.of(c.id()), with.containers());
+        afterRepair(f, "us", true);
+    }
+
     // ------------------------------------------------------------------ the catalogue
 
     @ParameterizedTest
