@@ -78,6 +78,8 @@ final class LayerCommands {
 
     private static Command.Action layers(FlagSet flags) {
         FlagSet.Flag<Boolean> tree = flags.bool(List.of("-tree", "t"), false, "Use a tree");
+        // v1.51.0's flag (its tests/check.bats lists layers with it)
+        FlagSet.Flag<Boolean> quick = flags.bool(List.of("-quick", "q"), false, "Just the IDs");
         FlagSet.Flag<Boolean> json = json(flags);
         return inv -> {
             List<Layer> layers = inv.store().layers();
@@ -135,6 +137,9 @@ final class LayerCommands {
                     nodes.add(new TreeNode(parent, layer.id(), notes));
                 } else {
                     out.print(layer.id() + "\n");
+                    if (quick.get()) {
+                        continue;
+                    }
                     for (String n : layer.names()) {
                         out.print("\tname: " + n + "\n");
                     }

@@ -9,6 +9,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
+import io.cargohold.storage.check.CheckListener;
+import io.cargohold.storage.check.CheckOptions;
+import io.cargohold.storage.check.CheckReport;
+import io.cargohold.storage.check.RepairOptions;
+import io.cargohold.storage.check.RepairResult;
+import io.cargohold.storage.check.StoreChecker;
+import java.time.Clock;
 
 /**
  * A containers/storage v1.43.0 store with the vfs driver: layers, images and containers, on the
@@ -304,6 +311,52 @@ public final class Store implements AutoCloseable {
 
     public void setMetadata(Kind kind, String idOrName, String metadata) throws IOException {
         engine.setMetadata(kind, idOrName, metadata);
+    }
+
+    // ------------------------------------------------------------------ check and repair
+
+    /**
+     * Checks the store (upstream v1.51's Check, see {@link StoreChecker}) holding its locks for reading:
+     * it may run while other processes use the store, and changes nothing.
+     */
+    public CheckReport check(CheckOptions options, CheckListener listener) throws IOException {
+        return new StoreChecker(this, engine, Clock.systemUTC()).check(options, listener);
+    }
+
+    /** Removes what {@code report} found damaged (upstream's Repair, see {@link StoreChecker#repair}). */
+    public RepairResult repair(CheckReport report, RepairOptions options) throws IOException {
+        return new StoreChecker(this, engine, Clock.systemUTC()).repair(report, options);
+    }
+
+    /** Upstream's driver-level Create: a layer tree ({@code parent}'s copy, when given) without any record. */
+    public void createDriverLayer(String id, String parent) throws IOException {
+        engine.createDriverLayer(id, parent);
+    }
+
+    /** Upstream's driver-level ListLayers: the layer trees of the read-write store, records or not, by name. */
+    public List<String> driverLayers() throws IOException {
+        return engine.readShared(snap -> {
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            if (java.nio.file.Files.isDirectory(snap.layout().layerTrees())) {
+                try (var ds = java.nio.file.Files.newDirectoryStream(snap.layout().layerTrees())) {
+                    for (Path p : ds) {
+                        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            ids.add(p.getFileName().toString());
+                        }
+                    }
+                }
+            }
+            java.util.Collections.sort(ids);
+            return ids;
+        });
+    }
+
+    /**
+     * Removes a layer tree no record accounts for; false (nothing changed) if a record for it exists
+     * by now. Used by a repair.
+     */
+    public boolean removeDriverLayer(String id) throws IOException {
+        return engine.removeDriverLayer(id);
     }
 
     @Override

@@ -21,8 +21,36 @@ import picocli.CommandLine.Option;
         "Check that blob files and the index agree and that every blob matches its digest.",
         "Exit 0 when nothing is lost or wrong (leftovers such as temp files and expired ingests are reported, and removed",
         "with --repair; resumable ingests are listed),",
-        "5 when a blob is missing or corrupt or the database reports damage."})
+        "5 when a blob is missing or corrupt or the database reports damage.",
+        "With --storage: check (and with --repair mend) a containers-storage store instead (vfs; skopeo's, podman's or ours):",
+        "layer trees against their tar-split records, diff digests, big data, images' and containers' layers, unused layers."})
 final class FsckCommand extends StoreCommand {
+    @Option(names = "--storage", description = "Check the containers-storage store given by --graph and --run instead of the content store.")
+    boolean storage;
+
+    @Option(names = {"--graph", "-g"}, paramLabel = "DIR", description = "containers-storage graph root (default /var/lib/containers/storage).")
+    Path graph;
+
+    @Option(names = {"--run", "-R"}, paramLabel = "DIR", description = "containers-storage run root (default /run/containers/storage).")
+    Path run;
+
+    @Option(names = "--storage-driver", paramLabel = "NAME", defaultValue = "vfs", description = "Storage driver (only vfs).")
+    String driver;
+
+    @Option(names = "--image-store", paramLabel = "DIR", description = "An additional read-only image store (checked and reported, never changed); repeatable.")
+    List<Path> imageStores = new java.util.ArrayList<>();
+
+    @Option(names = {"--force", "-f"}, description = "With --storage --repair: also remove damaged containers.")
+    boolean force;
+
+    @Option(names = "--reset-mounts", description = "With --storage --repair: reset the mount counts of layers to zero "
+            + "(counts left by processes killed while they had a layer mounted; vfs mounts are only counts).")
+    boolean resetMounts;
+
+    @Option(names = "--max-age", paramLabel = "DURATION", defaultValue = "24h",
+            description = "With --storage: report layers no image or container uses once older than this (Go syntax: 24h, 90m, 0).")
+    String maxAge;
+
     @Option(names = "--repair", description = "Re-index verified blobs that lack an index row and remove leftover temp files and expired ingests.")
     boolean repair;
 
@@ -44,6 +72,9 @@ final class FsckCommand extends StoreCommand {
 
     @Override
     Integer callWithoutStore() throws IOException {
+        if (storage) {
+            return new StorageFsck(ctx(), json, quick, repair, force, resetMounts).run(graph, run, driver, imageStores, maxAge);
+        }
         if (!rebuildIndex) {
             return null;
         }

@@ -130,14 +130,18 @@ public final class StoreEngine {
         T run() throws IOException;
     }
 
-    /** Runs with the layer store locked exclusively (upstream's writers and its listing do the same). */
-    private <T> T withLayers(Op<T> op) throws IOException {
+    private void openLayerLocks() throws IOException {
         if (layersLock == null) {
             RecordFiles.mkdirs(layout.runLayersDir());
             RecordFiles.mkdirs(layout.layersDir());
             layersLock = TokenLockFile.open(layout.layersLock(), false);
             mountsLock = TokenLockFile.open(layout.mountpointsLock(), false);
         }
+    }
+
+    /** Runs with the layer store locked exclusively (upstream's writers and its listing do the same). */
+    private <T> T withLayers(Op<T> op) throws IOException {
+        openLayerLocks();
         try (var held = layersLock.lock(LockMode.EXCLUSIVE)) {
             reloadLayers();
             return op.run();
@@ -1471,6 +1475,122 @@ public final class StoreEngine {
                 saveContainers();
                 return null;
             });
+        }
+    }
+
+    // ================================================================== hooks for the store check (io.cargohold.storage.check)
+
+    /** What {@link #readShared} hands its reader while the locks are held. */
+    @FunctionalInterface
+    public interface SharedReader<T> {
+        T read(RecordSnapshot snapshot) throws IOException;
+    }
+
+    /**
+     * Runs {@code reader} holding every lock file of the store for reading - layers, images, containers
+     * and mount points in upstream's order, then each read-only store's layers and images - over the
+     * record files read afresh (incomplete layers included, nothing changed or cleaned up) and the
+     * lock files' last-writer tokens, so a reader sees one consistent store and no writer runs meanwhile.
+     */
+    public synchronized <T> T readShared(SharedReader<T> reader) throws IOException {
+        openLayerLocks();
+        try (var l = layersLock.lock(LockMode.SHARED);
+             var i = imagesLock.lock(LockMode.SHARED);
+             var c = containersLock.lock(LockMode.SHARED);
+             var m = mountsLock.lock(LockMode.SHARED)) {
+            List<PosixLockFile.Held> ro = new ArrayList<>();
+            try {
+                for (ReadOnlyStore s : readOnly) {
+                    if (s.layersLock() != null) {
+                        ro.add(s.layersLock().lock(LockMode.SHARED));
+                    }
+                    if (s.imagesLock() != null) {
+                        ro.add(s.imagesLock().lock(LockMode.SHARED));
+                    }
+                }
+                List<StoreLayout> roLayouts = readOnly.stream().map(ReadOnlyStore::layout).toList();
+                StringBuilder tokens = new StringBuilder();
+                for (TokenLockFile t : List.of(layersLock, imagesLock, containersLock, mountsLock)) {
+                    tokens.append(t.token()).append('/');
+                }
+                for (ReadOnlyStore s : readOnly) {
+                    tokens.append(s.layersLock() == null ? "-" : s.layersLock().token()).append('/');
+                    tokens.append(s.imagesLock() == null ? "-" : s.imagesLock().token()).append('/');
+                }
+                return reader.read(RecordSnapshot.read(layout, roLayouts, tokens.toString()));
+            } finally {
+                for (PosixLockFile.Held h : ro.reversed()) {
+                    h.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Upstream's driver-level Create (the CLI's {@code create-storage-layer}): a layer tree without a
+     * record, a copy of {@code parent}'s tree when given; layers.lock held for writing meanwhile.
+     */
+    public synchronized void createDriverLayer(String id, String parent) throws IOException {
+        withLayers(() -> {
+            Path parentTree = null;
+            if (parent != null && !parent.isEmpty()) {
+                parentTree = vfs.dir(parent);
+                if (!Files.isDirectory(parentTree)) {
+                    throw new NotFoundException("Stat " + parentTree + ": no such file or directory"); // upstream's capital
+                }
+            }
+            if (Files.isDirectory(vfs.dir(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return null; // as upstream's vfs driver: an existing tree is left as it is, and that is success
+            }
+            vfs.create(id, parentTree, VfsDriver.mapId(0, List.of(), options.uidMap()), VfsDriver.mapId(0, List.of(), options.gidMap()),
+                    options.uidMap(), options.gidMap(), options.uidMap(), options.gidMap());
+            return null;
+        });
+    }
+
+    /**
+     * Removes the tree of a layer that no record accounts for (a check's "not accounted for"), with
+     * layers.lock held for writing; returns false, changing nothing, when a record for {@code id}
+     * exists by now (a layer another process created since the check looked).
+     */
+    public synchronized boolean removeDriverLayer(String id) throws IOException {
+        return withLayers(() -> {
+            if (layers.stream().anyMatch(r -> r.id.equals(id))) {
+                return false;
+            }
+            vfs.remove(id);
+            return true;
+        });
+    }
+
+    /**
+     * Replaces an unreadable {@code layers.json} with records rebuilt from the layer trees, their
+     * tar-split files and the images' configs and manifests ({@link LayerRecordsRebuild}); the damaged
+     * file is kept beside it as {@code layers.json.corrupt-MILLIS}. Crash-safe: the new file replaces
+     * the old one atomically, so a crash leaves either. Returns the IDs of the layers given a record,
+     * or null when the file was readable after all (nothing changed).
+     */
+    public synchronized List<String> rebuildLayerRecords() throws IOException {
+        openLayerLocks();
+        try (var l = layersLock.lock(LockMode.EXCLUSIVE);
+             var i = imagesLock.lock(LockMode.SHARED);
+             var c = containersLock.lock(LockMode.SHARED)) {
+            try {
+                RecordFiles.readArray(layout.layersJson());
+                return null;
+            } catch (io.cargohold.errors.CorruptException damaged) {
+                // rebuild below
+            }
+            Files.copy(layout.layersJson(), layout.layersJson().resolveSibling("layers.json.corrupt-" + System.currentTimeMillis()));
+            List<LayerRec> rebuilt = LayerRecordsRebuild.rebuild(layout, LayerRecordsRebuild.images(layout),
+                    LayerRecordsRebuild.containers(layout));
+            layers = new ArrayList<>(rebuilt);
+            layersLoaded = true;
+            try (var m = mountsLock.lock(LockMode.SHARED)) {
+                loadMountpoints();
+            }
+            saveLayers();
+            return rebuilt.stream().map(r -> r.id).toList();
         }
     }
 }

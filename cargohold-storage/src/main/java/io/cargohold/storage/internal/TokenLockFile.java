@@ -56,6 +56,11 @@ final class TokenLockFile {
         return changed;
     }
 
+    /** The last-writer token on disk (lock held), as hex; empty for a never-touched file. */
+    String token() throws IOException {
+        return java.util.HexFormat.of().formatHex(file.readAt(0, TOKEN));
+    }
+
     /** Writes a fresh token (write lock held): tells other processes to reload. */
     synchronized void touch() throws IOException {
         ByteBuffer b = ByteBuffer.allocate(TOKEN).order(ByteOrder.LITTLE_ENDIAN);
