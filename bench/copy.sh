@@ -12,8 +12,10 @@
 #   CARGOHOLD_BENCH_SIZES   which of them to run (default "small large")
 #   CARGOHOLD_BENCH_ROUNDS  rounds per case (default 3); phases alternate cargohold, skopeo in every round
 #   CARGOHOLD_BENCH_TMPDIR  where the stores and copies are made (default ${TMPDIR:-/tmp})
-# Each timed command is followed (untimed) by `sync -f` and the removal of its output; the page cache is
-# not dropped (the source is read from cache by both tools).
+# Before each timed command: `sync -f` and a second's pause (so one tool's writeback and the discards of
+# removed trees do not land in the other's figure); the tools take turns at going first. Each command is
+# timed alone and together with a `sync -f` after it (its copy durable). The page cache is not dropped
+# (the source is read from cache by both tools).
 # Checks (exit 1 on failure): the oci copies' manifest digest equals the source's (both tools); the
 # containers-storage copies give the same image ID and the same layer IDs with both tools.
 set -euo pipefail
@@ -33,7 +35,7 @@ mti=${CARGOHOLD_BENCH_MTI:-$top/../shared/tools/make-test-images}
 
 now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
-median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 settle() { sync -f "$work"; }
 layer_ids() { # graph root -> sorted layer IDs
 	python3 -c 'import json,sys; print(" ".join(sorted(l["id"] for l in json.load(open(sys.argv[1])))))' "$1/vfs-layers/layers.json"
@@ -63,33 +65,52 @@ for size in $sizes; do
 	bytes=$(skopeo inspect --raw "$src" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["config"]["size"]+sum(l["size"] for l in m["layers"]))')
 	echo "-- $size: $src = $want, $(awk -v b="$bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }') of blobs"
 	declare -A t=()
+	# One timed phase: $1 = key, the rest = the command. Wall time of the command alone, and with a
+	# `sync -f` after it (the copy durable on disk: skopeo leaves its layers to the kernel's writeback,
+	# we sync each layer's tree before its record is committed).
+	phase() {
+		local key=$1; shift
+		settle; sleep 1
+		local t0 t1 t2
+		t0=$(now); "$@" < /dev/null; t1=$(now); sync -f "$work"; t2=$(now)
+		t[$key]+="$(secs "$t0" "$t1") "
+		t[${key}_sync]+="$(secs "$t0" "$t2") "
+	}
 	for r in $(seq 1 "$rounds"); do
-		# oci -> oci
-		settle; t0=$(now)
-		"$cli" copy -q "$src" "oci:$work/out:latest" < /dev/null
-		t1=$(now); t[ours_oci]+="$(secs "$t0" "$t1") "
-		got=$(skopeo inspect --raw "oci:$work/out:latest" | sha256sum | awk '{ print "sha256:" $1 }')
-		[ "$got" = "$want" ] || die "cargohold's oci copy has manifest $got, not $want"
-		rm -rf "$work/out"; settle; t0=$(now)
-		skopeo copy -q "$src" "oci:$work/out:latest" < /dev/null
-		t1=$(now); t[skopeo_oci]+="$(secs "$t0" "$t1") "
-		rm -rf "$work/out"
-		# oci -> containers-storage (vfs)
-		settle; t0=$(now)
-		"$cli" copy -q "$src" "containers-storage:[vfs@$work/g1+$work/r1]app:latest" < /dev/null
-		t1=$(now); t[ours_cs]+="$(secs "$t0" "$t1") "
-		settle; t0=$(now)
-		skopeo copy -q "$src" "containers-storage:[vfs@$work/g2+$work/r2]app:latest" < /dev/null
-		t1=$(now); t[skopeo_cs]+="$(secs "$t0" "$t1") "
+		# the tools take turns at going first
+		if [ $((r % 2)) = 1 ]; then order="ours skopeo"; else order="skopeo ours"; fi
+		for who in $order; do
+			if [ "$who" = ours ]; then
+				phase ours_oci "$cli" copy -q "$src" "oci:$work/out-ours:latest"
+			else
+				phase skopeo_oci skopeo copy -q "$src" "oci:$work/out-skopeo:latest"
+			fi
+		done
+		for who in ours skopeo; do
+			got=$(skopeo inspect --raw "oci:$work/out-$who:latest" | sha256sum | awk '{ print "sha256:" $1 }')
+			[ "$got" = "$want" ] || die "$who's oci copy has manifest $got, not $want"
+		done
+		rm -rf "$work/out-ours" "$work/out-skopeo"
+		for who in $order; do
+			if [ "$who" = ours ]; then
+				phase ours_cs "$cli" copy -q "$src" "containers-storage:[vfs@$work/g1+$work/r1]app:latest"
+			else
+				phase skopeo_cs skopeo copy -q "$src" "containers-storage:[vfs@$work/g2+$work/r2]app:latest"
+			fi
+		done
 		[ "$(layer_ids "$work/g1")" = "$(layer_ids "$work/g2")" ] || die "layer IDs differ between cargohold's and skopeo's stores"
 		[ "$(image_ids "$work/g1")" = "$(image_ids "$work/g2")" ] || die "image IDs differ between cargohold's and skopeo's stores"
 		rm -rf "$work/g1" "$work/r1" "$work/g2" "$work/r2"
+		settle
 	done
-	printf '%-28s %-24s %-24s %s\n' "case ($size)" "cargohold s (median)" "skopeo s (median)" "ratio"
+	printf '%-27s %-26s %-26s %-6s %s\n' "case ($size)" "cargohold s (median; all)" "skopeo s (median; all)" "ratio" "ratio incl. sync -f"
 	for c in oci cs; do
 		o=$(echo "${t[ours_$c]}" | median); s=$(echo "${t[skopeo_$c]}" | median)
+		os=$(echo "${t[ours_${c}_sync]}" | median); ss=$(echo "${t[skopeo_${c}_sync]}" | median)
 		name=$([ "$c" = oci ] && echo "oci -> oci" || echo "oci -> containers-storage")
-		printf '%-28s %-24s %-24s %s\n' "$name" "$o (${t[ours_$c]% })" "$s (${t[skopeo_$c]% })" "$(awk -v a="$o" -v b="$s" 'BEGIN { printf "%.2f", a / b }')"
+		printf '%-27s %-26s %-26s %-6s %s\n' "$name" "$o (${t[ours_$c]% })" "$s (${t[skopeo_$c]% })" \
+			"$(awk -v a="$o" -v b="$s" 'BEGIN { printf "%.2f", a / b }')" \
+			"$(awk -v a="$os" -v b="$ss" 'BEGIN { printf "%.2f (%.2f s vs %.2f s)", a / b, a, b }')"
 	done
 	unset t
 	echo
