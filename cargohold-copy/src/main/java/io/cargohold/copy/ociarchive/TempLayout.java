@@ -5,11 +5,8 @@ import io.cargohold.errors.CorruptException;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /** The temp directory an archive is extracted into or staged in; removed on close. */
 final class TempLayout {
@@ -26,19 +23,7 @@ final class TempLayout {
             return;
         }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                    Files.delete(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            io.cargohold.fs.FileTrees.deleteRecursively(dir);
         } catch (IOException ignored) {
             // a temp directory: best effort
         }
