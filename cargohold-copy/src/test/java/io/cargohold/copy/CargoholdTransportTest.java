@@ -43,21 +43,6 @@ class CargoholdTransportTest {
     }
 
 
-    /** A layout reference whose index.json entry is a Docker schema 2 manifest is converted to OCI by oci: and cargohold: destinations. */
-    private static boolean convertedToOci(io.cargohold.testkit.images.WrittenRef r) {
-        return "application/vnd.docker.distribution.manifest.v2+json".equals(r.descriptor().mediaType());
-    }
-
-    /** The converted manifest names the same config and layer digests, with OCI media types. */
-    private static void assertConverted(io.cargohold.testkit.images.WrittenRef r, CopyResult c) throws IOException {
-        com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.manifest().bytes());
-        assertEquals("application/vnd.oci.image.manifest.v1+json", m.get("mediaType").asText());
-        assertEquals(r.image().config().digest(), m.get("config").get("digest").asText());
-        List<String> layers = new java.util.ArrayList<>();
-        m.get("layers").forEach(l -> layers.add(l.get("digest").asText()));
-        assertEquals(r.image().layers().stream().map(io.cargohold.testkit.images.Descriptor::digest).toList(), layers);
-    }
-
     @Test
     void everyTestImageRoundTripsByteForByte() throws IOException {
         List<WrittenLayout> cases = List.of(TestImages.small(tmp.resolve("small")), TestImages.twoTagsSharingLayers(tmp.resolve("shared")),
@@ -71,8 +56,8 @@ class CargoholdTransportTest {
                 CopyResult in = copy("oci:" + w.dir() + ":" + r.name(), stored, CopyOptions.defaults().withAll(r.isIndex()));
                 Path out = tmp.resolve("out-" + name);
                 CopyResult back = copy(stored, "oci:" + out + ":" + r.name(), CopyOptions.defaults().withAll(r.isIndex()));
-                if (convertedToOci(r)) {
-                    assertConverted(r, in);
+                if (ConvertedManifests.convertedToOci(r)) {
+                    ConvertedManifests.assertConverted(r, in);
                     convertedTo.add(in.manifestDigest().toString());
                     assertEquals(in.manifestDigest(), back.manifestDigest(), stored + " back out");
                 } else {
