@@ -29,6 +29,7 @@ public final class Transports {
         all.add(io.cargohold.copy.dockerarchive.DockerArchiveTransport.INSTANCE);
         all.add(io.cargohold.copy.ociarchive.OciArchiveTransport.INSTANCE);
         all.add(io.cargohold.copy.storage.StorageTransport.INSTANCE);
+        all.add(io.cargohold.copy.sample.SampleTransport.INSTANCE);
         return new Transports(all);
     }
 

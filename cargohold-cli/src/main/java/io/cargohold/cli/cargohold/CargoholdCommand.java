@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
 // and the exit-code footer.
 @Command(name = "cargohold", mixinStandardHelpOptions = true, version = "cargohold 0.1.0", scope = ScopeType.INHERIT,
         description = "A local OCI image store: images by reference over a content-addressable blob store with an SQLite index.",
-        subcommands = {StatusCommand.class, CopyCommand.class, ImageCommands.Import.class, ImageCommands.Export.class, ImageCommands.ListRefs.class,
+        subcommands = {DemoCommand.class, StatusCommand.class, CopyCommand.class, ImageCommands.Import.class, ImageCommands.Export.class, ImageCommands.ListRefs.class,
                        ImageCommands.Inspect.class, ImageCommands.Rm.class, ImageCommands.Check.class, ImageCommands.Gc.class,
                        BlobCommands.class, KvCommands.class, FsckCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."})
