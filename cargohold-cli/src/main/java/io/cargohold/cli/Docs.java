@@ -63,7 +63,7 @@ public final class Docs {
     static String manPage(CommandSpec spec, CommandLine top) {
         String full = spec.qualifiedName(" ");
         String page = spec.qualifiedName("-");
-        ManPage m = new ManPage(page, 1, "Cargohold " + version(spec), "Cargohold manual");
+        ManPage m = new ManPage(page, 1, "Cargohold " + io.cargohold.Version.current().version(), "Cargohold manual");
         String[] description = spec.usageMessage().description();
         m.name(page, summary(description, full));
         StringBuilder args = new StringBuilder(top != null ? "[options] command [arguments]" : "[options]");
@@ -126,11 +126,6 @@ public final class Docs {
             }
         }
         return all.substring(0, end).replaceAll("[.:,]$", "");
-    }
-
-    private static String version(CommandSpec spec) {
-        String[] v = spec.root().version();
-        return v.length == 0 ? "" : v[0].replaceFirst("^cargohold ", "");
     }
 
     private static void write(Path p, String text) throws IOException {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cargohold.fs.lock.LockMode;
 import io.cargohold.fs.lock.PosixLockFile;
+import io.cargohold.testkit.images.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -32,8 +33,18 @@ class MainTest {
             assertTrue(help.out().contains("\n  " + command + " "), command);
         }
         assertTrue(help.out().contains("Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."));
-        assertEquals(help.out(), cli.run().ok().out(), "no command prints the usage");
-        assertEquals("cargohold 0.1.0\n", cli.run("--version").ok().out());
+        Cli.Result none = cli.run().fails(ExitCodes.USAGE, "missing command (one of: ");
+        assertTrue(none.err().contains("copy") && none.err().contains("Run 'cargohold --help' for usage."), none.err());
+        String version = cli.run("--version").ok().out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cargohold (\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?) \\(commit ([0-9a-f]{12}|unknown)\\)\nJava 25.*\n")
+                .matcher(version);
+        assertTrue(m.matches(), version);
+        assertEquals(io.cargohold.Version.current().version(), m.group(1));
+        Path git = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolveSibling(".git");
+        if (Files.exists(git) && !m.group(3).equals("unknown")) {
+            // built from this checkout: the commit is HEAD's (the build filters it in at every mvn run)
+            assertTrue(Tools.ok("git", "-C", git.getParent(), "rev-parse", "HEAD").out().startsWith(m.group(3)), version);
+        }
         // Every usage error ends with "Run 'cargohold <command> --help' for usage.", so that has to work.
         Cli.Result blobHelp = cli.run("blob", "--help").ok();
         assertTrue(blobHelp.out().startsWith("Usage: cargohold blob "), blobHelp.out());

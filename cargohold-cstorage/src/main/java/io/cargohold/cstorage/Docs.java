@@ -101,7 +101,7 @@ public final class Docs {
 
     /** containers-storage(1): synopsis, global options, and every command with its aliases, arguments and options. */
     public static String manPage() {
-        ManPage m = new ManPage("containers-storage", 1, "Cargohold", "Cargohold manual");
+        ManPage m = new ManPage("containers-storage", 1, "Cargohold " + io.cargohold.Version.current().version(), "Cargohold manual");
         m.name("containers-storage", "manage a containers/storage store (layers, images, containers), as upstream's CLI of v1.43.0");
         m.section("SYNOPSIS").synopsis("containers-storage", "[global options] command [options] [arguments]");
         m.section("DESCRIPTION").paragraph("Cargohold's implementation of upstream's containers-storage command over the same on-disk"

@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
 /** The top-level {@code cargohold} command: global options and the list of subcommands. */
 // scope = INHERIT: every subcommand gets -h/--help (which the usage-error hint "Run '... --help'" names), -V/--version
 // and the exit-code footer.
-@Command(name = "cargohold", mixinStandardHelpOptions = true, version = "cargohold 0.1.0", scope = ScopeType.INHERIT,
+@Command(name = "cargohold", mixinStandardHelpOptions = true, versionProvider = io.cargohold.cli.VersionProvider.class, scope = ScopeType.INHERIT,
         description = "A local OCI image store: images by reference over a content-addressable blob store with an SQLite index.",
         subcommands = {DemoCommand.class, StatusCommand.class, CopyCommand.class, ImageCommands.Import.class, ImageCommands.Export.class, ImageCommands.ListRefs.class,
                        ImageCommands.Inspect.class, ImageCommands.Rm.class, ImageCommands.Check.class, ImageCommands.Gc.class,
@@ -30,8 +30,14 @@ public final class CargoholdCommand implements Runnable {
         this.context = context;
     }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** No command given: a usage error (exit 2) naming the commands, as podman's "missing command". */
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(context.out());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command (one of: "
+                + String.join(", ", new java.util.LinkedHashSet<>(spec.subcommands().values().stream().map(c -> c.getCommandName()).toList()))
+                + ")");
     }
 }
