@@ -1,37 +1,80 @@
 #!/usr/bin/env bash
-# Start-up of a small cargohold command (README, "Start-up"): `cargohold blob ls` on a store of ten
-# small blobs, N runs each (default 10, CARGOHOLD_BENCH_RUNS), with
-#   launcher   bin/cargohold (Serial GC, C1 only for this command, the AOT cache, the extracted
-#              SQLite library)
-#   plain      java --enable-native-access=ALL-UNNAMED -cp <the same class path> io.cargohold.cli.Main
-#              (no other option: default GC, C1 + C2, no AOT cache)
-# Prints each run's wall time in ms and the mean of each. Run bin/build first.
+# Issue 17: start-up of short commands next to the JVM's own floor, in one run (README, "Start-up").
+#   floor       a hello-world (one class in a jar) on the same JDK with its own AOT cache, started with
+#               the launchers' options (Serial GC, C1 only): what any JVM command costs here
+#   cs layers   bin/containers-storage --storage-driver vfs -g G -R R layers, on an empty store
+#   list        bin/cargohold --root S list      (a store holding the two images of a generated layout)
+#   status      bin/cargohold --root S status
+#   blob get    bin/cargohold --root S blob get DIGEST > /dev/null   (a 20-byte blob)
+#   upstream    /usr/bin/containers-storage … layers (Debian's build of upstream v1.43.0), when installed
+# Every command runs N times (default 21, CARGOHOLD_BENCH_RUNS), interleaved (one run of each in turn,
+# so load from other processes spreads over all of them); prints each median, the minimum, and the
+# median's ratio to the floor's, with the load average before and after. Run bin/build first.
 set -euo pipefail
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$top/bin/lib/jdk.sh"
 jdk=$(cargohold_jdk)
-runs=${CARGOHOLD_BENCH_RUNS:-10}
-work=$(mktemp -d)
+runs=${CARGOHOLD_BENCH_RUNS:-21}
+work=$(mktemp -d "${CARGOHOLD_BENCH_TMPDIR:-/tmp}/cargohold-startup.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+[ -f "$top/cargohold-cli/target/classpath" ] || { echo "startup: run bin/build first" >&2; exit 1; }
+
+# the floor: its own jar and AOT cache, made here with the same JDK
+mkdir "$work/hello"
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$work/hello/Hello.java"
+"$jdk/bin/javac" -d "$work/hello" "$work/hello/Hello.java"
+"$jdk/bin/jar" cf "$work/hello/hello.jar" -C "$work/hello" Hello.class
+floor_opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$work/hello/hello.jar")
+"$jdk/bin/java" -XX:AOTCacheOutput="$work/hello/hello.aot" "${floor_opts[@]}" Hello > "$work/hello/log" 2>&1
+
+# a small store: the two tags of a generated layout (testkit's TestImages.twoTagsSharingLayers)
 store="$work/store"
-for i in $(seq 1 10); do
-	printf 'blob %s\n' "$i" > "$work/f$i"
-	"$top/bin/cargohold" --root "$store" blob put "$work/f$i" > /dev/null
-done
-cp="$(<"$top/cargohold-cli/target/classpath")"
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-measure() {
-	local name=$1 total=0 t0 t1 all=()
-	shift
-	for i in $(seq 1 "$runs"); do
-		t0=$(ms)
-		"$@" > /dev/null
-		t1=$(ms)
-		all+=($((t1 - t0)))
-		total=$((total + t1 - t0))
+layout="$work/layout"
+t="$top/cargohold-cli/target"
+printf 'public class Gen { public static void main(String[] a) throws Exception { io.cargohold.testkit.images.TestImages.twoTagsSharingLayers(java.nio.file.Path.of(a[0])); } }\n' > "$work/Gen.java"
+tk=$(ls "$top"/cargohold-testkit/target/cargohold-testkit-*.jar | grep -v -e sources -e tests | head -n1)
+"$jdk/bin/java" -cp "$(<"$t/classpath"):$tk" "$work/Gen.java" "$layout" > /dev/null
+"$top/bin/cargohold" --root "$store" import --all --repo bench "$layout" > /dev/null
+printf 'a small blob of text\n' > "$work/blob"
+digest=$("$top/bin/cargohold" --root "$store" blob put "$work/blob")
+"$top/bin/cargohold" --root "$store" status > /dev/null
+cs_root=("$top/bin/containers-storage" --storage-driver vfs -g "$work/g" -R "$work/r")
+"${cs_root[@]}" layers > /dev/null
+
+names=(floor "cs layers" list status "blob get")
+cmds=(
+	"$jdk/bin/java -XX:AOTCache=$work/hello/hello.aot ${floor_opts[*]} Hello"
+	"${cs_root[*]} layers"
+	"$top/bin/cargohold --root $store list"
+	"$top/bin/cargohold --root $store status"
+	"$top/bin/cargohold --root $store blob get $digest"
+)
+if [ -x /usr/bin/containers-storage ]; then
+	/usr/bin/containers-storage --storage-driver vfs -g "$work/ug" -R "$work/ur" layers > /dev/null
+	names+=("upstream layers")
+	cmds+=("/usr/bin/containers-storage --storage-driver vfs -g $work/ug -R $work/ur layers")
+fi
+for c in "${cmds[@]}"; do $c > /dev/null || { echo "startup: failed: $c" >&2; exit 1; }; done
+
+echo "== start-up, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $runs runs each, git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in $(seq 1 "$runs"); do
+	for k in "${!cmds[@]}"; do
+		s=$(date +%s%N)
+		${cmds[$k]} > /dev/null
+		e=$(date +%s%N)
+		echo "$k $(( (e - s) / 1000 ))" >> "$work/times"
 	done
-	echo "$name: ${all[*]} ms; mean $((total / runs)) ms"
+done
+echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+stat() { # index -> "median min" in ms
+	awk -v k="$1" '$1 == k { print $2 }' "$work/times" | sort -n |
+		awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f", m / 1000, v[1] / 1000 }'
 }
-echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure launcher "$top/bin/cargohold" --root "$store" blob ls
-measure plain "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" io.cargohold.cli.Main --root "$store" blob ls
+floor=$(stat 0 | cut -d' ' -f1)
+printf '| %-16s | %9s | %8s | %8s |\n' command "median ms" "min ms" "× floor"
+printf '|%s|%s|%s|%s|\n' ------------------ ----------: ---------: ---------:
+for k in "${!cmds[@]}"; do
+	read -r m n <<< "$(stat "$k")"
+	printf '| %-16s | %9s | %8s | %8s |\n' "${names[$k]}" "$m" "$n" "$(awk -v a="$m" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
+done

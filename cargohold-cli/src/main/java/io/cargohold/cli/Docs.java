@@ -42,7 +42,7 @@ public final class Docs {
     /** The whole command tree (every subcommand), with streams that go nowhere: nothing runs. */
     static CommandLine commandLine() {
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
-        return new CommandLine(new CargoholdCommand(new CliContext(new ByteArrayInputStream(new byte[0]), nowhere, nowhere, Map.of())));
+        return CargoholdCommand.commandLine(new CliContext(new ByteArrayInputStream(new byte[0]), nowhere, nowhere, Map.of()), null);
     }
 
     public static String bashCompletion(CommandLine cl) {

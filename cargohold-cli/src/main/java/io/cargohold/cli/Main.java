@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * The {@code cargohold} executable. {@link #run} returns the exit code and only {@link #main} exits,
@@ -23,8 +24,7 @@ public final class Main {
     }
 
     public static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-        CargoholdCommand top = new CargoholdCommand(new CliContext(in, out, err, env));
-        CommandLine cl = new CommandLine(top);
+        CommandLine cl = CargoholdCommand.commandLine(new CliContext(in, out, err, env), subcommandNamed(args));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -44,5 +44,30 @@ public final class Main {
             return ExitCodes.ERROR;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The subcommand class the arguments name (the first argument that is neither an option nor the
+     * value of a top-level option), or null when they name none: then every subcommand is added, so
+     * help and usage errors ("did you mean ...") see them all.
+     */
+    static Class<?> subcommandNamed(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (CargoholdCommand.OPTIONS_WITH_VALUE.contains(a)) {
+                i++;
+            } else if (a.equals("--")) {
+                return null;
+            } else if (!a.startsWith("-")) {
+                for (Class<?> c : CargoholdCommand.SUBCOMMANDS) {
+                    Command cmd = c.getAnnotation(Command.class);
+                    if (cmd.name().equals(a) || java.util.Arrays.asList(cmd.aliases()).contains(a)) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
     }
 }

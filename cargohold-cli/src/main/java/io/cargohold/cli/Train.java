@@ -59,6 +59,11 @@ public final class Train {
                 {"--root", r, "copy", "-q", cs, "oci:" + Path.of(args[0]).resolve("out2") + ":latest"},
                 {"--root", r, "copy", "-q", "cargohold:train:latest", "docker-archive:" + Path.of(args[0]).resolve("a.tar")},
                 {"--root", r, "copy", "-q", "ocii:x", "oci:y"},
+                {"--root", r, "list"},
+                {"--root", r, "list", "--json"},
+                {"--root", r, "inspect", "train:latest"},
+                {"--root", r, "status"},
+                {"--root", r, "nosuchcommand"},
         };
         for (String[] a : copies) {
             int code = Main.run(new ByteArrayInputStream(new byte[0]), sink, sink, Map.of(), a);

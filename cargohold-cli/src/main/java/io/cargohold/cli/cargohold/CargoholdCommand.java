@@ -2,6 +2,9 @@ package io.cargohold.cli.cargohold;
 
 import io.cargohold.cli.CliContext;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -11,11 +14,21 @@ import picocli.CommandLine.ScopeType;
 // and the exit-code footer.
 @Command(name = "cargohold", mixinStandardHelpOptions = true, versionProvider = io.cargohold.cli.VersionProvider.class, scope = ScopeType.INHERIT,
         description = "A local OCI image store: images by reference over a content-addressable blob store with an SQLite index.",
-        subcommands = {DemoCommand.class, StatusCommand.class, CopyCommand.class, ImageCommands.Import.class, ImageCommands.Export.class, ImageCommands.ListRefs.class,
-                       ImageCommands.Inspect.class, ImageCommands.Rm.class, ImageCommands.Check.class, ImageCommands.Gc.class,
-                       BlobCommands.class, KvCommands.class, FsckCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."})
 public final class CargoholdCommand implements Runnable {
+    /**
+     * The subcommands, in the order the help lists them. Not in {@code @Command(subcommands = ...)}:
+     * picocli would then build the model of every command (reflection over ~50 classes) at every
+     * start; {@link io.cargohold.cli.Main} adds only the one the arguments name, or all of them when
+     * they name none (help, usage errors).
+     */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(DemoCommand.class, StatusCommand.class, CopyCommand.class, ImageCommands.Import.class,
+            ImageCommands.Export.class, ImageCommands.ListRefs.class, ImageCommands.Inspect.class, ImageCommands.Rm.class,
+            ImageCommands.Check.class, ImageCommands.Gc.class, BlobCommands.class, KvCommands.class, FsckCommand.class);
+
+    /** Options of this command that take a value (so that value is not a subcommand's name). */
+    public static final Set<String> OPTIONS_WITH_VALUE = Set.of("--root", "--lock-timeout");
+
     final CliContext context;
 
     @Option(names = "--root", paramLabel = "DIR", scope = ScopeType.INHERIT,
@@ -28,6 +41,17 @@ public final class CargoholdCommand implements Runnable {
 
     public CargoholdCommand(CliContext context) {
         this.context = context;
+    }
+
+    /** picocli's model of {@code cargohold} with every subcommand, or with {@code only} alone (when not null). */
+    public static CommandLine commandLine(CliContext context, Class<?> only) {
+        CommandLine cl = new CommandLine(new CargoholdCommand(context));
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(new CommandLine(c));
+            }
+        }
+        return cl;
     }
 
     @picocli.CommandLine.Spec
