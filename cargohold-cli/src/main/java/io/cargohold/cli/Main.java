@@ -1,11 +1,13 @@
 package io.cargohold.cli;
 
 import io.cargohold.cli.cargohold.CargoholdCommand;
+import io.cargohold.cli.cargohold.QuickCommands;
 import io.cargohold.errors.CargoholdException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,7 +26,23 @@ public final class Main {
     }
 
     public static int run(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-        CommandLine cl = CargoholdCommand.commandLine(new CliContext(in, out, err, env), subcommandNamed(args));
+        CliContext context = new CliContext(in, out, err, env);
+        Callable<Integer> quick = QuickCommands.parse(context, args);
+        if (quick == null) {
+            return runWithPicocli(context, args);
+        }
+        try {
+            return quick.call();
+        } catch (Exception e) {
+            return failed(e, err, env);
+        }
+    }
+
+    /** Every command through picocli, also those {@link QuickCommands} would run (tests compare both). */
+    static int runWithPicocli(CliContext context, String... args) {
+        PrintStream out = context.out();
+        PrintStream err = context.err();
+        CommandLine cl = CargoholdCommand.commandLine(context, subcommandNamed(args));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -32,18 +50,21 @@ public final class Main {
             err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             return ExitCodes.USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof CargoholdException ce) {
-                err.println("cargohold: " + ce.getMessage());
-                return ExitCodes.of(ce);
-            }
-            err.println("cargohold: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-            if (env.containsKey("CARGOHOLD_DEBUG")) {
-                ex.printStackTrace(err);
-            }
-            return ExitCodes.ERROR;
-        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err, context.env()));
         return cl.execute(args);
+    }
+
+    /** A command's exception as its message on stderr and the exit code of its kind. */
+    private static int failed(Exception ex, PrintStream err, Map<String, String> env) {
+        if (ex instanceof CargoholdException ce) {
+            err.println("cargohold: " + ce.getMessage());
+            return ExitCodes.of(ce);
+        }
+        err.println("cargohold: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+        if (env.containsKey("CARGOHOLD_DEBUG")) {
+            ex.printStackTrace(err);
+        }
+        return ExitCodes.ERROR;
     }
 
     /**

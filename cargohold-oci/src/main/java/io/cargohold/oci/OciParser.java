@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
  * {@link CorruptException} that says which document and what is wrong.
  */
 public final class OciParser {
-    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    /** Made on first use (writing JSON, reading config blobs): see {@link JsonTrees} for reading documents without it. */
+    static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    }
     private static final Pattern MEDIA_TYPE =
             Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
     /** Documents larger than this are refused (manifests and indexes are small; this bounds memory). */
@@ -87,7 +90,7 @@ public final class OciParser {
             throw new CorruptException(what + ": larger than " + MAX_DOCUMENT + " bytes");
         }
         try {
-            JsonNode root = JSON.readTree(raw);
+            JsonNode root = JsonTrees.read(raw);
             if (root == null || !root.isObject()) {
                 throw new CorruptException(what + ": not a JSON object");
             }
@@ -212,7 +215,7 @@ public final class OciParser {
     public static Set<Digest> descriptorsAnywhere(byte[] raw) {
         JsonNode root;
         try {
-            root = JSON.readTree(raw);
+            root = JsonTrees.read(raw);
         } catch (java.io.IOException e) {
             return null;
         }
@@ -275,7 +278,7 @@ public final class OciParser {
 
     public static byte[] toBytes(Object jsonValue) {
         try {
-            return JSON.writeValueAsBytes(jsonValue);
+            return Json.MAPPER.writeValueAsBytes(jsonValue);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

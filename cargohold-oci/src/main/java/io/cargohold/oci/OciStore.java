@@ -196,7 +196,7 @@ public final class OciStore implements AutoCloseable {
         String created = null;
         if (m.config().size() <= OciParser.MAX_DOCUMENT && blobs.contains(m.config().digest())) {
             config = readDocument(m.config());
-            JsonNode c = OciParser.descriptorsAnywhere(config) == null ? null : OciParser.JSON.readTree(config);
+            JsonNode c = OciParser.descriptorsAnywhere(config) == null ? null : OciParser.Json.MAPPER.readTree(config);
             if (c != null && c.path("architecture").isTextual() && c.path("os").isTextual()) {
                 platform = new Platform(c.path("architecture").textValue(), c.path("os").textValue(), null, null,
                         c.path("variant").isTextual() ? c.path("variant").textValue() : null);

@@ -17,8 +17,11 @@ abstract class StoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The top-level command when {@link QuickCommands} runs this one without picocli (spec is then null). */
+    CargoholdCommand top;
+
     CargoholdCommand top() {
-        return (CargoholdCommand) spec.root().userObject();
+        return top != null ? top : (CargoholdCommand) spec.root().userObject();
     }
 
     CliContext ctx() {

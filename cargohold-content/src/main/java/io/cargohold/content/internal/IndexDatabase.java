@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,14 +33,16 @@ import org.sqlite.SQLiteException;
 /**
  * The index: the only code that speaks SQL. One long-lived writer connection (its users serialised by
  * a lock; across processes SQLite's {@code BEGIN IMMEDIATE} with a busy timeout serialises writers)
- * and a pool of reader connections, which in WAL mode never wait for writers.
+ * and a pool of reader connections, which in WAL mode never wait for writers. The writer is connected
+ * on the first write: a process that only reads (most CLI commands) opens one connection, not two
+ * (each costs a few milliseconds of the driver's set-up at start-up).
  */
 final class IndexDatabase implements AutoCloseable {
     private static final int BUSY_TIMEOUT_MS = 60_000;
 
     private final Path file;
     private final boolean fsync;
-    private final Connection writer;
+    private Connection writer; // guarded by writeLock; null until the first write
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedDeque<Connection> readers = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
@@ -49,7 +50,6 @@ final class IndexDatabase implements AutoCloseable {
     private IndexDatabase(Path file, boolean fsync) throws IOException {
         this.file = file;
         this.fsync = fsync;
-        this.writer = connect();
     }
 
     /** Opens the database file (creating it when absent) and checks that it is readable. */
@@ -70,7 +70,9 @@ final class IndexDatabase implements AutoCloseable {
         cfg.enforceForeignKeys(true);
         cfg.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
         try {
-            return DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());
+            // the driver directly rather than through DriverManager, whose first use loads every
+            // java.sql.Driver service on the class path
+            return org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, cfg.toProperties());
         } catch (SQLException e) {
             throw translate(e, "open index database " + file);
         }
@@ -78,6 +80,15 @@ final class IndexDatabase implements AutoCloseable {
 
     Path file() {
         return file;
+    }
+
+    /** The writer connection, connected on first use; call with writeLock held. */
+    private Connection writer() throws IOException {
+        ensureOpen();
+        if (writer == null) {
+            writer = connect();
+        }
+        return writer;
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -110,7 +121,7 @@ final class IndexDatabase implements AutoCloseable {
     private <T> T write(String what, Sql<T> body) throws IOException {
         ensureOpen();
         writeLock.lock();
-        try (Statement s = writer.createStatement()) {
+        try (Statement s = writer().createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             boolean ok = false;
             try {
@@ -193,7 +204,7 @@ final class IndexDatabase implements AutoCloseable {
             return from;
         }
         writeLock.lock();
-        try (Statement s = writer.createStatement()) {
+        try (Statement s = writer().createStatement()) {
             if (from == 0) {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
                     rs.next();
@@ -698,7 +709,9 @@ final class IndexDatabase implements AutoCloseable {
         closed = true;
         writeLock.lock();
         try {
-            closeQuietly(writer);
+            if (writer != null) {
+                closeQuietly(writer);
+            }
         } finally {
             writeLock.unlock();
         }
