@@ -29,14 +29,7 @@ public final class Main {
     /** The program name upstream's usage texts use (and mflag compares os.Args[0] with). */
     static final String ARGV0 = "containers-storage";
 
-    /** The driver options each open store was given, as typed (upstream's GraphOptions(), shown by status). */
-    private static final Map<Store, List<String>> GRAPH_OPTIONS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
     private Main() {
-    }
-
-    static List<String> graphOptions(Store store) {
-        return GRAPH_OPTIONS.getOrDefault(store, List.of());
     }
 
     public static void main(String[] args) {
@@ -168,7 +161,6 @@ public final class Main {
             options = StoreSetup.options(g.graph, g.run, g.driver, g.storageOpts, cwd, defaults != null ? defaults : Defaults.load(env, host),
                     err);
             store = Store.open(options);
-            GRAPH_OPTIONS.put(store, g.storageOpts);
         } catch (Exception e) {
             out.print("error initializing: " + message(e) + "\n");
             return 1;

@@ -81,7 +81,7 @@ final class StoreCommands {
 
     /** The driver options as given (upstream's GraphOptions()): what the global --storage-opt collected. */
     private static List<String> driverOptions(Invocation inv) {
-        return Main.graphOptions(inv.store());
+        return inv.store().options().driverOptions();
     }
 
     /**

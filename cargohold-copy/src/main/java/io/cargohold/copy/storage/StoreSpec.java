@@ -3,9 +3,7 @@ package io.cargohold.copy.storage;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.storage.StoreOptions;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code [DRIVER@GRAPHROOT+RUNROOT:OPTIONS]} part of a containers-storage reference, split as
@@ -64,27 +62,11 @@ record StoreSpec(String driver, String graphRoot, String runRoot, List<String> o
         Path g = graphRoot.isEmpty() ? requireDefaults(defaults).graphRoot() : Path.of(graphRoot).normalize();
         Path r = runRoot.isEmpty() ? requireDefaults(defaults).runRoot() : Path.of(runRoot).normalize();
         String name = driver.isEmpty() ? "vfs" : driver;
-        if (!name.equals("vfs")) {
+        if (!StoreOptions.isSupportedDriver(name)) {
             throw new InvalidArgumentException("failed to GetDriver graph " + name + " " + g
                     + ": driver not supported (only vfs is implemented)");
         }
-        List<Path> imageStores = new ArrayList<>();
-        boolean ignoreChown = false;
-        for (String option : options) {
-            int eq = option.indexOf('=');
-            if (eq < 0) {
-                throw new InvalidArgumentException("unable to parse key/value option: " + option);
-            }
-            String key = option.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-            String val = option.substring(eq + 1).strip();
-            switch (key) {
-                case "vfs.imagestore", ".imagestore" -> imageStores.add(Path.of(val));
-                case "vfs.mountopt" -> throw new InvalidArgumentException("vfs driver does not support mount options");
-                case ".ignore_chown_errors", "vfs.ignore_chown_errors" -> ignoreChown = parseBool(val);
-                default -> throw new InvalidArgumentException("vfs driver does not support " + key + " options");
-            }
-        }
-        return StoreOptions.vfs(g, r).withImageStores(imageStores).withIgnoreChownErrors(ignoreChown);
+        return StoreOptions.of(g, r, name).withDriverOptions(options, Path.of("").toAbsolutePath());
     }
 
     private static StoreOptions requireDefaults(StoreOptions defaults) throws InvalidArgumentException {
@@ -92,15 +74,6 @@ record StoreSpec(String driver, String graphRoot, String runRoot, List<String> o
             throw new InvalidArgumentException("no default containers-storage store is configured: name one as [vfs@GRAPHROOT+RUNROOT]");
         }
         return defaults;
-    }
-
-    /** Go's strconv.ParseBool. */
-    private static boolean parseBool(String v) throws InvalidArgumentException {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            case "0", "f", "F", "FALSE", "false", "False" -> false;
-            default -> throw new InvalidArgumentException("strconv.ParseBool: parsing \"" + v + "\": invalid syntax");
-        };
     }
 
     @Override

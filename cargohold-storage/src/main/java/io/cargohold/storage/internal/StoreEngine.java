@@ -1,10 +1,7 @@
 package io.cargohold.storage.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.cargohold.digest.Digest;
-import io.cargohold.errors.AlreadyExistsException;
 import io.cargohold.errors.FailedPreconditionException;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
@@ -12,6 +9,7 @@ import io.cargohold.fs.lock.LockMode;
 import io.cargohold.fs.lock.PosixLockFile;
 import io.cargohold.storage.Container;
 import io.cargohold.storage.ContainerOptions;
+import io.cargohold.storage.CopyLocation;
 import io.cargohold.storage.IdMap;
 import io.cargohold.storage.Image;
 import io.cargohold.storage.ImageOptions;
@@ -19,96 +17,49 @@ import io.cargohold.storage.Layer;
 import io.cargohold.storage.LayerOptions;
 import io.cargohold.storage.Store;
 import io.cargohold.storage.StoreOptions;
+import io.cargohold.storage.archive.Change;
+import io.cargohold.storage.archive.Compression;
+import io.cargohold.storage.archive.IdPair;
 import io.cargohold.storage.internal.Records.ContainerRec;
 import io.cargohold.storage.internal.Records.ImageRec;
 import io.cargohold.storage.internal.Records.LayerRec;
+import io.cargohold.storage.internal.driver.GraphDriver;
 import java.io.IOException;
-import io.cargohold.storage.CopyLocation;
-import io.cargohold.storage.archive.ApplyOptions;
-import io.cargohold.storage.archive.Change;
-import io.cargohold.storage.archive.IdPair;
-import io.cargohold.storage.archive.KeepOpenOutputStream;
-import io.cargohold.storage.archive.LayerPaths;
-import io.cargohold.storage.archive.TreeArchiver;
-import io.cargohold.storage.archive.TreeChanges;
-import io.cargohold.storage.archive.TreeCopy;
-import io.cargohold.storage.archive.ApplyResult;
-import io.cargohold.storage.archive.Compression;
-import io.cargohold.storage.archive.LayerArchive;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.security.SecureRandom;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
-import java.util.function.Function;
 
 /**
- * The implementation behind {@link Store}. Every operation takes the lock files it needs in upstream's
- * order (layers → images → containers → mountpoints), reloads a record file when its lock's token
- * (or, for layers, the file's mtime) says another writer changed it, and after every write saves the
- * file atomically and writes a fresh token. Public methods are synchronized: one operation at a time
- * per instance (other instances and processes are excluded by the locks).
+ * The implementation behind {@link Store}: a coordinator over a {@link LayerStore} (which drives a
+ * {@link GraphDriver}), an {@link ImageStore} and a {@link ContainerStore}, as upstream's {@code store}
+ * over its layer, image and container stores. It owns the one lock order - layers → images →
+ * containers (→ mountpoints, inside the layer store) → the read-only stores' layers and images - and
+ * the operations that span stores (creating a layer or container, deleting an image with its layers,
+ * Delete, Wipe). Each store reloads its records when its lock's token (or, for layers, the file's
+ * mtime) says another writer changed them, and saves atomically with a fresh token after every write.
+ * Public methods are synchronized: one operation at a time per instance (other instances and processes
+ * are excluded by the locks).
  */
 public final class StoreEngine {
-    static final String INCOMPLETE = "incomplete";
-    /** Lazily: seeding a SecureRandom costs ~15 ms of a CLI process that only lists. */
-    private static final class Ids {
-        static final SecureRandom RANDOM = new SecureRandom();
-    }
-
     private final StoreOptions options;
     private final StoreLayout layout;
-    private final VfsDriver vfs;
-    private final TokenLockFile imagesLock;
-    private final TokenLockFile containersLock;
-    private final List<ReadOnlyStore> readOnly = new ArrayList<>();
-    private TokenLockFile layersLock;
-    private TokenLockFile mountsLock;
-
-    private List<LayerRec> layers = new ArrayList<>();
-    private FileTime layersMtime;
-    private boolean layersLoaded;
-    private List<ImageRec> images = new ArrayList<>();
-    private List<ContainerRec> containers = new ArrayList<>();
-
-    /** An additional read-only image store ({@code vfs.imagestore}). */
-    private record ReadOnlyStore(StoreLayout layout, TokenLockFile layersLock, TokenLockFile imagesLock) {
-    }
+    private final ReadOnlyStores readOnly;
+    private final LayerStore layerStore;
+    private final ImageStore imageStore;
+    private final ContainerStore containerStore;
 
     private StoreEngine(StoreOptions options) throws IOException {
         this.options = options;
-        if (!"vfs".equals(options.driver())) {
-            throw new InvalidArgumentException("driver \"" + options.driver() + "\" is not supported: only vfs");
-        }
-        this.layout = new StoreLayout(options.graphRoot(), options.runRoot(), options.driver());
-        this.vfs = new VfsDriver(layout);
-        for (Path p : List.of(layout.runRoot(), layout.graphRoot(), layout.graphRoot().resolve("mounts"),
-                layout.graphRoot().resolve("tmp"), layout.driverHome())) {
-            RecordFiles.mkdirs(p);
-        }
-        PosixLockFile.of(layout.storageLock());
-        PosixLockFile.of(layout.usernsLock());
-        RecordFiles.mkdirs(layout.imagesDir());
-        this.imagesLock = TokenLockFile.open(layout.imagesLock(), false);
-        RecordFiles.mkdirs(layout.containersDir());
-        this.containersLock = TokenLockFile.open(layout.containersLock(), false);
-        RecordFiles.mkdirs(layout.runContainersDir());
+        this.layout = StoreDirectories.setUp(options);
+        this.readOnly = ReadOnlyStores.open(options.imageStores(), options.driver());
+        GraphDriver driver = GraphDrivers.open(options, layout, readOnly.layouts());
+        this.imageStore = new ImageStore(layout, readOnly);
+        this.containerStore = new ContainerStore(layout);
         RecordFiles.mkdirs(layout.locksDir());
-        for (Path dir : options.imageStores()) {
-            StoreLayout ro = new StoreLayout(dir, dir, options.driver());
-            TokenLockFile ll = Files.exists(ro.layersLock()) ? TokenLockFile.open(ro.layersLock(), true) : null;
-            TokenLockFile il = Files.exists(ro.imagesLock()) ? TokenLockFile.open(ro.imagesLock(), true) : null;
-            readOnly.add(new ReadOnlyStore(ro, ll, il));
-        }
+        this.layerStore = new LayerStore(options, layout, driver, readOnly);
     }
 
     public static StoreEngine open(StoreOptions options) throws IOException {
@@ -123,155 +74,18 @@ public final class StoreEngine {
         return layout;
     }
 
-    // ================================================================== locking and loading
+    // ================================================================== the lock order
 
-    @FunctionalInterface
-    private interface Op<T> {
-        T run() throws IOException;
+    private <T> T withLayers(StoreOp<T> op) throws IOException {
+        return layerStore.locked(op);
     }
 
-    private void openLayerLocks() throws IOException {
-        if (layersLock == null) {
-            RecordFiles.mkdirs(layout.runLayersDir());
-            RecordFiles.mkdirs(layout.layersDir());
-            layersLock = TokenLockFile.open(layout.layersLock(), false);
-            mountsLock = TokenLockFile.open(layout.mountpointsLock(), false);
-        }
+    private <T> T withImages(LockMode mode, StoreOp<T> op) throws IOException {
+        return imageStore.locked(mode, op);
     }
 
-    /** Runs with the layer store locked exclusively (upstream's writers and its listing do the same). */
-    private <T> T withLayers(Op<T> op) throws IOException {
-        openLayerLocks();
-        try (var held = layersLock.lock(LockMode.EXCLUSIVE)) {
-            reloadLayers();
-            return op.run();
-        }
-    }
-
-    private <T> T withImages(LockMode mode, Op<T> op) throws IOException {
-        try (var held = imagesLock.lock(mode)) {
-            if (imagesLock.modified()) {
-                List<ImageRec> loaded = new ArrayList<>();
-                for (JsonNode n : RecordFiles.readArray(layout.imagesJson())) {
-                    loaded.add(ImageRec.from(n));
-                }
-                images = dedupeNames(loaded, r -> r.names);
-                boolean digestsSet = false;
-                for (ImageRec r : images) {
-                    digestsSet |= fillDigest(r);
-                }
-                if (mode == LockMode.EXCLUSIVE && digestsSet) {
-                    saveImages();
-                }
-            }
-            return op.run();
-        }
-    }
-
-    private <T> T withContainers(LockMode mode, Op<T> op) throws IOException {
-        try (var held = containersLock.lock(mode)) {
-            if (containersLock.modified()) {
-                List<ContainerRec> loaded = new ArrayList<>();
-                for (JsonNode n : RecordFiles.readArray(layout.containersJson())) {
-                    loaded.add(ContainerRec.from(n));
-                }
-                containers = dedupeNames(loaded, r -> r.names);
-            }
-            return op.run();
-        }
-    }
-
-    /**
-     * A name on two records: as upstream's load under a write lock, the name stays on the last record
-     * holding it (and the file is saved by the next write).
-     */
-    private static <R> List<R> dedupeNames(List<R> records, Function<R, List<String>> names) {
-        java.util.Map<String, R> owner = new java.util.HashMap<>();
-        for (R r : records) {
-            for (String n : names.apply(r)) {
-                owner.put(n, r);
-            }
-        }
-        for (R r : records) {
-            names.apply(r).removeIf(n -> owner.get(n) != r);
-        }
-        return records;
-    }
-
-    private void reloadLayers() throws IOException {
-        FileTime mtime = null;
-        try {
-            mtime = Files.getLastModifiedTime(layout.layersJson());
-        } catch (NoSuchFileException absent) {
-            // no layers yet
-        }
-        boolean changed = layersLock.modified() | !layersLoaded | !Objects.equals(mtime, layersMtime);
-        boolean mountsChanged;
-        try (var m = mountsLock.lock(LockMode.SHARED)) {
-            mountsChanged = mountsLock.modified();
-            if (changed) {
-                List<LayerRec> loaded = new ArrayList<>();
-                for (JsonNode n : RecordFiles.readArray(layout.layersJson())) {
-                    loaded.add(LayerRec.from(n));
-                }
-                layers = dedupeNames(loaded, r -> r.names);
-                layersMtime = mtime;
-                layersLoaded = true;
-            }
-            if (changed || mountsChanged) {
-                loadMountpoints();
-            }
-        }
-        List<LayerRec> incomplete = layers.stream().filter(LayerRec::incomplete).toList();
-        if (!incomplete.isEmpty()) {
-            // Upstream: a process holding layers.lock for writing finishes every half-created or
-            // half-deleted layer by deleting it.
-            for (LayerRec r : incomplete) {
-                removeLayerFiles(r);
-                layers.remove(r);
-            }
-            saveLayers();
-        }
-    }
-
-    private void loadMountpoints() throws IOException {
-        for (LayerRec r : layers) {
-            r.mountCount = 0;
-            r.mountPoint = "";
-        }
-        for (JsonNode n : RecordFiles.readArray(layout.mountpointsJson())) {
-            LayerRec r = findLayerIn(layers, n.path("id").asText(""));
-            if (r != null) {
-                r.mountPoint = n.path("path").asText("");
-                r.mountCount = n.path("count").asInt();
-            }
-        }
-    }
-
-    private void saveLayers() throws IOException {
-        save(layersLock, layout.layersJson(), layers.stream().map(LayerRec::json).toList());
-        layersMtime = Files.getLastModifiedTime(layout.layersJson());
-        saveMountpoints();
-    }
-
-    private void saveMountpoints() throws IOException {
-        try (var m = mountsLock.lock(LockMode.EXCLUSIVE)) {
-            List<Object> out = new ArrayList<>();
-            for (LayerRec r : layers) {
-                if (!r.mountPoint.isEmpty() && r.mountCount > 0) {
-                    out.add(new GoJson.Obj().put("id", r.id).put("path", r.mountPoint).put("count", r.mountCount).map());
-                }
-            }
-            save(mountsLock, layout.mountpointsJson(), out);
-        }
-    }
-
-    private void saveImages() throws IOException {
-        save(imagesLock, layout.imagesJson(), images.stream().map(ImageRec::json).toList());
-    }
-
-    private void saveContainers() throws IOException {
-        save(containersLock, layout.containersJson(), containers.stream().map(ContainerRec::json).toList());
+    private <T> T withContainers(LockMode mode, StoreOp<T> op) throws IOException {
+        return containerStore.locked(mode, op);
     }
 
     /**
@@ -282,49 +96,14 @@ public final class StoreEngine {
      * layers its mtime check narrows it, but mtimes are as coarse as the kernel tick). Nobody can
      * look at the token before the lock is released, so writing it first changes nothing else.
      */
-    private static void save(TokenLockFile lock, Path file, List<?> records) throws IOException {
+    static void save(TokenLockFile lock, Path file, List<?> records) throws IOException {
         byte[] json = GoJson.write(records);
         lock.touch();
         RecordFiles.write(file, json);
     }
 
-    // ================================================================== read-only stores
-
-    private List<LayerRec> readOnlyLayers() throws IOException {
-        List<LayerRec> out = new ArrayList<>();
-        for (ReadOnlyStore s : readOnly) {
-            sharedIfPresent(s.layersLock(), () -> {
-                for (JsonNode n : RecordFiles.readArray(s.layout().layersJson())) {
-                    LayerRec r = LayerRec.from(n);
-                    if (!r.incomplete()) {
-                        r.readOnly = true;
-                        out.add(r);
-                    }
-                }
-                return null;
-            });
-        }
-        return out;
-    }
-
-    private List<ImageRec> readOnlyImages() throws IOException {
-        List<ImageRec> out = new ArrayList<>();
-        for (ReadOnlyStore s : readOnly) {
-            sharedIfPresent(s.imagesLock(), () -> {
-                for (JsonNode n : RecordFiles.readArray(s.layout().imagesJson())) {
-                    ImageRec r = ImageRec.from(n);
-                    r.readOnly = true;
-                    fillDigest(r);
-                    out.add(r);
-                }
-                return null;
-            });
-        }
-        return out;
-    }
-
     /** Runs {@code op} under a read-only store's shared lock, or without one when the store has no lock file. */
-    private static void sharedIfPresent(TokenLockFile lock, Op<Void> op) throws IOException {
+    static void sharedIfPresent(TokenLockFile lock, StoreOp<Void> op) throws IOException {
         if (lock == null) {
             op.run();
             return;
@@ -334,378 +113,100 @@ public final class StoreEngine {
         }
     }
 
-    private Path treeOf(LayerRec r) {
-        if (!r.readOnly) {
-            return vfs.dir(r.id);
-        }
-        for (ReadOnlyStore s : readOnly) {
-            Path p = s.layout().layerTree(r.id);
-            if (Files.isDirectory(p)) {
-                return p;
-            }
-        }
-        return vfs.dir(r.id);
-    }
-
-    // ================================================================== lookups
-
-    /** Upstream's lookup: exact ID, then exact name, then a unique ID prefix. */
-    private static <R> R lookup(List<R> records, String key, Function<R, String> id, Function<R, List<String>> names,
-                                Function<R, String> alt) {
-        if (key == null || key.isEmpty()) {
-            return null;
-        }
-        for (R r : records) {
-            if (id.apply(r).equals(key)) {
-                return r;
-            }
-        }
-        for (R r : records) {
-            if (names.apply(r).contains(key)) {
-                return r;
-            }
-        }
-        if (alt != null) {
-            for (R r : records) {
-                if (key.equals(alt.apply(r))) {
-                    return r;
-                }
-            }
-        }
-        R found = null;
-        for (R r : records) {
-            if (id.apply(r).startsWith(key)) {
-                if (found != null) {
-                    return null;
-                }
-                found = r;
-            }
-        }
-        return found;
-    }
-
-    private static LayerRec findLayerIn(List<LayerRec> list, String key) {
-        return lookup(list, key, r -> r.id, r -> r.names, null);
-    }
-
-    private List<LayerRec> allLayers() throws IOException {
-        List<LayerRec> all = new ArrayList<>(layers);
-        all.addAll(readOnlyLayers());
-        return all;
-    }
-
-    private LayerRec requireLayer(String key) throws IOException {
-        LayerRec r = findLayerIn(layers, key);
-        if (r == null) {
-            r = findLayerIn(readOnlyLayers(), key);
-        }
-        if (r == null) {
-            throw new NotFoundException("layer not known");
-        }
-        return r;
-    }
-
-    private LayerRec requireWritableLayer(String key) throws IOException {
-        LayerRec r = requireLayer(key);
-        if (r.readOnly) {
-            throw new FailedPreconditionException("called a write method on a read-only store");
-        }
-        return r;
-    }
-
-    private ImageRec requireImage(String key, boolean includeReadOnly) throws IOException {
-        ImageRec r = lookup(images, key, x -> x.id, x -> x.names, null);
-        if (r == null && includeReadOnly) {
-            r = lookup(readOnlyImages(), key, x -> x.id, x -> x.names, null);
-        }
-        if (r == null) {
-            throw new NotFoundException("image not known");
-        }
-        return r;
-    }
-
-    private ContainerRec requireContainer(String key) throws IOException {
-        ContainerRec r = lookup(containers, key, x -> x.id, x -> x.names, x -> x.layer);
-        if (r == null) {
-            throw new NotFoundException("container not known");
-        }
-        return r;
-    }
-
-    private static String generateId(java.util.function.Predicate<String> taken) {
-        while (true) {
-            byte[] b = new byte[32];
-            Ids.RANDOM.nextBytes(b);
-            String id = HexFormat.of().formatHex(b);
-            if (id.substring(0, 12).chars().allMatch(Character::isDigit) || taken.test(id)) {
-                continue;
-            }
-            return id;
-        }
-    }
-
-    private static List<String> dedupe(List<String> names) {
-        return names == null ? new ArrayList<>() : new ArrayList<>(new LinkedHashSet<>(names));
-    }
-
-    private static OffsetDateTime now() {
-        return OffsetDateTime.now(ZoneOffset.UTC);
-    }
-
     // ================================================================== layers
 
     public synchronized List<Layer> layers() throws IOException {
-        return withLayers(() -> allLayers().stream().map(LayerRec::api).toList());
+        return withLayers(() -> layerStore.all().stream().map(LayerRec::api).toList());
     }
 
     public synchronized Layer layer(String key) throws IOException {
-        return withLayers(() -> requireLayer(key).api());
+        return withLayers(() -> layerStore.require(key).api());
     }
 
     public synchronized Path layerTree(String key) throws IOException {
-        return withLayers(() -> treeOf(requireLayer(key)));
+        return withLayers(() -> layerStore.treeOf(layerStore.require(key)));
     }
 
     public synchronized Layer createLayer(LayerOptions o) throws IOException {
         return createLayer(o, null);
     }
 
-    /** PutLayer: creates a layer (a copy of its parent) and applies {@code diff} to it when not null. */
+    /** PutLayer: creates a layer (on its parent) and applies {@code diff} to it when not null. */
     public synchronized Layer createLayer(LayerOptions o, InputStream diff) throws IOException {
         return withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED,
-                () -> createLayerLocked(o, o.parent() == null ? null : requireLayer(o.parent()), diff).api())));
-    }
-
-    private LayerRec createLayerLocked(LayerOptions o, LayerRec parent) throws IOException {
-        return createLayerLocked(o, parent, null);
+                () -> createLayerLocked(o, o.parent() == null ? null : layerStore.require(o.parent()), diff).api())));
     }
 
     /** Creates a layer; layers.lock held exclusively, containers.lock held. */
     private LayerRec createLayerLocked(LayerOptions o, LayerRec parent, InputStream diff) throws IOException {
-        List<LayerRec> all = allLayers();
-        String id = o.id();
-        if (id == null || id.isEmpty()) {
-            id = generateId(x -> all.stream().anyMatch(r -> r.id.equals(x)));
-        } else if (all.stream().anyMatch(r -> r.id.equals(o.id()))) {
-            throw new AlreadyExistsException("that ID is already in use");
+        if (parent != null && containerStore.usesLayer(parent.id)) {
+            throw new FailedPreconditionException("would-be parent layer is a container");
         }
-        List<String> names = dedupe(o.names());
-        for (String n : names) {
-            if (layers.stream().anyMatch(r -> r.names.contains(n))) {
-                throw new AlreadyExistsException("that name is already in use");
-            }
-        }
-        if (parent != null) {
-            for (ContainerRec c : containers) {
-                if (c.layer.equals(parent.id)) {
-                    throw new FailedPreconditionException("would-be parent layer is a container");
-                }
-            }
-        }
-        List<IdMap> uidMap = o.uidMap() != null ? o.uidMap() : parent != null ? parent.uidMap : options.uidMap();
-        List<IdMap> gidMap = o.gidMap() != null ? o.gidMap() : parent != null ? parent.gidMap : options.gidMap();
-        LayerRec r = new LayerRec();
-        r.id = id;
-        r.names = names;
-        r.parent = parent == null ? "" : parent.id;
-        r.metadata = o.metadata() == null ? "" : o.metadata();
-        r.mountLabel = o.mountLabel() == null ? "" : o.mountLabel();
-        r.created = now();
-        r.uidMap = new ArrayList<>(uidMap);
-        r.gidMap = new ArrayList<>(gidMap);
-        r.flags.put(INCOMPLETE, BooleanNode.TRUE);
-        layers.add(r);
-        saveLayers();
-        try {
-            vfs.create(id, parent == null ? null : treeOf(parent), VfsDriver.mapId(0, List.of(), uidMap), VfsDriver.mapId(0, List.of(), gidMap),
-                    parent == null ? List.of() : parent.uidMap, parent == null ? List.of() : parent.gidMap, uidMap, gidMap);
-            if (diff != null) {
-                applyLocked(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest())
-                        .expectingUncompressedDigest(o.expectedDiffDigest()));
-            }
-            r.flags.remove(INCOMPLETE);
-            saveLayers();
-            return r;
-        } catch (IOException | RuntimeException e) {
-            discardFailedLayer(r, e);
-            throw e;
-        }
-    }
-
-    /** Undoes a layer whose creation failed (its record still flagged incomplete); cleanup errors are suppressed into {@code e}. */
-    private void discardFailedLayer(LayerRec r, Exception e) {
-        try {
-            removeLayerFiles(r);
-            layers.remove(r);
-            saveLayers();
-        } catch (IOException cleanup) {
-            e.addSuppressed(cleanup);
-        }
+        return layerStore.create(o, parent, diff);
     }
 
     /** ApplyDiff: applies a diff to an existing layer's tree, replacing its tar-split and digests. */
     public synchronized long applyDiff(String key, InputStream diff) throws IOException {
-        return withLayers(() -> {
-            LayerRec r = requireWritableLayer(key);
-            long size = applyLocked(r, diff, ApplyOptions.defaults());
-            saveLayers();
-            return size;
-        });
-    }
-
-    /**
-     * Extracts, splits and hashes {@code diff} into the layer in one pass; the tree is flushed
-     * (syncfs) before the tar-split file is renamed into place, and the record fields are set only
-     * after both succeeded. The caller saves the record.
-     */
-    private long applyLocked(LayerRec r, InputStream diff, ApplyOptions base) throws IOException {
-        Path tree = vfs.dir(r.id);
-        ApplyOptions ao = base.withIdMaps(r.uidMap, r.gidMap).withIgnoreChownErrors(options.ignoreChownErrors());
-        ApplyResult[] result = new ApplyResult[1];
-        RecordFiles.write(layout.tarSplit(r.id), out -> {
-            result[0] = LayerArchive.apply(diff, tree, out, ao);
-            PosixFs.syncfs(tree);
-        });
-        ApplyResult a = result[0];
-        r.compressedDigest = a.compressedDigest();
-        r.compressedSize = a.compressedSize();
-        r.uncompressedDigest = a.uncompressedDigest();
-        r.uncompressedSize = a.uncompressedSize();
-        r.compression = a.compression().code();
-        r.uidSet = new ArrayList<>(a.uidSet());
-        r.gidSet = new ArrayList<>(a.gidSet());
-        return a.size();
+        return withLayers(() -> layerStore.applyDiff(key, diff));
     }
 
     /**
      * Writes the diff of layer {@code to} against {@code from} (null or empty: its parent), compressed
      * with {@code compression} (null: the layer's recorded compression). Against the parent and with a
-     * tar-split file, the applied tar is reproduced byte for byte; otherwise the diff is generated
-     * from the trees (changes, whiteouts for deletions), as upstream's naive diff does.
+     * tar-split file, the applied tar is reproduced byte for byte; otherwise the driver generates it.
      */
     public synchronized void diff(String from, String to, Compression compression, OutputStream out) throws IOException {
         withLayers(() -> {
-            LayerRec[] pair = fromAndTo(from, to);
-            LayerRec fromLayer = pair[0];
-            LayerRec toLayer = pair[1];
-            boolean againstParent = fromLayer == null ? toLayer.parent.isEmpty() : fromLayer.id.equals(toLayer.parent);
-            Compression c = compression != null ? compression : Compression.ofCode(toLayer.compression);
-            try (OutputStream z = c.compress(new KeepOpenOutputStream(out))) {
-                Path ts = tarSplitOf(toLayer);
-                if (againstParent && Files.exists(ts)) {
-                    try (InputStream in = Files.newInputStream(ts)) {
-                        LayerArchive.reassemble(in, treeOf(toLayer), z);
-                    }
-                } else {
-                    naiveDiff(toLayer, fromLayer, z);
-                }
-            }
+            layerStore.diff(from, to, compression, out);
             return null;
         });
-    }
-
-    /** Upstream's naive diff: the whole tree for a base layer, else the changes against {@code from}. */
-    private void naiveDiff(LayerRec to, LayerRec from, OutputStream out) throws IOException {
-        if (from == null) {
-            TreeArchiver.tarTree(treeOf(to), to.uidMap, to.gidMap, out);
-            return;
-        }
-        List<Change> changes = TreeChanges.between(treeOf(to), to.uidMap, to.gidMap, treeOf(from), from.uidMap, from.gidMap);
-        TreeArchiver.exportChanges(treeOf(to), changes, to.uidMap, to.gidMap, out);
     }
 
     /** What changed in layer {@code to} against {@code from} (null: its parent), sorted by path. */
     public synchronized List<Change> changes(String from, String to) throws IOException {
-        return withLayers(() -> {
-            LayerRec[] pair = fromAndTo(from, to);
-            return changesLocked(pair[0], pair[1]);
-        });
+        return withLayers(() -> layerStore.changes(from, to));
     }
 
     /** Upstream's DiffSize: the sizes of the added and modified files, hard-linked ones counted once. */
     public synchronized long diffSize(String from, String to) throws IOException {
-        return withLayers(() -> {
-            LayerRec[] pair = fromAndTo(from, to);
-            return TreeChanges.size(treeOf(pair[1]), changesLocked(pair[0], pair[1]));
-        });
+        return withLayers(() -> layerStore.diffSize(from, to));
     }
 
-    private List<Change> changesLocked(LayerRec from, LayerRec to) throws IOException {
-        return TreeChanges.between(treeOf(to), to.uidMap, to.gidMap, from == null ? null : treeOf(from),
-                from == null ? List.of() : from.uidMap, from == null ? List.of() : from.gidMap);
-    }
-
-    private LayerRec[] fromAndTo(String from, String to) throws IOException {
-        LayerRec t = requireLayer(to);
-        LayerRec f = from != null && !from.isEmpty() ? requireLayer(from) : t.parent.isEmpty() ? null : requireLayer(t.parent);
-        return new LayerRec[] {f, t};
-    }
-
-    /**
-     * Upstream's {@code copy}: each source (a host path or a path in a layer) is copied into the
-     * target with its metadata; owners are mapped from the source layer's ID maps to the target's, or
-     * set to {@code chown}. Layer paths are resolved inside their layer's root only.
-     */
+    /** Upstream's {@code copy} between host paths and layers ({@link LayerStore#copy}). */
     public synchronized void copy(List<CopyLocation> sources, CopyLocation target, IdPair chown) throws IOException {
         withLayers(() -> {
-            LayerRec tl = target.layer() == null ? null : requireWritableLayer(target.layer());
-            Path dst = tl == null ? Path.of(target.path()) : LayerPaths.resolve(treeOf(tl), target.path(), false);
-            boolean slash = target.path().endsWith("/");
-            for (CopyLocation src : sources) {
-                LayerRec sl = src.layer() == null ? null : requireLayer(src.layer());
-                Path from = sl == null ? Path.of(src.path()) : LayerPaths.resolve(treeOf(sl), src.path(), true);
-                TreeCopy.copy(from, dst, slash, sl == null ? List.of() : sl.uidMap, sl == null ? List.of() : sl.gidMap,
-                        tl == null ? List.of() : tl.uidMap, tl == null ? List.of() : tl.gidMap, chown);
-            }
+            layerStore.copy(sources, target, chown);
             return null;
         });
     }
 
-    private Path tarSplitOf(LayerRec r) {
-        return r.readOnly ? readOnlyLayersDir(r).resolve(r.id + ".tar-split.gz") : layout.tarSplit(r.id);
-    }
-
     /** Layers whose recorded compressed digest is {@code digest}. */
     public synchronized List<Layer> layersByCompressedDigest(String digest) throws IOException {
-        return withLayers(() -> allLayers().stream().filter(r -> r.compressedDigest.equals(digest)).map(LayerRec::api).toList());
+        return withLayers(() -> layerStore.all().stream().filter(r -> r.compressedDigest.equals(digest)).map(LayerRec::api).toList());
     }
 
     /** Layers whose recorded uncompressed digest (diff ID) is {@code digest}. */
     public synchronized List<Layer> layersByUncompressedDigest(String digest) throws IOException {
-        return withLayers(() -> allLayers().stream().filter(r -> r.uncompressedDigest.equals(digest)).map(LayerRec::api).toList());
-    }
-
-    private void removeLayerFiles(LayerRec r) throws IOException {
-        vfs.remove(r.id);
-        Files.deleteIfExists(layout.tarSplit(r.id));
-        // a process killed while applying a diff leaves its tar-split temp file (ours: .tmp-ID.tar-split.gz<random>)
-        try (var s = Files.newDirectoryStream(layout.layersDir(), ".tmp-" + r.id + ".tar-split.gz*")) {
-            for (Path p : s) {
-                Files.deleteIfExists(p);
-            }
-        }
-        RecordFiles.removeTree(layout.layersDir().resolve(r.id));
+        return withLayers(() -> layerStore.all().stream().filter(r -> r.uncompressedDigest.equals(digest)).map(LayerRec::api).toList());
     }
 
     public synchronized void deleteLayer(String key) throws IOException {
         withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED, () -> {
-            LayerRec r = requireWritableLayer(key);
-            for (LayerRec l : layers) {
+            LayerRec r = layerStore.requireWritable(key);
+            for (LayerRec l : layerStore.records()) {
                 if (l.parent.equals(r.id)) {
                     throw new FailedPreconditionException("layer has children");
                 }
             }
-            for (ImageRec i : images) {
+            for (ImageRec i : imageStore.records()) {
                 if (i.layer.equals(r.id) || i.mappedLayers.contains(r.id)) {
                     throw new FailedPreconditionException("layer is in use by an image");
                 }
             }
-            for (ContainerRec c : containers) {
-                if (c.layer.equals(r.id)) {
-                    throw new FailedPreconditionException("layer is in use by a container");
-                }
+            if (containerStore.usesLayer(r.id)) {
+                throw new FailedPreconditionException("layer is in use by a container");
             }
-            deleteLayerLocked(r);
+            layerStore.delete(r);
             return null;
         })));
     }
@@ -716,56 +217,25 @@ public final class StoreEngine {
      */
     public synchronized void deleteLayerUnchecked(String key) throws IOException {
         withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
-            LayerRec r = requireWritableLayer(key);
-            deleteLayerLocked(r);
+            LayerRec r = layerStore.requireWritable(key);
+            layerStore.delete(r);
             boolean changed = false;
-            for (ImageRec i : images) {
+            for (ImageRec i : imageStore.records()) {
                 changed |= i.mappedLayers.remove(r.id);
             }
             if (changed) {
-                saveImages();
+                imageStore.save();
             }
             return null;
         })));
     }
 
-    private void deleteLayerLocked(LayerRec r) throws IOException {
-        r.mountCount = 0;
-        r.mountPoint = "";
-        r.flags.put(INCOMPLETE, BooleanNode.TRUE);
-        saveLayers();
-        removeLayerFiles(r);
-        layers.remove(r);
-        saveLayers();
-    }
-
     public synchronized Path mount(String key) throws IOException {
-        return withLayers(() -> {
-            LayerRec r = requireWritableLayer(key);
-            Path dir = vfs.dir(r.id);
-            if (!Files.isDirectory(dir)) {
-                throw new NotFoundException("layer " + r.id + " has no tree at " + dir);
-            }
-            r.mountCount++;
-            r.mountPoint = dir.toString();
-            saveMountpoints();
-            return dir;
-        });
+        return withLayers(() -> layerStore.mount(key));
     }
 
     public synchronized boolean unmount(String key, boolean force) throws IOException {
-        return withLayers(() -> {
-            LayerRec r = requireWritableLayer(key);
-            if (r.mountCount > 1 && !force) {
-                r.mountCount--;
-                saveMountpoints();
-                return true;
-            }
-            r.mountCount = 0;
-            r.mountPoint = "";
-            saveMountpoints();
-            return false;
-        });
+        return withLayers(() -> layerStore.unmount(key, force));
     }
 
     private static void requireKey(String kind, String key) throws InvalidArgumentException {
@@ -777,72 +247,29 @@ public final class StoreEngine {
     public synchronized void setLayerBigData(String key, String item, InputStream data) throws IOException {
         requireKey("layer", item);
         withLayers(() -> {
-            LayerRec r = requireWritableLayer(key);
-            Path file = StoreLayout.bigDataFile(layout.layersDir(), r.id, item);
-            RecordFiles.mkdirs(file.getParent());
-            RecordFiles.copy(data, file);
-            if (!r.bigDataNames.contains(item)) {
-                r.bigDataNames.add(item);
-                saveLayers();
-            }
+            layerStore.setBigData(key, item, data);
             return null;
         });
     }
 
     public synchronized InputStream layerBigData(String key, String item) throws IOException {
-        return withLayers(() -> {
-            LayerRec r = requireLayer(key);
-            Path dir = r.readOnly ? readOnlyLayersDir(r) : layout.layersDir();
-            try {
-                return Files.newInputStream(StoreLayout.bigDataFile(dir, r.id, item));
-            } catch (NoSuchFileException e) {
-                throw new NotFoundException("layer " + r.id + " has no big data item \"" + item + "\"", e);
-            }
-        });
-    }
-
-    private Path readOnlyLayersDir(LayerRec r) {
-        for (ReadOnlyStore s : readOnly) {
-            if (Files.isDirectory(s.layout().layerTree(r.id))) {
-                return s.layout().layersDir();
-            }
-        }
-        return layout.layersDir();
+        return withLayers(() -> layerStore.bigData(key, item));
     }
 
     // ================================================================== images
 
-    /** Sets an empty image digest from its manifest items, as upstream does on (re)computing digests. */
-    private static boolean fillDigest(ImageRec r) {
-        if (r.digest.isEmpty()) {
-            List<String> ds = r.digests();
-            if (!ds.isEmpty()) {
-                r.digest = ds.getFirst();
-                return true;
-            }
-        }
-        return false;
-    }
-
     public synchronized List<Image> images() throws IOException {
-        return withImages(LockMode.SHARED, () -> {
-            List<Image> out = new ArrayList<>();
-            images.forEach(r -> out.add(r.api()));
-            readOnlyImages().forEach(r -> out.add(r.api()));
-            return out;
-        });
+        return withImages(LockMode.SHARED, () -> imageStore.all().stream().map(ImageRec::api).toList());
     }
 
     public synchronized Image image(String key) throws IOException {
-        return withImages(LockMode.SHARED, () -> requireImage(key, true).api());
+        return withImages(LockMode.SHARED, () -> imageStore.require(key, true).api());
     }
 
     public synchronized List<Image> imagesByDigest(String digest) throws IOException {
         return withImages(LockMode.SHARED, () -> {
             List<Image> out = new ArrayList<>();
-            List<ImageRec> all = new ArrayList<>(images);
-            all.addAll(readOnlyImages());
-            for (ImageRec r : all) {
+            for (ImageRec r : imageStore.all()) {
                 if (r.digests().contains(digest)) {
                     out.add(r.api());
                 }
@@ -853,55 +280,15 @@ public final class StoreEngine {
 
     public synchronized Image createImage(ImageOptions o) throws IOException {
         if (o.digest() != null && !o.digest().isEmpty()) {
-            validateImageDigest(o.digest());
+            ImageStore.validateDigest(o.digest());
         }
         return withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> {
             String top = "";
             if (o.topLayer() != null && !o.topLayer().isEmpty()) {
-                top = requireLayer(o.topLayer()).id;
+                top = layerStore.require(o.topLayer()).id;
             }
-            List<ImageRec> all = new ArrayList<>(images);
-            all.addAll(readOnlyImages());
-            String id = o.id();
-            if (id == null || id.isEmpty()) {
-                id = generateId(x -> all.stream().anyMatch(r -> r.id.equals(x)));
-            } else if (all.stream().anyMatch(r -> r.id.equals(o.id()))) {
-                throw new AlreadyExistsException("an image with ID \"" + o.id() + "\" already exists: that ID is already in use");
-            }
-            List<String> names = dedupe(o.names());
-            for (String n : names) {
-                if (images.stream().anyMatch(r -> r.names.contains(n))) {
-                    ImageRec holder = images.stream().filter(x -> x.names.contains(n)).findFirst().orElseThrow();
-                    throw new AlreadyExistsException("image name \"" + n + "\" is already associated with image \"" + holder.id
-                            + "\": that name is already in use");
-                }
-            }
-            ImageRec r = new ImageRec();
-            r.id = id;
-            r.digest = o.digest() == null ? "" : o.digest();
-            r.names = names;
-            r.layer = top;
-            r.metadata = o.metadata() == null ? "" : o.metadata();
-            r.created = o.created() == null ? now() : o.created();
-            images.add(r);
-            saveImages();
-            return r.api();
+            return imageStore.create(o, top).api();
         }));
-    }
-
-    private static void validateImageDigest(String d) throws InvalidArgumentException {
-        int colon = d.indexOf(':');
-        String alg = colon < 0 ? "" : d.substring(0, colon);
-        String hex = colon < 0 ? "" : d.substring(colon + 1);
-        int len = switch (alg) {
-            case "sha256" -> 64;
-            case "sha384" -> 96;
-            case "sha512" -> 128;
-            default -> -1;
-        };
-        if (len < 0 || hex.length() != len || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            throw new InvalidArgumentException("invalid digest \"" + d + "\"");
-        }
     }
 
     public synchronized void deleteImage(String key) throws IOException {
@@ -920,9 +307,9 @@ public final class StoreEngine {
     /** As {@link #deleteImage(String, boolean)}; without {@code commit} nothing changes, the list is only computed. */
     public synchronized List<String> deleteImage(String key, boolean pruneLayers, boolean commit) throws IOException {
         return withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.SHARED, () -> {
-            ImageRec r = requireImage(key, false);
+            ImageRec r = imageStore.require(key, false);
             String user = null; // upstream names the last container using it (a map overwritten in order)
-            for (ContainerRec c : containers) {
+            for (ContainerRec c : containerStore.records()) {
                 if (c.image.equals(r.id)) {
                     user = c.id;
                 }
@@ -932,8 +319,9 @@ public final class StoreEngine {
             }
             List<String> remove = new ArrayList<>();
             if (pruneLayers) {
+                List<LayerRec> layers = layerStore.records();
                 java.util.Set<String> otherTops = new java.util.HashSet<>();
-                for (ImageRec i : images) {
+                for (ImageRec i : imageStore.records()) {
                     if (i != r) {
                         otherTops.add(i.layer);
                         otherTops.addAll(i.mappedLayers);
@@ -944,10 +332,10 @@ public final class StoreEngine {
                 String layer = r.layer;
                 while (!layer.isEmpty()) {
                     String l = layer;
-                    if (containers.stream().anyMatch(c -> c.layer.equals(l) || c.id.equals(l)) || otherTops.contains(l)) {
+                    if (containerStore.records().stream().anyMatch(c -> c.layer.equals(l) || c.id.equals(l)) || otherTops.contains(l)) {
                         break;
                     }
-                    LayerRec rec = findLayerIn(layers, l);
+                    LayerRec rec = layerStore.find(l);
                     String parent = rec == null ? "" : rec.parent;
                     List<String> check = new ArrayList<>(List.of(l));
                     if (l.equals(r.layer)) {
@@ -965,17 +353,15 @@ public final class StoreEngine {
             if (!commit) {
                 return remove;
             }
-            images.remove(r);
-            saveImages();
-            RecordFiles.removeTree(layout.imagesDir().resolve(r.id));
+            imageStore.delete(r);
             for (String l : remove) {
-                LayerRec rec = findLayerIn(layers, l);
+                LayerRec rec = layerStore.find(l);
                 if (rec == null) {
                     // as upstream: a slated layer of an additional (read-only) store cannot be deleted;
                     // the image record is gone already
                     throw new NotFoundException("layer not known");
                 }
-                deleteLayerLocked(rec);
+                layerStore.delete(rec);
             }
             return remove;
         })));
@@ -989,29 +375,24 @@ public final class StoreEngine {
      */
     public synchronized void delete(String key) throws IOException {
         withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.EXCLUSIVE, () -> {
-            ContainerRec c = lookup(containers, key, x -> x.id, x -> x.names, x -> x.layer);
+            ContainerRec c = containerStore.find(key);
             if (c != null) {
-                LayerRec l = findLayerIn(layers, c.layer);
+                LayerRec l = layerStore.find(c.layer);
                 if (l == null || l.readOnly) {
                     throw new InvalidArgumentException("identifier is not a layer");
                 }
-                deleteLayerLocked(l);
-                containers.remove(c);
-                saveContainers();
-                RecordFiles.removeTree(layout.containersDir().resolve(c.id));
-                RecordFiles.removeTree(layout.containerRunDirectory(c.id));
+                layerStore.delete(l);
+                containerStore.delete(c, true);
                 return null;
             }
-            ImageRec i = lookup(images, key, x -> x.id, x -> x.names, null);
+            ImageRec i = imageStore.find(key);
             if (i != null) {
-                images.remove(i);
-                saveImages();
-                RecordFiles.removeTree(layout.imagesDir().resolve(i.id));
+                imageStore.delete(i);
                 return null;
             }
-            LayerRec l = findLayerIn(layers, key);
+            LayerRec l = layerStore.find(key);
             if (l != null) {
-                deleteLayerLocked(l);
+                layerStore.delete(l);
                 return null;
             }
             throw new NotFoundException("layer not known");
@@ -1021,21 +402,16 @@ public final class StoreEngine {
     /** Upstream's Wipe: every container (with its layer), every image, then every layer, newest first. */
     public synchronized void wipe() throws IOException {
         withLayers(() -> withImages(LockMode.EXCLUSIVE, () -> withContainers(LockMode.EXCLUSIVE, () -> {
-            for (ContainerRec c : new ArrayList<>(containers)) {
-                containers.remove(c);
-                saveContainers();
-                RecordFiles.removeTree(layout.containersDir().resolve(c.id));
-                RecordFiles.removeTree(layout.runContainersDir().resolve(c.id));
+            for (ContainerRec c : new ArrayList<>(containerStore.records())) {
+                containerStore.delete(c, false);
             }
-            for (ImageRec i : new ArrayList<>(images)) {
-                images.remove(i);
-                saveImages();
-                RecordFiles.removeTree(layout.imagesDir().resolve(i.id));
+            for (ImageRec i : new ArrayList<>(imageStore.records())) {
+                imageStore.delete(i);
             }
-            List<LayerRec> byAge = new ArrayList<>(layers);
+            List<LayerRec> byAge = new ArrayList<>(layerStore.records());
             byAge.sort((a, b) -> b.created.compareTo(a.created));
             for (LayerRec l : byAge) {
-                deleteLayerLocked(l);
+                layerStore.delete(l);
             }
             return null;
         })));
@@ -1046,30 +422,12 @@ public final class StoreEngine {
      * mounted layer is an error ({@code a layer is mounted: layer is in use by a container}).
      */
     public synchronized List<String> shutdown(boolean force) throws IOException {
-        return withLayers(() -> {
-            List<String> mounted = new ArrayList<>();
-            for (LayerRec l : layers) {
-                if (l.mountCount > 0) {
-                    mounted.add(l.id);
-                    if (force) {
-                        l.mountCount = 0;
-                        l.mountPoint = "";
-                    }
-                }
-            }
-            if (force && !mounted.isEmpty()) {
-                saveMountpoints();
-            }
-            if (!mounted.isEmpty() && !force) {
-                throw new FailedPreconditionException("a layer is mounted: layer is in use by a container");
-            }
-            return mounted;
-        });
+        return withLayers(() -> layerStore.shutdown(force));
     }
 
     /** MountImage: the image's top layer, mounted (vfs: its tree, with the count incremented). */
     public synchronized Path mountImage(String key) throws IOException {
-        String top = withImages(LockMode.SHARED, () -> requireImage(key, true).layer);
+        String top = withImages(LockMode.SHARED, () -> imageStore.require(key, true).layer);
         if (top.isEmpty()) {
             throw new NotFoundException("layer not known");
         }
@@ -1077,7 +435,7 @@ public final class StoreEngine {
     }
 
     public synchronized boolean unmountImage(String key, boolean force) throws IOException {
-        String top = withImages(LockMode.SHARED, () -> requireImage(key, true).layer);
+        String top = withImages(LockMode.SHARED, () -> imageStore.require(key, true).layer);
         return unmount(top, force);
     }
 
@@ -1086,109 +444,40 @@ public final class StoreEngine {
      * mount point that its maps cannot represent (empty lists for a layer without maps).
      */
     public synchronized long[][] layerParentOwners(String key) throws IOException {
-        return withLayers(() -> parentOwnersLocked(requireLayer(key)));
+        return withLayers(() -> layerStore.parentOwners(layerStore.require(key)));
     }
 
     public synchronized long[][] containerParentOwners(String key) throws IOException {
         return withLayers(() -> withContainers(LockMode.SHARED, () -> {
-            ContainerRec c = requireContainer(key);
-            LayerRec l = findLayerIn(layers, c.layer);
+            ContainerRec c = containerStore.require(key);
+            LayerRec l = layerStore.find(c.layer);
             if (l == null) {
                 throw new NotFoundException("layer not known");
             }
-            return parentOwnersLocked(l);
+            return layerStore.parentOwners(l);
         }));
-    }
-
-    private long[][] parentOwnersLocked(LayerRec l) throws IOException {
-        if (l.uidMap.isEmpty() && l.gidMap.isEmpty()) {
-            return new long[][] {{}, {}};
-        }
-        if (l.mountPoint == null || l.mountPoint.isEmpty()) {
-            throw new FailedPreconditionException("layer is not mounted");
-        }
-        long rootUid = VfsDriver.mapId(0, List.of(), l.uidMap);
-        long rootGid = VfsDriver.mapId(0, List.of(), l.gidMap);
-        java.util.TreeSet<Long> uids = new java.util.TreeSet<>();
-        java.util.TreeSet<Long> gids = new java.util.TreeSet<>();
-        for (Path dir = Path.of(l.mountPoint).getParent(); dir != null && dir.getParent() != null; dir = dir.getParent()) {
-            for (boolean follow : new boolean[] {true, false}) {
-                java.nio.file.LinkOption[] lo = follow ? new java.nio.file.LinkOption[0]
-                        : new java.nio.file.LinkOption[] {java.nio.file.LinkOption.NOFOLLOW_LINKS};
-                long uid = Integer.toUnsignedLong((int) Files.getAttribute(dir, "unix:uid", lo));
-                long gid = Integer.toUnsignedLong((int) Files.getAttribute(dir, "unix:gid", lo));
-                if (!mappable(uid, l.uidMap)) {
-                    uids.add(uid);
-                }
-                if (!mappable(gid, l.gidMap)) {
-                    gids.add(gid);
-                }
-            }
-        }
-        if (rootUid < 0 || rootGid < 0) {
-            throw new IOException("reading root ID values for layer " + l.id);
-        }
-        return new long[][] {uids.stream().mapToLong(Long::longValue).toArray(), gids.stream().mapToLong(Long::longValue).toArray()};
-    }
-
-    /** Whether a host ID has a container ID under {@code map} (idtools ToContainer succeeds). */
-    private static boolean mappable(long hostId, List<IdMap> map) {
-        if (map.isEmpty()) {
-            return true;
-        }
-        for (IdMap m : map) {
-            if (hostId >= m.hostId() && hostId < m.hostId() + m.size()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     public synchronized void setImageBigData(String key, String item, byte[] data) throws IOException {
         requireKey("image", item);
         withImages(LockMode.EXCLUSIVE, () -> {
-            ImageRec r = requireImage(key, false);
-            Path file = StoreLayout.bigDataFile(layout.imagesDir(), r.id, item);
-            RecordFiles.mkdirs(file.getParent());
-            RecordFiles.write(file, data);
-            if (!r.bigDataNames.contains(item)) {
-                r.bigDataNames.add(item);
-            }
-            r.bigDataSizes.put(item, (long) data.length);
-            r.bigDataDigests.put(item, Digest.sha256(data).toString());
-            fillDigest(r);
-            saveImages();
+            imageStore.setBigData(key, item, data);
             return null;
         });
     }
 
     public synchronized byte[] imageBigData(String key, String item) throws IOException {
-        return withImages(LockMode.SHARED, () -> {
-            ImageRec r = requireImage(key, true);
-            Path dir = layout.imagesDir();
-            if (r.readOnly) {
-                for (ReadOnlyStore s : readOnly) {
-                    if (Files.isDirectory(s.layout().imagesDir().resolve(r.id))) {
-                        dir = s.layout().imagesDir();
-                    }
-                }
-            }
-            try {
-                return Files.readAllBytes(StoreLayout.bigDataFile(dir, r.id, item));
-            } catch (NoSuchFileException e) {
-                throw new NotFoundException("image " + r.id + " has no big data item \"" + item + "\"", e);
-            }
-        });
+        return withImages(LockMode.SHARED, () -> imageStore.bigData(key, item));
     }
 
     // ================================================================== containers
 
     public synchronized List<Container> containers() throws IOException {
-        return withContainers(LockMode.SHARED, () -> containers.stream().map(ContainerRec::api).toList());
+        return withContainers(LockMode.SHARED, () -> containerStore.records().stream().map(ContainerRec::api).toList());
     }
 
     public synchronized Container container(String key) throws IOException {
-        return withContainers(LockMode.SHARED, () -> requireContainer(key).api());
+        return withContainers(LockMode.SHARED, () -> containerStore.require(key).api());
     }
 
     public synchronized Container createContainer(ContainerOptions o) throws IOException {
@@ -1196,9 +485,9 @@ public final class StoreEngine {
             ImageRec image = null;
             LayerRec top = null;
             if (o.image() != null && !o.image().isEmpty()) {
-                image = requireImage(o.image(), true);
+                image = imageStore.require(o.image(), true);
                 if (!image.layer.isEmpty()) {
-                    top = requireLayer(image.layer);
+                    top = layerStore.require(image.layer);
                 }
             }
             List<IdMap> uids = o.uidMap() != null ? o.uidMap() : options.uidMap();
@@ -1206,22 +495,10 @@ public final class StoreEngine {
             if (top != null && (!top.uidMap.equals(uids) || !top.gidMap.equals(gids))) {
                 top = topLayerForMapping(image, top, uids, gids);
             }
-            String id = o.id();
-            if (id == null || id.isEmpty()) {
-                id = generateId(x -> containers.stream().anyMatch(r -> r.id.equals(x)));
-            } else if (containers.stream().anyMatch(r -> r.id.equals(o.id()))) {
-                throw new AlreadyExistsException("that ID is already in use");
-            }
-            List<String> names = dedupe(o.names());
-            for (String n : names) {
-                if (containers.stream().anyMatch(r -> r.names.contains(n))) {
-                    ContainerRec holder = containers.stream().filter(x -> x.names.contains(n)).findFirst().orElseThrow();
-                    throw new AlreadyExistsException("the container name \"" + n + "\" is already in use by " + holder.id
-                            + ". You have to remove that container to be able to reuse that name: that name is already in use");
-                }
-            }
+            String id = containerStore.newId(o.id());
+            List<String> names = containerStore.freeNames(o.names());
             LayerOptions lo = new LayerOptions(null, null, List.of(), "", o.mountLabel(), o.uidMap(), o.gidMap(), null, null);
-            LayerRec layer = createLayerLocked(lo, top);
+            LayerRec layer = createLayerLocked(lo, top, null);
             try {
                 ContainerRec r = new ContainerRec();
                 r.id = id;
@@ -1229,7 +506,7 @@ public final class StoreEngine {
                 r.image = image == null ? "" : image.id;
                 r.layer = layer.id;
                 r.metadata = o.metadata() == null ? "" : o.metadata();
-                r.created = now();
+                r.created = RecordLookup.now();
                 r.uidMap = new ArrayList<>(layer.uidMap);
                 r.gidMap = new ArrayList<>(layer.gidMap);
                 r.flags.put("MountLabel", TextNode.valueOf(o.mountLabel() == null ? "" : o.mountLabel()));
@@ -1237,11 +514,10 @@ public final class StoreEngine {
                 if (o.volatileLayer()) {
                     r.flags.put("Volatile", BooleanNode.TRUE);
                 }
-                containers.add(r);
-                saveContainers();
+                containerStore.add(r);
                 return r.api();
             } catch (IOException | RuntimeException e) {
-                deleteLayerLocked(layer);
+                layerStore.delete(layer);
                 throw e;
             }
         })));
@@ -1258,7 +534,7 @@ public final class StoreEngine {
         candidates.add(image.layer);
         candidates.addAll(image.mappedLayers);
         for (String c : candidates) {
-            LayerRec l = findLayerIn(allLayers(), c);
+            LayerRec l = LayerStore.findIn(layerStore.all(), c);
             if (l != null && l.uidMap.equals(uids) && l.gidMap.equals(gids)) {
                 return l;
             }
@@ -1266,54 +542,20 @@ public final class StoreEngine {
         if (image.readOnly) {
             return top;
         }
-        List<LayerRec> all = allLayers();
-        LayerRec r = new LayerRec();
-        r.id = generateId(x -> all.stream().anyMatch(l -> l.id.equals(x)));
-        r.parent = top.parent;
-        r.metadata = top.metadata;
-        r.mountLabel = top.mountLabel;
-        r.created = now();
-        r.compressedDigest = top.compressedDigest;
-        r.compressedSize = top.compressedSize;
-        r.uncompressedDigest = top.uncompressedDigest;
-        r.uncompressedSize = top.uncompressedSize;
-        r.compression = top.compression;
-        r.uidSet = new ArrayList<>(top.uidSet);
-        r.gidSet = new ArrayList<>(top.gidSet);
-        r.uidMap = new ArrayList<>(uids);
-        r.gidMap = new ArrayList<>(gids);
-        r.flags.put(INCOMPLETE, BooleanNode.TRUE);
-        layers.add(r);
-        saveLayers();
-        try {
-            vfs.create(r.id, treeOf(top), VfsDriver.mapId(0, List.of(), uids), VfsDriver.mapId(0, List.of(), gids), top.uidMap, top.gidMap,
-                    uids, gids);
-            Path ts = tarSplitOf(top);
-            if (Files.exists(ts)) {
-                RecordFiles.write(layout.tarSplit(r.id), out -> Files.copy(ts, out));
-            }
-            r.flags.remove(INCOMPLETE);
-            saveLayers();
-            image.mappedLayers.add(r.id);
-            saveImages();
-            return r;
-        } catch (IOException | RuntimeException e) {
-            discardFailedLayer(r, e);
-            throw new IOException("creating an ID-mapped copy of layer \"" + top.id + "\": " + e.getMessage(), e);
-        }
+        LayerRec r = layerStore.createMappedCopy(top, uids, gids);
+        image.mappedLayers.add(r.id);
+        imageStore.save();
+        return r;
     }
 
     public synchronized void deleteContainer(String key) throws IOException {
         withLayers(() -> withContainers(LockMode.EXCLUSIVE, () -> {
-            ContainerRec r = requireContainer(key);
-            LayerRec layer = findLayerIn(layers, r.layer);
+            ContainerRec r = containerStore.require(key);
+            LayerRec layer = layerStore.find(r.layer);
             if (layer != null) {
-                deleteLayerLocked(layer);
+                layerStore.delete(layer);
             }
-            containers.remove(r);
-            saveContainers();
-            RecordFiles.removeTree(layout.containersDir().resolve(r.id));
-            RecordFiles.removeTree(layout.runContainersDir().resolve(r.id));
+            containerStore.delete(r, false);
             return null;
         }));
     }
@@ -1321,38 +563,17 @@ public final class StoreEngine {
     public synchronized void setContainerBigData(String key, String item, byte[] data) throws IOException {
         requireKey("container", item);
         withContainers(LockMode.EXCLUSIVE, () -> {
-            ContainerRec r = requireContainer(key);
-            Path file = StoreLayout.bigDataFile(layout.containersDir(), r.id, item);
-            RecordFiles.mkdirs(file.getParent());
-            RecordFiles.write(file, data);
-            if (!r.bigDataNames.contains(item)) {
-                r.bigDataNames.add(item);
-            }
-            r.bigDataSizes.put(item, (long) data.length);
-            r.bigDataDigests.put(item, Digest.sha256(data).toString());
-            saveContainers();
+            containerStore.setBigData(key, item, data);
             return null;
         });
     }
 
     public synchronized byte[] containerBigData(String key, String item) throws IOException {
-        return withContainers(LockMode.SHARED, () -> {
-            ContainerRec r = requireContainer(key);
-            try {
-                return Files.readAllBytes(StoreLayout.bigDataFile(layout.containersDir(), r.id, item));
-            } catch (NoSuchFileException e) {
-                throw new NotFoundException("container " + r.id + " has no big data item \"" + item + "\"", e);
-            }
-        });
+        return withContainers(LockMode.SHARED, () -> containerStore.bigData(key, item));
     }
 
     public synchronized Path containerDirectory(String key, boolean run) throws IOException {
-        return withContainers(LockMode.SHARED, () -> {
-            ContainerRec r = requireContainer(key);
-            Path dir = run ? layout.containerRunDirectory(r.id) : layout.containerDirectory(r.id);
-            RecordFiles.mkdirs(dir);
-            return dir;
-        });
+        return withContainers(LockMode.SHARED, () -> containerStore.directory(key, run));
     }
 
     // ================================================================== names and metadata
@@ -1370,109 +591,35 @@ public final class StoreEngine {
     }
 
     private void updateNames(Store.Kind kind, String key, List<String> names, boolean add, boolean first) throws IOException {
-        List<String> wanted = dedupe(names);
+        List<String> wanted = RecordLookup.dedupe(names);
         switch (kind) {
             case LAYER -> withLayers(() -> {
-                LayerRec r = requireWritableLayer(key);
-                if (first) {
-                    List<String> all = new ArrayList<>(wanted);
-                    all.addAll(r.names);
-                    moveNames(layers, r, x -> x.names, dedupe(all), false);
-                } else {
-                    moveNames(layers, r, x -> x.names, wanted, add);
-                }
-                saveLayers();
+                layerStore.updateNames(key, wanted, add, first);
                 return null;
             });
             case IMAGE -> withImages(LockMode.EXCLUSIVE, () -> {
-                ImageRec r = lookup(images, key, x -> x.id, x -> x.names, null);
-                if (r == null) {
-                    // An image of a read-only store (errata 6): upstream creates a record with the same
-                    // ID in the writable store, copying top layer, metadata, created time and digest,
-                    // named with the given names minus the first when there are several (a quirk
-                    // stores.bats relies on). The read-only store is never written.
-                    ImageRec ro = requireImage(key, true);
-                    ImageRec copy = new ImageRec();
-                    copy.id = ro.id;
-                    copy.layer = ro.layer;
-                    copy.metadata = ro.metadata;
-                    copy.created = ro.created;
-                    copy.digest = ro.digest;
-                    copy.names = new ArrayList<>(wanted.size() > 1 ? wanted.subList(1, wanted.size()) : wanted);
-                    for (ImageRec other : images) {
-                        other.names.removeAll(copy.names);
-                    }
-                    images.add(copy);
-                    saveImages();
-                    return null;
-                }
-                if (first) {
-                    List<String> all = new ArrayList<>(wanted);
-                    all.addAll(r.names);
-                    moveNames(images, r, x -> x.names, dedupe(all), false);
-                } else {
-                    moveNames(images, r, x -> x.names, wanted, add);
-                }
-                List<String> history = new ArrayList<>();
-                for (int i = r.names.size() - 1; i >= 0; i--) {
-                    history.add(r.names.get(i));
-                }
-                for (String h : r.namesHistory) {
-                    if (!history.contains(h)) {
-                        history.add(h);
-                    }
-                }
-                r.namesHistory = history;
-                saveImages();
+                imageStore.updateNames(key, wanted, add, first);
                 return null;
             });
             case CONTAINER -> withContainers(LockMode.EXCLUSIVE, () -> {
-                ContainerRec r = requireContainer(key);
-                if (first) {
-                    List<String> all = new ArrayList<>(wanted);
-                    all.addAll(r.names);
-                    moveNames(containers, r, x -> x.names, dedupe(all), false);
-                } else {
-                    moveNames(containers, r, x -> x.names, wanted, add);
-                }
-                saveContainers();
+                containerStore.updateNames(key, wanted, add, first);
                 return null;
             });
-        }
-    }
-
-    private static <R> void moveNames(List<R> all, R target, Function<R, List<String>> names, List<String> wanted, boolean add) {
-        for (R other : all) {
-            if (other != target) {
-                names.apply(other).removeAll(wanted);
-            }
-        }
-        List<String> mine = names.apply(target);
-        if (!add) {
-            mine.clear();
-        }
-        for (String n : wanted) {
-            if (!mine.contains(n)) {
-                mine.add(n);
-            }
         }
     }
 
     public synchronized void setMetadata(Store.Kind kind, String key, String metadata) throws IOException {
         switch (kind) {
             case LAYER -> withLayers(() -> {
-                requireWritableLayer(key).metadata = metadata;
-                saveLayers();
+                layerStore.setMetadata(key, metadata);
                 return null;
             });
             case IMAGE -> withImages(LockMode.EXCLUSIVE, () -> {
-                requireImage(key, false).metadata = metadata;
-                saveImages();
+                imageStore.setMetadata(key, metadata);
                 return null;
             });
             case CONTAINER -> withContainers(LockMode.EXCLUSIVE, () -> {
-                requireContainer(key).metadata = metadata;
-                saveContainers();
+                containerStore.setMetadata(key, metadata);
                 return null;
             });
         }
@@ -1493,14 +640,17 @@ public final class StoreEngine {
      * lock files' last-writer tokens, so a reader sees one consistent store and no writer runs meanwhile.
      */
     public synchronized <T> T readShared(SharedReader<T> reader) throws IOException {
-        openLayerLocks();
+        TokenLockFile layersLock = layerStore.layersLock();
+        TokenLockFile mountsLock = layerStore.mountsLock();
+        TokenLockFile imagesLock = imageStore.lock();
+        TokenLockFile containersLock = containerStore.lock();
         try (var l = layersLock.lock(LockMode.SHARED);
              var i = imagesLock.lock(LockMode.SHARED);
              var c = containersLock.lock(LockMode.SHARED);
              var m = mountsLock.lock(LockMode.SHARED)) {
             List<PosixLockFile.Held> ro = new ArrayList<>();
             try {
-                for (ReadOnlyStore s : readOnly) {
+                for (ReadOnlyStores.Store s : readOnly.all()) {
                     if (s.layersLock() != null) {
                         ro.add(s.layersLock().lock(LockMode.SHARED));
                     }
@@ -1508,16 +658,15 @@ public final class StoreEngine {
                         ro.add(s.imagesLock().lock(LockMode.SHARED));
                     }
                 }
-                List<StoreLayout> roLayouts = readOnly.stream().map(ReadOnlyStore::layout).toList();
                 StringBuilder tokens = new StringBuilder();
                 for (TokenLockFile t : List.of(layersLock, imagesLock, containersLock, mountsLock)) {
                     tokens.append(t.token()).append('/');
                 }
-                for (ReadOnlyStore s : readOnly) {
+                for (ReadOnlyStores.Store s : readOnly.all()) {
                     tokens.append(s.layersLock() == null ? "-" : s.layersLock().token()).append('/');
                     tokens.append(s.imagesLock() == null ? "-" : s.imagesLock().token()).append('/');
                 }
-                return reader.read(RecordSnapshot.read(layout, roLayouts, tokens.toString()));
+                return reader.read(RecordSnapshot.read(layout, readOnly.layouts(), tokens.toString()));
             } finally {
                 for (PosixLockFile.Held h : ro.reversed()) {
                     h.close();
@@ -1527,40 +676,23 @@ public final class StoreEngine {
     }
 
     /**
-     * Upstream's driver-level Create (the CLI's {@code create-storage-layer}): a layer tree without a
-     * record, a copy of {@code parent}'s tree when given; layers.lock held for writing meanwhile.
+     * Upstream's driver-level Create (the CLI's {@code create-storage-layer}): a layer directory without a
+     * record, on top of {@code parent} when given; layers.lock held for writing meanwhile.
      */
     public synchronized void createDriverLayer(String id, String parent) throws IOException {
         withLayers(() -> {
-            Path parentTree = null;
-            if (parent != null && !parent.isEmpty()) {
-                parentTree = vfs.dir(parent);
-                if (!Files.isDirectory(parentTree)) {
-                    throw new NotFoundException("Stat " + parentTree + ": no such file or directory"); // upstream's capital
-                }
-            }
-            if (Files.isDirectory(vfs.dir(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return null; // as upstream's vfs driver: an existing tree is left as it is, and that is success
-            }
-            vfs.create(id, parentTree, VfsDriver.mapId(0, List.of(), options.uidMap()), VfsDriver.mapId(0, List.of(), options.gidMap()),
-                    options.uidMap(), options.gidMap(), options.uidMap(), options.gidMap());
+            layerStore.createDriverLayer(id, parent);
             return null;
         });
     }
 
     /**
-     * Removes the tree of a layer that no record accounts for (a check's "not accounted for"), with
+     * Removes the directory of a layer that no record accounts for (a check's "not accounted for"), with
      * layers.lock held for writing; returns false, changing nothing, when a record for {@code id}
      * exists by now (a layer another process created since the check looked).
      */
     public synchronized boolean removeDriverLayer(String id) throws IOException {
-        return withLayers(() -> {
-            if (layers.stream().anyMatch(r -> r.id.equals(id))) {
-                return false;
-            }
-            vfs.remove(id);
-            return true;
-        });
+        return withLayers(() -> layerStore.removeDriverLayer(id));
     }
 
     /**
@@ -1571,10 +703,10 @@ public final class StoreEngine {
      * or null when the file was readable after all (nothing changed).
      */
     public synchronized List<String> rebuildLayerRecords() throws IOException {
-        openLayerLocks();
+        TokenLockFile layersLock = layerStore.layersLock();
         try (var l = layersLock.lock(LockMode.EXCLUSIVE);
-             var i = imagesLock.lock(LockMode.SHARED);
-             var c = containersLock.lock(LockMode.SHARED)) {
+             var i = imageStore.lock().lock(LockMode.SHARED);
+             var c = containerStore.lock().lock(LockMode.SHARED)) {
             try {
                 RecordFiles.readArray(layout.layersJson());
                 return null;
@@ -1584,12 +716,7 @@ public final class StoreEngine {
             Files.copy(layout.layersJson(), layout.layersJson().resolveSibling("layers.json.corrupt-" + System.currentTimeMillis()));
             List<LayerRec> rebuilt = LayerRecordsRebuild.rebuild(layout, LayerRecordsRebuild.images(layout),
                     LayerRecordsRebuild.containers(layout));
-            layers = new ArrayList<>(rebuilt);
-            layersLoaded = true;
-            try (var m = mountsLock.lock(LockMode.SHARED)) {
-                loadMountpoints();
-            }
-            saveLayers();
+            layerStore.replaceAll(rebuilt);
             return rebuilt.stream().map(r -> r.id).toList();
         }
     }

@@ -1,0 +1,108 @@
+package io.cargohold.storage;
+
+import io.cargohold.errors.InvalidArgumentException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A graph driver's options ({@code --storage-opt}, {@code STORAGE_OPTS}, storage.conf's
+ * {@code [storage.options]}), {@code KEY=VALUE} strings parsed and checked as upstream's drivers do at
+ * Init, with their messages. vfs: {@code vfs.imagestore} / {@code .imagestore} (comma-separated additional
+ * read-only stores), {@code vfs.ignore_chown_errors} / {@code .ignore_chown_errors}; {@code vfs.mountopt} and
+ * anything else are refused.
+ *
+ * @param raw           the options as given, after checking
+ * @param imageStores   the additional read-only image stores they name (relative paths resolved against the working directory)
+ * @param ignoreChownErrors whether they set ignore_chown_errors
+ */
+public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ignoreChownErrors) {
+    public DriverOptions {
+        raw = List.copyOf(raw);
+        imageStores = List.copyOf(imageStores);
+    }
+
+    public static final DriverOptions NONE = new DriverOptions(List.of(), List.of(), false);
+
+    /** Parses {@code options} for {@code driver}; relative paths are resolved against {@code cwd}. */
+    public static DriverOptions parse(String driver, List<String> options, Path cwd) throws InvalidArgumentException {
+        List<Path> imageStores = new ArrayList<>();
+        boolean ignoreChown = false;
+        for (String option : options) {
+            int eq = option.indexOf('=');
+            if (eq < 0) {
+                throw new InvalidArgumentException("unable to parse key/value option: " + option);
+            }
+            String key = option.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            String val = option.substring(eq + 1).strip();
+            switch (driver) {
+                case "vfs" -> {
+                    switch (key) {
+                        case "vfs.imagestore", ".imagestore" -> {
+                            for (String s : val.split(",", -1)) {
+                                imageStores.add(cwd.resolve(s).normalize());
+                            }
+                        }
+                        case "vfs.mountopt" -> throw new InvalidArgumentException("vfs driver does not support mount options");
+                        case ".ignore_chown_errors", "vfs.ignore_chown_errors" -> ignoreChown = parseBool(val);
+                        default -> throw new InvalidArgumentException("vfs driver does not support " + key + " options");
+                    }
+                }
+                default -> throw new InvalidArgumentException("failed to GetDriver graph " + driver + ": driver not supported");
+            }
+        }
+        return new DriverOptions(options, imageStores, ignoreChown);
+    }
+
+    /** Go's strconv.ParseBool, with its error. */
+    static boolean parseBool(String v) throws InvalidArgumentException {
+        return switch (v) {
+            case "1", "t", "T", "TRUE", "true", "True" -> true;
+            case "0", "f", "F", "FALSE", "false", "False" -> false;
+            default -> throw new InvalidArgumentException("strconv.ParseBool: parsing " + goQuote(v) + ": invalid syntax");
+        };
+    }
+
+    /** Go's %q (strconv.Quote), as the CLI's FlagSet.goQuote. */
+    static String goQuote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            switch (cp) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case 7 -> b.append("\\a");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case 11 -> b.append("\\v");
+                default -> {
+                    if (cp < 0x20 || cp == 0x7f) {
+                        b.append(String.format("\\x%02x", cp));
+                    } else if (cp == 0xfffd || isPrintable(cp)) {
+                        b.appendCodePoint(cp);
+                    } else if (cp < 0x10000) {
+                        b.append(String.format("\\u%04x", cp));
+                    } else {
+                        b.append(String.format("\\U%08x", cp));
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static boolean isPrintable(int cp) {
+        if (cp < 0x80) {
+            return cp >= 0x20 && cp < 0x7f;
+        }
+        int t = Character.getType(cp);
+        return t != Character.CONTROL && t != Character.FORMAT && t != Character.SURROGATE && t != Character.PRIVATE_USE
+                && t != Character.UNASSIGNED && t != Character.LINE_SEPARATOR && t != Character.PARAGRAPH_SEPARATOR
+                && (t != Character.SPACE_SEPARATOR || cp == 0x20);
+    }
+}

@@ -1,0 +1,22 @@
+package io.cargohold.storage.internal;
+
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.storage.StoreOptions;
+import io.cargohold.storage.internal.driver.GraphDriver;
+import io.cargohold.storage.internal.driver.vfs.VfsDriver;
+import java.io.IOException;
+import java.util.List;
+
+/** The graph drivers by name, as upstream's {@code drivers.GetDriver}. */
+final class GraphDrivers {
+    private GraphDrivers() {
+    }
+
+    static GraphDriver open(StoreOptions options, StoreLayout layout, List<StoreLayout> additional) throws IOException {
+        return switch (options.driver()) {
+            case "vfs" -> new VfsDriver(layout, additional);
+            default -> throw new InvalidArgumentException("failed to GetDriver graph " + options.driver() + " " + layout.graphRoot()
+                    + ": driver not supported");
+        };
+    }
+}
