@@ -9,10 +9,10 @@ import java.io.IOException;
  */
 public abstract sealed class CargoholdException extends IOException
         permits NotFoundException, AlreadyExistsException, InvalidArgumentException,
-                FailedPreconditionException, UnavailableException, CorruptException {
+                FailedPreconditionException, UnavailableException, CorruptException, PermissionDeniedException {
 
     /** The kinds of failure, in the spirit of containerd's errdefs. */
-    public enum Kind { NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION, UNAVAILABLE, CORRUPT }
+    public enum Kind { NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION, UNAVAILABLE, CORRUPT, PERMISSION_DENIED }
 
     protected CargoholdException(String message, Throwable cause) {
         super(message, cause);

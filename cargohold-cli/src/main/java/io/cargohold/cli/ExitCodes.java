@@ -16,6 +16,8 @@ public final class ExitCodes {
     public static final int CORRUPT = 5;
     /** A lock could not be had in time. */
     public static final int BUSY = 6;
+    /** A registry refused: unauthorized (no or wrong credentials) or denied. */
+    public static final int DENIED = 7;
 
     private ExitCodes() {
     }
@@ -27,6 +29,7 @@ public final class ExitCodes {
             case INVALID_ARGUMENT -> USAGE;
             case UNAVAILABLE -> BUSY;
             case CORRUPT -> CORRUPT;
+            case PERMISSION_DENIED -> DENIED;
         };
     }
 }

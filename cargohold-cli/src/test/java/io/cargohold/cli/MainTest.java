@@ -32,7 +32,7 @@ class MainTest {
         for (String command : List.of("status", "blob", "kv", "fsck")) {
             assertTrue(help.out().contains("\n  " + command + " "), command);
         }
-        assertTrue(help.out().contains("Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."));
+        assertTrue(help.out().contains("Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy,\n7 denied (a registry refused the credentials or the access)."), help.out());
         Cli.Result none = cli.run().fails(ExitCodes.USAGE, "missing command (one of: ");
         assertTrue(none.err().contains("copy") && none.err().contains("Run 'cargohold --help' for usage."), none.err());
         String version = cli.run("--version").ok().out();

@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
 // and the exit-code footer.
 @Command(name = "cargohold", mixinStandardHelpOptions = true, versionProvider = io.cargohold.cli.VersionProvider.class, scope = ScopeType.INHERIT,
         description = "A local OCI image store: images by reference over a content-addressable blob store with an SQLite index.",
-        footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy."})
+        footer = {"", "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 corrupt, 6 busy,", "7 denied (a registry refused the credentials or the access)."})
 public final class CargoholdCommand implements Runnable {
     /**
      * The subcommands, in the order the help lists them. Not in {@code @Command(subcommands = ...)}:
