@@ -15,6 +15,10 @@ public interface CopyListener {
     default void blobProgress(Descriptor d, long bytes) {
     }
 
+    /** The blob's transfer continues from byte {@code offset} (after a dropped connection, or an interrupted earlier copy). */
+    default void blobResumed(Descriptor d, long offset) {
+    }
+
     /** The blob is at the destination ({@code reused}: it was there already, nothing moved). */
     default void blobDone(Descriptor d, boolean reused) {
     }

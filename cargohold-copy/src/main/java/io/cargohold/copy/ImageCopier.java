@@ -354,6 +354,29 @@ public final class ImageCopier {
         if (outType == null) {
             outType = LayerMediaTypes.layerType(MediaTypes.OCI_MANIFEST, out);
         }
+        if (out == in && dst.resumesBlobs() && from.digest() != null && from.size() >= 0) {
+            // the destination resumes: it opens the source at the offset its ingest reached and verifies the whole blob
+            CopyBlob blob = new CopyBlob(from, orig, CopyBlob.Kind.LAYER, i, diffId, chain);
+            Descriptor stored;
+            try {
+                stored = dst.putBlobResumable(offset -> {
+                    if (offset == 0) {
+                        // the whole blob passes here: checked while it streams, as on the other path
+                        return new VerifyingInputStream(new Counting(src.blob(from), orig), from.digest(), from.size(), what(from));
+                    }
+                    options.listener().blobResumed(orig, offset);
+                    return new Counting(src.blob(from, offset), orig);
+                }, blob);
+            } catch (CorruptException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith(what(from))) {
+                    throw e;
+                }
+                throw new CorruptException(what(from) + ": " + e.getMessage(), e);
+            }
+            copied.incrementAndGet();
+            options.listener().blobDone(orig, false);
+            return stored;
+        }
         InputStream raw = new Counting(src.blob(from), orig);
         InputStream verified = new VerifyingInputStream(raw, from.digest(), from.size(), what(from));
         CopyBlob blob;

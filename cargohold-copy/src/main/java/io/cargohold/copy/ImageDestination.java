@@ -65,6 +65,30 @@ public interface ImageDestination extends Closeable {
      */
     Descriptor putBlob(InputStream content, CopyBlob blob) throws IOException;
 
+    /** A blob's content from a byte offset on (the source's {@link ImageSource#blob(Descriptor, long)}). */
+    @FunctionalInterface
+    interface BlobContent {
+        InputStream open(long offset) throws IOException;
+    }
+
+    /**
+     * Whether this destination resumes interrupted blob writes ({@link #putBlobResumable}): then the
+     * engine hands it layers that travel unchanged as content it can open at any offset, and the
+     * destination verifies size and digest itself before anything becomes visible.
+     */
+    default boolean resumesBlobs() {
+        return false;
+    }
+
+    /**
+     * Stores a layer whose digest and size are known, opening {@code content} at the offset an earlier,
+     * interrupted write reached (0 when none; not at all when the blob is present meanwhile). Must check
+     * size and digest of the whole blob and store nothing on a mismatch. Only called when {@link #resumesBlobs()}.
+     */
+    default Descriptor putBlobResumable(BlobContent content, CopyBlob blob) throws IOException {
+        throw new UnsupportedOperationException(reference().string() + " does not resume blob writes");
+    }
+
     /**
      * Stores a manifest: for an index copy the instances first (each with {@code topLevel} false),
      * then the index; for a single image just its manifest ({@code topLevel} true).

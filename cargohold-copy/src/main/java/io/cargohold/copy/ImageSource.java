@@ -38,6 +38,21 @@ public interface ImageSource extends Closeable {
     InputStream blob(Descriptor d) throws IOException;
 
     /**
+     * The blob from byte {@code offset} on, for a destination that resumes an interrupted write. The
+     * default reads and drops the first bytes; a registry asks for a range.
+     */
+    default InputStream blob(Descriptor d, long offset) throws IOException {
+        InputStream in = blob(d);
+        try {
+            in.skipNBytes(offset);
+        } catch (java.io.EOFException e) {
+            in.close();
+            throw new io.cargohold.errors.CorruptException(reference().string() + ": blob " + d.digest() + " ends before byte " + offset, e);
+        }
+        return in;
+    }
+
+    /**
      * The layer as this source really has it, when that differs from what the manifest names (upstream's
      * {@code LayerInfosForCopy}): containers-storage keeps uncompressed diffs and answers with an
      * uncompressed descriptor whose digest is the DiffID. Null (the default) means the manifest's own.

@@ -30,6 +30,18 @@ public final class Transports {
         all.add(io.cargohold.copy.ociarchive.OciArchiveTransport.INSTANCE);
         all.add(io.cargohold.copy.storage.StorageTransport.INSTANCE);
         all.add(io.cargohold.copy.sample.SampleTransport.INSTANCE);
+        // transports of other modules on the class path (docker:// from cargohold-registry), by ServiceLoader
+        for (Transport t : java.util.ServiceLoader.load(Transport.class, Transports.class.getClassLoader())) {
+            all.add(t);
+        }
+        return new Transports(all);
+    }
+
+    /** These transports with {@code t} added, or replacing the one of its name (a transport configured for one side of a copy). */
+    public Transports with(Transport t) {
+        List<Transport> all = new ArrayList<>(byName.values());
+        all.removeIf(x -> x.name().equals(t.name()));
+        all.add(t);
         return new Transports(all);
     }
 

@@ -100,6 +100,56 @@ public final class ImportSession implements AutoCloseable {
         }
     }
 
+    /** Content of a blob that can be opened from a byte offset (a ranged request to a registry). */
+    @FunctionalInterface
+    public interface ContentFrom {
+        InputStream open(long offset) throws IOException;
+    }
+
+    /**
+     * As {@link #putResumable(InputStream, Descriptor)}, but the content is opened at the offset the
+     * ingest has reached, so a resumed write fetches only the missing part (nothing at all when the blob
+     * is present). The writer checks size and digest of the whole blob at commit: a mismatch removes the
+     * ingest and stores nothing.
+     */
+    public PutResult putResumable(ContentFrom content, Descriptor d) throws IOException {
+        try {
+            return writeFrom(content, d);
+        } catch (FailedPreconditionException removedMeanwhile) {
+            return writeFrom(content, d);
+        }
+    }
+
+    private PutResult writeFrom(ContentFrom content, Descriptor d) throws IOException {
+        WriterOptions opts = WriterOptions.expecting(d.digest(), d.size()).withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
+        if (d.mediaType() != null) {
+            opts = opts.withMediaType(d.mediaType());
+        }
+        String ref = d.digest().toString();
+        PutResult r;
+        try (BlobWriter w = store.blobs().writer(ref, opts)) {
+            if (!w.alreadyPresent() && w.offset() < d.size()) {
+                try (InputStream in = content.open(w.offset())) {
+                    in.transferTo(w);
+                }
+            }
+            r = w.commit(d.size(), d.digest());
+        } catch (CorruptException e) {
+            try {
+                store.blobs().abort(ref);
+            } catch (NotFoundException gone) {
+                // commit removed it already
+            }
+            throw e;
+        }
+        if (r.status() == PutResult.Status.INSERTED) {
+            synchronized (this) {
+                inserted.add(r.info().digest());
+            }
+        }
+        return r;
+    }
+
     private PutResult writeResumable(InputStream in, Descriptor d) throws IOException {
         WriterOptions opts = WriterOptions.expecting(d.digest(), d.size()).withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
         if (d.mediaType() != null) {

@@ -74,6 +74,19 @@ public final class CargoholdDestination implements ImageDestination {
     }
 
     @Override
+    public boolean resumesBlobs() {
+        return true;
+    }
+
+    @Override
+    public Descriptor putBlobResumable(BlobContent content, CopyBlob blob) throws IOException {
+        Descriptor d = blob.descriptor();
+        PutResult r = session.putResumable(content::open, d);
+        return new Descriptor(d.mediaType(), r.info().digest(), r.info().size(), d.urls(), d.annotations(), d.platform(),
+                d.artifactType());
+    }
+
+    @Override
     public void putManifest(RawManifest manifest, boolean topLevel) throws IOException {
         session.put(new ByteArrayInputStream(manifest.bytes()), manifest.digest(), manifest.bytes().length, manifest.mediaType());
         if (topLevel) {
