@@ -27,6 +27,7 @@ public final class CopyProgress implements CopyListener {
         final long total;
         long done;
         String state;
+        long resumedFrom = -1;
         final long started = System.nanoTime();
         long finished;
 
@@ -66,6 +67,16 @@ public final class CopyProgress implements CopyListener {
             l.done += bytes;
         }
         draw(false);
+    }
+
+    @Override
+    public synchronized void blobResumed(Descriptor d, long offset) {
+        Line l = lines.get(key(d));
+        if (l != null) {
+            l.resumedFrom = offset;
+            l.done = Math.max(l.done, offset);
+        }
+        draw(true);
     }
 
     @Override
@@ -109,7 +120,10 @@ public final class CopyProgress implements CopyListener {
                 if (l.total > 0) {
                     sb.append(" / ").append(Output.bytes(l.total)).append(String.format(" %3d%%", Math.min(100, l.done * 100 / l.total)));
                 }
-                sb.append("  ").append(Output.bytes((long) (l.done / secs))).append("/s");
+                sb.append("  ").append(Output.bytes((long) (Math.max(0, l.done - Math.max(0, l.resumedFrom)) / secs))).append("/s");
+                if (l.resumedFrom >= 0) {
+                    sb.append("  resumed at ").append(Output.bytes(l.resumedFrom));
+                }
                 if (l.state != null) {
                     sb.append("  ").append(l.state);
                 }

@@ -93,9 +93,9 @@ final class RegistryErrors {
     static String statusText(int status) {
         return switch (status) {
             case 400 -> "400 Bad Request";
-            case 401 -> "401 Unauthorized: authentication required";
-            case 403 -> "403 Forbidden: requested access to the resource is denied";
-            case 404 -> "404 Not Found";
+            case 401 -> "unauthorized: authentication required";
+            case 403 -> "denied: requested access to the resource is denied";
+            case 404 -> "not found";
             case 405 -> "405 Method Not Allowed";
             case 429 -> "429 Too Many Requests";
             case 500 -> "500 Internal Server Error";

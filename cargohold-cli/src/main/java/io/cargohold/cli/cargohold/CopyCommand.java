@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /** {@code cargohold copy SRC DST}: skopeo copy's transports and options over the one copy engine. */
 @Command(name = "copy", description = {
         "Copy an image between transports, as skopeo copy does: oci:DIR[:REF], oci-archive:FILE[:REF],",
-        "docker-archive:FILE[:NAME:TAG], containers-storage:[DRIVER@GRAPHROOT+RUNROOT]NAME[:TAG|@ID], cargohold:NAME:TAG.",
+        "docker-archive:FILE[:NAME:TAG], containers-storage:[DRIVER@GRAPHROOT+RUNROOT]NAME[:TAG|@ID], cargohold:NAME:TAG,",
+        "docker://HOST[:PORT]/NAME[:TAG|@DIGEST].",
         "Every blob is verified; blobs the destination has are skipped; the destination changes only when the copy commits."})
 final class CopyCommand implements Callable<Integer> {
     @Spec
@@ -58,8 +59,42 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON summary on stdout.")
     boolean json;
 
-    @Option(names = "--jobs", paramLabel = "N", defaultValue = "4", description = "Blobs moved at once where the destination allows it (default 4).")
+    @Option(names = {"--max-parallel", "--jobs"}, paramLabel = "N", defaultValue = "6",
+            description = "Blobs moved at once where the destination allows it (default 6).")
     int jobs;
+
+    @Option(names = "--src-tls-verify", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "docker:// source: require HTTPS and verify certificates (default true); false also allows plain HTTP.")
+    Boolean srcTlsVerify;
+
+    @Option(names = "--dest-tls-verify", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "docker:// destination: require HTTPS and verify certificates (default true); false also allows plain HTTP.")
+    Boolean destTlsVerify;
+
+    @Option(names = "--src-cert-dir", paramLabel = "DIR", description = "docker:// source: certificates (*.crt, *.cert, *.key) at DIR.")
+    Path srcCertDir;
+
+    @Option(names = "--dest-cert-dir", paramLabel = "DIR", description = "docker:// destination: certificates (*.crt, *.cert, *.key) at DIR.")
+    Path destCertDir;
+
+    @Option(names = "--src-creds", paramLabel = "USER:PASS", description = "docker:// source: credentials (default: from the auth file).")
+    String srcCreds;
+
+    @Option(names = "--dest-creds", paramLabel = "USER:PASS", description = "docker:// destination: credentials (default: from the auth file).")
+    String destCreds;
+
+    @Option(names = "--authfile", paramLabel = "FILE",
+            description = "Auth file for both sides (default ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).")
+    Path authFile;
+
+    @Option(names = "--src-authfile", paramLabel = "FILE", description = "Auth file for the source (overrides --authfile).")
+    Path srcAuthFile;
+
+    @Option(names = "--dest-authfile", paramLabel = "FILE", description = "Auth file for the destination (overrides --authfile).")
+    Path destAuthFile;
+
+    @Option(names = "--retry-times", paramLabel = "N", description = "Retries of a failed registry request or dropped download (default 3).")
+    Integer retryTimes;
 
     @Parameters(index = "0", paramLabel = "SOURCE")
     String source;
@@ -100,8 +135,12 @@ final class CopyCommand implements Callable<Integer> {
             throw new InvalidArgumentException("--dest-compress-level needs --dest-compress-format");
         }
         Transports transports = Transports.standard();
-        ImageReference src = transports.parse(source);
-        ImageReference dst = transports.parse(destination);
+        // each side's docker:// transport carries that side's registry options; both share where blobs were seen (mounts)
+        io.cargohold.registry.docker.BlobLocations seen = new io.cargohold.registry.docker.BlobLocations();
+        ImageReference src = transports.with(io.cargohold.registry.docker.DockerTransport.with(RegistryFlags.build(ctx().env(), srcTlsVerify,
+                srcCertDir, srcCreds, srcAuthFile != null ? srcAuthFile : authFile, retryTimes), seen)).parse(source);
+        ImageReference dst = transports.with(io.cargohold.registry.docker.DockerTransport.with(RegistryFlags.build(ctx().env(), destTlsVerify,
+                destCertDir, destCreds, destAuthFile != null ? destAuthFile : authFile, retryTimes), seen)).parse(destination);
         CopyProgress progress = quiet || json ? null : CopyProgress.forTerminal(ctx().err());
         if (progress != null) {
             o = o.withListener(progress);

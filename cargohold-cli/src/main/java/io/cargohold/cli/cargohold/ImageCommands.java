@@ -184,6 +184,24 @@ final class ImageCommands {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
+        @picocli.CommandLine.Mixin
+        RegistryFlags registry;
+
+        @Option(names = "--config", description = "docker:// only: print the image's config (with --raw, as the registry has it).")
+        boolean config;
+
+        @Option(names = {"-n", "--no-tags"}, description = "docker:// only: do not list the repository's tags.")
+        boolean noTags;
+
+        /** {@code inspect docker://…}: skopeo inspect's output, without opening the store. */
+        @Override
+        Integer callWithoutStore() throws IOException {
+            if (!ref.startsWith("docker://")) {
+                return null;
+            }
+            return RegistryInspect.print(ctx(), registry.options(ctx().env()), ref, raw, config, !noTags);
+        }
+
         @Override
         int run(OciStore oci) throws IOException {
             Inspection in = oci.inspect(Reference.parse(ref));
