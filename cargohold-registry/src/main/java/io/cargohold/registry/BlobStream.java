@@ -110,7 +110,8 @@ public final class BlobStream extends InputStream {
             } catch (IOException ignored) {
                 // the connection is gone anyway
             }
-            if (size < 0 || failures >= client.options().retryTimes()) {
+            // failures count again from 0 once bytes flow; a registry that trickles and stalls for ever is stopped by the total
+            if (size < 0 || failures >= client.options().retryTimes() || resumes >= 10 * Math.max(1, client.options().retryTimes())) {
                 throw new UnavailableException("reading blob " + digest + " in " + client.host() + "/" + repo + ": "
                         + RegistryClient.describe(failure) + " (at byte " + pos + (size >= 0 ? " of " + size : "") + ")", failure);
             }

@@ -155,6 +155,14 @@ public final class FaultProxy implements AutoCloseable {
     private void handle(Socket client) throws IOException {
         InputStream cin = new BufferedInputStream(client.getInputStream());
         OutputStream cout = client.getOutputStream();
+        cin.mark(1);
+        if (cin.read() == 0x16) {
+            // a TLS ClientHello (a client trying HTTPS first): answer as a plain HTTP server does, so it falls back at once
+            cout.write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            cout.flush();
+            return;
+        }
+        cin.reset();
         List<String> head = readHead(cin);
         if (head.isEmpty()) {
             return;
