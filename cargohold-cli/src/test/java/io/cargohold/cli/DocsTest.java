@@ -74,7 +74,7 @@ class DocsTest {
         Path script = tmp.resolve("completion/cargohold.bash");
         assertEquals(List.of("copy"), complete(script, "_complete_cargohold", "cargohold", "co"));
         assertTrue(complete(script, "_complete_cargohold", "cargohold", "").containsAll(List.of("demo", "copy", "list", "gc", "fsck")));
-        assertEquals(List.of("--all"), complete(script, "_complete_cargohold", "cargohold", "copy", "--a"));
+        assertEquals(List.of("--all", "--authfile"), complete(script, "_complete_cargohold", "cargohold", "copy", "--a"));
         assertTrue(complete(script, "_complete_cargohold", "cargohold", "copy", "--dest-compress-").containsAll(
                 List.of("--dest-compress-format", "--dest-compress-level")));
         assertTrue(complete(script, "_complete_cargohold", "cargohold", "blob", "").contains("put"));
