@@ -91,7 +91,7 @@ public enum Compression {
     public OutputStream compress(OutputStream out) throws IOException {
         return switch (this) {
             case NONE -> out;
-            case GZIP -> new AdaptiveGzipOutputStream(out);
+            case GZIP -> new ParallelGzipOutputStream(out);
             case ZSTD -> new ZstdOutputStream(out, 3);
             case BZIP2, XZ -> throw new IOException("unsupported compression format " + extension);
         };
