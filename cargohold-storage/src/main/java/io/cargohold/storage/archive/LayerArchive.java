@@ -53,7 +53,15 @@ public final class LayerArchive {
             plain = new ExpansionGuard(plain, compressed, o.maxExpansion(), o.expansionFloor());
         }
         DigestingInputStream uncompressed = new DigestingInputStream(plain, DigestAlgorithm.SHA256);
-        TarReader tr = new TarReader(uncompressed);
+        // reading, both digests and decompression on a second thread; parsing and writing files on this one
+        try (ReadAheadInputStream ahead = new ReadAheadInputStream(uncompressed, 1 << 18, 8)) {
+            return apply(ahead, compressed, uncompressed, compression, root, tarSplit, o);
+        }
+    }
+
+    private static ApplyResult apply(InputStream tar, DigestingInputStream compressed, DigestingInputStream uncompressed,
+            Compression compression, Path root, OutputStream tarSplit, ApplyOptions o) throws IOException {
+        TarReader tr = new TarReader(tar);
         Extractor x = new Extractor(root, o.uidMap(), o.gidMap()).ignoreChownErrors(o.ignoreChownErrors());
         Set<Long> uids = new TreeSet<>();
         Set<Long> gids = new TreeSet<>();
