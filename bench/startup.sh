@@ -24,7 +24,7 @@ mkdir "$work/hello"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$work/hello/Hello.java"
 "$jdk/bin/javac" -d "$work/hello" "$work/hello/Hello.java"
 "$jdk/bin/jar" cf "$work/hello/hello.jar" -C "$work/hello" Hello.class
-floor_opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$work/hello/hello.jar")
+floor_opts=(-XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -cp "$work/hello/hello.jar")
 "$jdk/bin/java" -XX:AOTCacheOutput="$work/hello/hello.aot" "${floor_opts[@]}" Hello > "$work/hello/log" 2>&1
 
 # a small store: the two tags of a generated layout (testkit's TestImages.twoTagsSharingLayers)

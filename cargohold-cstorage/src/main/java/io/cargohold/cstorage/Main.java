@@ -33,6 +33,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        io.cargohold.StartupWarmup.begin();
         // os.Args[0] as the user typed it (the launcher passes its $0), for mflag's "See '... --help'." hints
         String argv0 = System.getProperty("cstorage.argv0", ARGV0);
         // stdout is buffered, but flushed before anything goes to stderr: Go writes both unbuffered, and

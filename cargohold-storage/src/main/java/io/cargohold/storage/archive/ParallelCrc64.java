@@ -11,11 +11,14 @@ import java.util.concurrent.Future;
  * CRC-64 of a stream of chunks, computed on a second thread while the caller goes on reading and
  * writing: the checksum was over half of the CPU time of a diff (bench/README.md section 10). The
  * caller fills {@link #buffer()}, hands it over with {@link #submit(int)} and must not touch it
- * again; a small ring of buffers keeps both threads busy.
+ * again; a small ring of buffers keeps both threads busy. A short chunk with nothing else in flight
+ * (a small file: most files of a layer) is summed on the caller's thread: waking the other thread and
+ * waiting for it costs two context switches, far more than the CRC of a few kilobytes.
  */
 final class ParallelCrc64 implements AutoCloseable {
     private static final int RING = 4;
     private static final int SIZE = 1 << 17;
+    private static final int INLINE = 16 * 1024;
 
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "crc64");
@@ -36,8 +39,26 @@ final class ParallelCrc64 implements AutoCloseable {
     /** Hands the first {@code len} bytes of the current buffer to the checksum thread. */
     void submit(int len) {
         byte[] b = buffers[next];
+        if (len <= INLINE && idle()) {
+            crc.update(b, 0, len);
+            return; // the same buffer is handed out next
+        }
         pending[next] = worker.submit(() -> crc.update(b, 0, len));
         next = (next + 1) % RING;
+    }
+
+    /** Whether the checksum thread has finished everything handed to it (its updates are then visible here). */
+    private boolean idle() {
+        for (int i = 0; i < RING; i++) {
+            Future<?> f = pending[i];
+            if (f != null) {
+                if (!f.isDone()) {
+                    return false;
+                }
+                pending[i] = null;
+            }
+        }
+        return true;
     }
 
     void reset() throws IOException {
