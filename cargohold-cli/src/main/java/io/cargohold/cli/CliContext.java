@@ -1,5 +1,7 @@
 package io.cargohold.cli;
 
+import io.cargohold.errors.InvalidArgumentException;
+
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -12,12 +14,18 @@ public record CliContext(InputStream in, PrintStream out, PrintStream err, Map<S
      * The store root: {@code --root}, else {@code $CARGOHOLD_ROOT}, else {@code $XDG_DATA_HOME/cargohold},
      * else {@code ~/.local/share/cargohold}.
      */
-    public Path storeRoot(Path option) {
+    public Path storeRoot(Path option) throws InvalidArgumentException {
         if (option != null) {
+            if (option.toString().isEmpty()) {
+                throw new InvalidArgumentException("--root must not be empty (give a directory, or leave the option out)");
+            }
             return option;
         }
         String v = env.get("CARGOHOLD_ROOT");
-        if (v != null && !v.isEmpty()) {
+        if (v != null) {
+            if (v.isEmpty()) {
+                throw new InvalidArgumentException("$CARGOHOLD_ROOT is set but empty (give a directory, or unset it)");
+            }
             return Path.of(v);
         }
         String xdg = env.get("XDG_DATA_HOME");

@@ -72,12 +72,35 @@ public final class OciStore implements AutoCloseable {
 
     // ================================================================ references
 
+    /** Every well-formed reference; a malformed record is skipped (see {@link #listing()}). */
     public List<ImageRef> list() throws IOException {
+        return listing().references();
+    }
+
+    /**
+     * Every reference, and every reference record that cannot be read (a malformed key or value,
+     * e.g. written by an older version or by hand), which is skipped instead of failing the listing;
+     * {@link #remove(String)} removes one.
+     */
+    public Listing listing() throws IOException {
         List<ImageRef> out = new ArrayList<>();
+        List<Malformed> bad = new ArrayList<>();
         for (KvRecord r : blobs.listRecords(REFS, "")) {
-            out.add(toImageRef(r));
+            try {
+                out.add(toImageRef(r));
+            } catch (CargoholdException e) {
+                bad.add(new Malformed(r.key(), e.getMessage()));
+            }
         }
-        return out;
+        return new Listing(List.copyOf(out), List.copyOf(bad));
+    }
+
+    /** The references of a store, and the records that are not references. */
+    public record Listing(List<ImageRef> references, List<Malformed> malformed) {
+    }
+
+    /** A reference record that cannot be read: its key and why. */
+    public record Malformed(String key, String reason) {
     }
 
     public ImageRef get(Reference ref) throws IOException {
@@ -94,8 +117,13 @@ public final class OciStore implements AutoCloseable {
 
     /** Removes a reference (its blobs stay until {@link #gc}). */
     public void remove(Reference ref) throws IOException {
-        if (!blobs.removeRecord(REFS, ref.toString())) {
-            throw new NotFoundException("reference " + ref + " not found");
+        remove(ref.toString());
+    }
+
+    /** Removes a reference record by its key, also one that is malformed (see {@link #listing()}). */
+    public void remove(String key) throws IOException {
+        if (!blobs.removeRecord(REFS, key)) {
+            throw new NotFoundException("reference " + key + " not found");
         }
         syncLayoutIndex();
     }

@@ -36,9 +36,20 @@ public final class CargoholdCommand implements Runnable {
             description = "Store root (default: $CARGOHOLD_ROOT, else $XDG_DATA_HOME/cargohold, else ~/.local/share/cargohold).")
     Path root;
 
+    Double lockTimeoutSeconds;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
             description = "Fail with exit code 6 instead of waiting longer than this for another process's lock.")
-    Double lockTimeoutSeconds;
+    void lockTimeout(double seconds) {
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--lock-timeout must be a number of seconds, 0 or more (got " + seconds + ")");
+        }
+        lockTimeoutSeconds = seconds;
+    }
 
     public CargoholdCommand(CliContext context) {
         this.context = context;

@@ -37,6 +37,13 @@ final class ImageCommands {
     private ImageCommands() {
     }
 
+    /** An empty path argument would mean the current directory: a usage error instead. */
+    static void requireNonEmpty(Path p, String what) throws InvalidArgumentException {
+        if (p.toString().isEmpty()) {
+            throw new InvalidArgumentException(what + " must not be empty");
+        }
+    }
+
     static Map<String, Object> imageJson(ImageRef r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("reference", r.reference().toString());
@@ -83,6 +90,7 @@ final class ImageCommands {
 
         @Override
         int run(OciStore oci) throws IOException {
+            requireNonEmpty(source, "SOURCE");
             List<ImportResult> results = new ArrayList<>();
             ImportExport imports = imports(oci);
             if (dockerArchive) {
@@ -133,6 +141,7 @@ final class ImageCommands {
 
         @Override
         int run(OciStore oci) throws IOException {
+            requireNonEmpty(dir, "DIR");
             ExportResult r = imports(oci).export(Reference.parse(sref), dir, dref);
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -158,7 +167,12 @@ final class ImageCommands {
 
         @Override
         int run(OciStore oci) throws IOException {
-            List<ImageRef> refs = oci.list();
+            OciStore.Listing listing = oci.listing();
+            List<ImageRef> refs = listing.references();
+            for (OciStore.Malformed m : listing.malformed()) {
+                ctx().err().println("cargohold: skipped a malformed reference record \"" + m.key() + "\": " + m.reason()
+                        + " (remove it with 'cargohold rm --ref " + m.key() + "')");
+            }
             if (json) {
                 List<Object> rows = new ArrayList<>();
                 refs.forEach(r -> rows.add(imageJson(r)));
@@ -272,7 +286,19 @@ final class ImageCommands {
 
         @Override
         int run(OciStore oci) throws IOException {
-            oci.remove(Reference.parse(target.option != null ? target.option : target.positional));
+            String name = target.option != null ? target.option : target.positional;
+            Reference ref;
+            try {
+                ref = Reference.parse(name);
+            } catch (InvalidArgumentException e) {
+                // Not a valid name, but maybe the key of a malformed record that list reported: remove that.
+                if (oci.listing().malformed().stream().anyMatch(m -> m.key().equals(name))) {
+                    oci.remove(name);
+                    return 0;
+                }
+                throw e;
+            }
+            oci.remove(ref);
             return 0;
         }
     }

@@ -15,6 +15,21 @@ import picocli.CommandLine.Parameters;
 @Command(name = "kv", description = "Set, get, list and remove key/value records.",
         subcommands = {KvCommands.Set.class, KvCommands.Get.class, KvCommands.Ls.class, KvCommands.Rm.class})
 final class KvCommands {
+    /**
+     * The namespaces the OCI layer owns: a reference must reach the root's index.json and a lease
+     * belongs to a running import, so neither is written or removed behind the OCI layer's back
+     * (reading them is fine).
+     */
+    static void requireNotReserved(String namespace) throws io.cargohold.errors.InvalidArgumentException {
+        if (io.cargohold.oci.OciStore.REFS.equals(namespace)) {
+            throw new io.cargohold.errors.InvalidArgumentException("namespace \"" + namespace + "\" is reserved to image references "
+                    + "(they are kept in the store's index.json too): use 'cargohold copy', 'import' or 'rm'");
+        }
+        if (io.cargohold.oci.OciStore.LEASES.equals(namespace)) {
+            throw new io.cargohold.errors.InvalidArgumentException("namespace \"" + namespace + "\" is reserved to the leases of imports: "
+                    + "'cargohold gc' drops expired ones");
+        }
+    }
 
     @Command(name = "set", description = "Create or replace a record.")
     static final class Set extends StoreCommand {
@@ -29,6 +44,12 @@ final class KvCommands {
 
         @Option(names = "--blob", paramLabel = "DIGEST|PREFIX", description = "A blob the record references (it cannot be removed while referenced).")
         String blob;
+
+        @Override
+        Integer callWithoutStore() throws IOException {
+            requireNotReserved(namespace);
+            return null;
+        }
 
         @Override
         int run(BlobStore store) throws IOException {
@@ -93,6 +114,12 @@ final class KvCommands {
 
         @Parameters(index = "1", paramLabel = "KEY")
         String key;
+
+        @Override
+        Integer callWithoutStore() throws IOException {
+            requireNotReserved(namespace);
+            return null;
+        }
 
         @Override
         int run(BlobStore store) throws IOException {

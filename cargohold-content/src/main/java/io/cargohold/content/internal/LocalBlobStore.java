@@ -146,7 +146,7 @@ public final class LocalBlobStore implements BlobStore {
         BlobInfo info = info(digest);
         InputStream in;
         try {
-            in = Files.newInputStream(dir.blobPath(digest));
+            in = openBlobFile(digest, info, verify);
         } catch (NoSuchFileException e) {
             // Removed meanwhile (and maybe written again)? Decide under the digest's stripe lock, which
             // holds off commits and removals of this digest, so the row and the file are checked together.
@@ -155,7 +155,7 @@ public final class LocalBlobStore implements BlobStore {
                     throw notFound(digest);
                 }
                 try {
-                    in = Files.newInputStream(dir.blobPath(digest));
+                    in = openBlobFile(digest, info, verify);
                 } catch (NoSuchFileException gone) {
                     throw new CorruptException("blob " + digest + " is indexed but its file " + dir.blobPath(digest)
                             + " is missing (run 'cargohold fsck')", gone);
@@ -185,6 +185,32 @@ public final class LocalBlobStore implements BlobStore {
                 }
             }
         };
+    }
+
+    /**
+     * Opens a blob's file without following a link and refuses what it already knows is wrong, before
+     * a byte is read: anything but a regular file (a link, a FIFO, a directory), and, when verifying,
+     * a file whose size differs from the row's (the size is that of the open descriptor, so no race).
+     */
+    private InputStream openBlobFile(Digest digest, BlobInfo info, Verify verify) throws IOException {
+        Path p = dir.blobPath(digest);
+        var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw new CorruptException("blob " + digest + " is corrupt: " + p + " is not a regular file ("
+                    + (attrs.isSymbolicLink() ? "a symbolic link" : attrs.isDirectory() ? "a directory" : "a special file")
+                    + "); refusing to read it (run 'cargohold fsck')");
+        }
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        try {
+            if (verify != Verify.NONE && ch.size() != info.size()) {
+                throw new CorruptException("blob " + digest + " is corrupt: " + ch.size() + " bytes on disk, "
+                        + info.size() + " recorded (run 'cargohold fsck')");
+            }
+            return java.nio.channels.Channels.newInputStream(ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     @Override

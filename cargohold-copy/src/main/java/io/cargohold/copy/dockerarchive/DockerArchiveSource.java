@@ -77,6 +77,14 @@ final class DockerArchiveSource implements ImageSource {
             if (ids == null || !ids.isObject()) {
                 throw new CorruptException(what + ": Invalid image config (rootFS is not set): " + item.config());
             }
+            // Stricter than skopeo 1.9.3 (which only needs rootfs): a config that is not an image
+            // config (another document, rootfs of another kind, no platform) is refused, not stored.
+            if (!"layers".equals(ids.path("type").asText(null)) || !ids.path("diff_ids").isArray()) {
+                throw new CorruptException(what + ": " + item.config() + " is not an image config: rootfs must have type \"layers\" and a diff_ids list");
+            }
+            if (!c.path("architecture").isTextual() || !c.path("os").isTextual()) {
+                throw new CorruptException(what + ": " + item.config() + " is not an image config: it names no architecture and os");
+            }
             List<Digest> diffIds = new ArrayList<>();
             for (JsonNode id : ids.path("diff_ids")) {
                 try {

@@ -75,6 +75,12 @@ public final class TarIndex implements Closeable {
     public static TarIndex open(Path file, String what, Path tmpDir) throws IOException {
         Path plain = null;
         try {
+            // A FIFO, device or directory would block or fail obscurely: refuse it before opening it.
+            var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            if (!attrs.isRegularFile()) {
+                throw new io.cargohold.errors.InvalidArgumentException(what + ": " + file + " is not a regular file ("
+                        + (attrs.isDirectory() ? "a directory" : "a FIFO, socket or device") + "); give an archive file");
+            }
             Compression c;
             try (InputStream in = Files.newInputStream(file)) {
                 byte[] magic = in.readNBytes(8);

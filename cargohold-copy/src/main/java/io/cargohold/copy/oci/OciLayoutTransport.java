@@ -17,6 +17,20 @@ import java.nio.file.Path;
 public final class OciLayoutTransport implements Transport {
     public static final OciLayoutTransport INSTANCE = new OciLayoutTransport();
 
+    /**
+     * The grammar of {@code org.opencontainers.image.ref.name} as containers/image v5.23 checks it
+     * ({@code oci/internal.ValidateImageName}: refRegexp), so every name we read or write skopeo
+     * accepts too.
+     */
+    private static final java.util.regex.Pattern REF_NAME;
+
+    static {
+        String separator = "(?:[-._:@+]|--)";
+        String alphanum = "(?:[A-Za-z0-9]+)";
+        String component = "(?:" + alphanum + "(?:" + separator + alphanum + ")*)";
+        REF_NAME = java.util.regex.Pattern.compile(component + "(?:/" + component + ")*");
+    }
+
     @Override
     public String name() {
         return "oci";
@@ -40,6 +54,10 @@ public final class OciLayoutTransport implements Transport {
             if (c < 0x20 || c == 0x7f) {
                 throw new InvalidArgumentException("invalid oci reference name \"" + ref + "\": control characters are not allowed");
             }
+        }
+        if (!ref.isEmpty() && !REF_NAME.matcher(ref).matches()) {
+            throw new InvalidArgumentException("invalid oci reference name \"" + ref + "\": it must match the OCI ref.name grammar "
+                    + "(components of letters and digits joined by - . _ : @ + or --, separated by /), as skopeo requires");
         }
         return new Ref(Path.of(dir), ref);
     }

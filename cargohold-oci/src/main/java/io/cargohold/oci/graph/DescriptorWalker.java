@@ -119,7 +119,21 @@ public final class DescriptorWalker {
 
     /** Walks the graph under {@code top}. */
     public void walk(Descriptor top, String namedBy, Visitor visitor) throws IOException {
+        if (!isDocument(top.mediaType())) {
+            visitor.failed(top, namedBy, notADocument(top, namedBy));
+            return;
+        }
         walk(top, namedBy, visitor, new HashSet<>(), new LinkedHashSet<>(), 0);
+    }
+
+    /**
+     * A descriptor that must name a manifest or an index (a reference, an index's {@code manifests}
+     * entry) but is labelled otherwise: its document's config and layers would never be walked, so an
+     * image would look complete with none of them. Refused as corrupt.
+     */
+    private static CorruptException notADocument(Descriptor d, String namedBy) {
+        return new CorruptException("blob " + d.digest() + " (named by " + namedBy + ") is labelled " + d.mediaType()
+                + ", but " + namedBy + " must name an image manifest or index; the media type disagrees with what it names");
     }
 
     private void walk(Descriptor d, String namedBy, Visitor v, Set<Digest> seen, Set<Digest> path, int depth) throws IOException {
@@ -152,6 +166,12 @@ public final class DescriptorWalker {
         Descriptor subject = subjectOf(doc);
         for (Descriptor child : doc.children()) {
             if (child == subject && (subjects == Subjects.SKIP || subjects == Subjects.IF_PRESENT && !loader.has(child))) {
+                continue;
+            }
+            if (doc instanceof OciDocument.Index && child != subject && !isDocument(child.mediaType())) {
+                if (seen.add(child.digest())) {
+                    v.failed(child, me, notADocument(child, me));
+                }
                 continue;
             }
             walk(child, me, v, seen, path, depth + 1);

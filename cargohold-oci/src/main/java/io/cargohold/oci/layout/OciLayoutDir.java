@@ -44,12 +44,13 @@ public final class OciLayoutDir {
             throw new NotFoundException("no such directory: " + dir);
         }
         Path marker = dir.resolve("oci-layout");
-        if (!Files.isRegularFile(marker)) {
-            throw new CorruptException(dir + " is not an OCI image layout: oci-layout is missing");
-        }
         JsonNode m;
         try {
-            m = JSON.readTree(Files.readAllBytes(marker));
+            m = JSON.readTree(readSmallFile(dir, "oci-layout"));
+        } catch (NoSuchFileException e) {
+            throw new CorruptException(dir + " is not an OCI image layout: oci-layout is missing", e);
+        } catch (CorruptException e) {
+            throw e;
         } catch (IOException e) {
             throw new CorruptException(dir + "/oci-layout is not valid JSON", e);
         }
@@ -83,7 +84,7 @@ public final class OciLayoutDir {
     public List<Descriptor> manifests() throws IOException {
         byte[] raw;
         try {
-            raw = Files.readAllBytes(dir.resolve("index.json"));
+            raw = readSmallFile(dir, "index.json");
         } catch (NoSuchFileException e) {
             throw new CorruptException(dir + " is not an OCI image layout: index.json is missing", e);
         }
@@ -92,6 +93,33 @@ public final class OciLayoutDir {
             throw new CorruptException(dir + "/index.json is not an image index");
         }
         return index.manifests();
+    }
+
+    /**
+     * Reads a small file of a layout ({@code oci-layout}, {@code index.json}): only a regular file,
+     * never through a symbolic link (which could lead out of the layout), never a FIFO or device
+     * (whose open or read could block for ever), and at most {@link OciParser#MAX_DOCUMENT} bytes.
+     *
+     * @throws NoSuchFileException when it is absent
+     */
+    public static byte[] readSmallFile(Path dir, String name) throws IOException {
+        Path p = dir.resolve(name);
+        var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw new CorruptException("layout " + dir + ": " + name + " is not a regular file (" + kind(attrs)
+                    + "); refusing to read it");
+        }
+        try (InputStream in = Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            byte[] raw = in.readNBytes(OciParser.MAX_DOCUMENT + 1);
+            if (raw.length > OciParser.MAX_DOCUMENT) {
+                throw new CorruptException("layout " + dir + ": " + name + " is larger than " + OciParser.MAX_DOCUMENT + " bytes");
+            }
+            return raw;
+        }
+    }
+
+    static String kind(java.nio.file.attribute.BasicFileAttributes a) {
+        return a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory" : a.isOther() ? "a FIFO, socket or device" : "not a file";
     }
 
     /** The descriptors of index.json named {@code refName} (annotation org.opencontainers.image.ref.name). */
@@ -118,10 +146,10 @@ public final class OciLayoutDir {
             }
         }
         try {
-            if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    && !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile()) {
                 throw new CorruptException("layout " + dir + ": blob " + d.digest() + " (" + d.mediaType() + ", named by " + namedBy
-                        + ") is not a regular file (a link or a directory); refusing to read it");
+                        + ") at " + dir.relativize(p) + " is not a regular file (" + kind(attrs) + "); refusing to read it");
             }
             return Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
@@ -228,7 +256,7 @@ public final class OciLayoutDir {
      */
     public void addUnnamed(Descriptor d) throws IOException {
         Path index = dir.resolve("index.json");
-        ObjectNode root = (ObjectNode) JSON.readTree(Files.readAllBytes(index));
+        ObjectNode root = (ObjectNode) JSON.readTree(readSmallFile(dir, "index.json"));
         ArrayNode manifests = root.withArray("manifests");
         for (JsonNode m : manifests) {
             if (d.digest().toString().equals(m.path("digest").asText()) && m.path("annotations").path(MediaTypes.REF_NAME_ANNOTATION).isMissingNode()) {
@@ -248,7 +276,7 @@ public final class OciLayoutDir {
      */
     public void putReference(String refName, Descriptor d) throws IOException {
         Path index = dir.resolve("index.json");
-        ObjectNode root = (ObjectNode) JSON.readTree(Files.readAllBytes(index));
+        ObjectNode root = (ObjectNode) JSON.readTree(readSmallFile(dir, "index.json"));
         ArrayNode manifests = root.withArray("manifests");
         for (int i = manifests.size() - 1; i >= 0; i--) {
             JsonNode name = manifests.get(i).path("annotations").path(MediaTypes.REF_NAME_ANNOTATION);
