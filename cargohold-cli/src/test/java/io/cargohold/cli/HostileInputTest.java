@@ -1,0 +1,248 @@
+package io.cargohold.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cargohold.content.StoreOptions;
+import io.cargohold.digest.Digest;
+import io.cargohold.oci.MediaTypes;
+import io.cargohold.oci.OciStore;
+import io.cargohold.testkit.images.TestImages;
+import io.cargohold.testkit.images.WrittenLayout;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14, "no hang, no crash, a clear error" and "input validation", through the real CLI: files
+ * that are not regular files (real FIFOs made by mkfifo, directories, links out of the layout) are
+ * refused at once with their path, a 10,000-deep index is exit 5, a reference labelled as a layer
+ * is incomplete, blob get never writes what it knows is wrong, and bad arguments are usage errors.
+ */
+class HostileInputTest {
+    /** Generous: the refusals are immediate; a regression would block for ever without it. */
+    private static final Duration HANG = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+    Cli cli;
+
+    @BeforeEach
+    void setUp() {
+        cli = new Cli(tmp.resolve("store"));
+    }
+
+    private static void mkfifo(Path p) throws IOException, InterruptedException {
+        Process proc = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+        assertEquals(0, proc.waitFor());
+        assertTrue(Files.exists(p) && !Files.isRegularFile(p), p + " is a FIFO");
+    }
+
+    @Test
+    void aFifoInALayoutOrAsAnArchiveIsRefusedAtOnceNamingIt() throws Exception {
+        for (String name : List.of("index.json", "oci-layout")) {
+            WrittenLayout w = TestImages.small(tmp.resolve("fifo-" + name));
+            Files.delete(w.dir().resolve(name));
+            mkfifo(w.dir().resolve(name));
+            Cli.Result r = assertTimeoutPreemptively(HANG, () -> cli.run("import", "--sref", "latest", "--dref", "x:1", w.dir().toString()));
+            r.fails(5, name + " is not a regular file (a FIFO, socket or device)");
+            assertTrue(r.err().contains(w.dir().toString()), r.err());
+        }
+        WrittenLayout blob = TestImages.small(tmp.resolve("fifo-blob"));
+        Path layer = blob.dir().resolve("blobs/sha256/" + Digest.parse(blob.ref("latest").image().layers().getFirst().digest()).hex());
+        Files.delete(layer);
+        mkfifo(layer);
+        assertTimeoutPreemptively(HANG, () -> cli.run("import", "--sref", "latest", "--dref", "x:1", blob.dir().toString()))
+                .fails(5, "is not a regular file (a FIFO, socket or device)");
+        Path fifo = tmp.resolve("archive.tar");
+        mkfifo(fifo);
+        assertTimeoutPreemptively(HANG, () -> cli.run("import", "--docker-archive", fifo.toString()))
+                .fails(2, fifo + " is not a regular file");
+        assertTimeoutPreemptively(HANG, () -> cli.run("copy", "oci-archive:" + fifo, "cargohold:x:1"))
+                .fails(2, fifo + " is not a regular file");
+        assertEquals("", cli.run("list").ok().out(), "nothing was stored");
+    }
+
+    @Test
+    void directoriesAndLinksOutOfTheLayoutAreRefused() throws IOException {
+        WrittenLayout dir = TestImages.small(tmp.resolve("dir"));
+        Files.delete(dir.dir().resolve("index.json"));
+        Files.createDirectory(dir.dir().resolve("index.json"));
+        cli.run("import", "--sref", "latest", "--dref", "x:1", dir.dir().toString()).fails(5, "index.json is not a regular file (a directory)");
+
+        WrittenLayout link = TestImages.small(tmp.resolve("link"));
+        Path outside = tmp.resolve("outside.json");
+        Files.writeString(outside, "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.delete(link.dir().resolve("oci-layout"));
+        Files.createSymbolicLink(link.dir().resolve("oci-layout"), outside);
+        cli.run("import", "--sref", "latest", "--dref", "x:1", link.dir().toString())
+                .fails(5, "oci-layout is not a regular file (a symbolic link)");
+        cli.run("import", "--docker-archive", tmp.toString()).fails(2, "is not a regular file (a directory)");
+    }
+
+    /** Wraps the layout's "latest" in {@code levels} indexes and names the outermost "deep". */
+    private static void nest(WrittenLayout w, int levels) throws IOException {
+        String mediaType = w.ref("latest").descriptor().mediaType();
+        String digest = w.ref("latest").digest();
+        long size = w.ref("latest").descriptor().size();
+        for (int i = 0; i < levels; i++) {
+            byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
+                    + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}]}").getBytes(StandardCharsets.UTF_8);
+            Digest d = Digest.sha256(index);
+            Files.write(w.dir().resolve("blobs/sha256/" + d.hex()), index);
+            mediaType = MediaTypes.OCI_INDEX;
+            digest = d.toString();
+            size = index.length;
+        }
+        Files.writeString(w.dir().resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + mediaType
+                + "\",\"digest\":\"" + digest + "\",\"size\":" + size + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"deep\"}}]}");
+    }
+
+    @Test
+    void aTenThousandDeepIndexIsExitFiveNotAStackOverflow() throws IOException {
+        WrittenLayout w = TestImages.small(tmp.resolve("deep"));
+        nest(w, 10_000);
+        cli.run("import", "--sref", "deep", "--dref", "deep:1", w.dir().toString()).fails(5, "nested more than");
+        cli.run("copy", "--all", "oci:" + w.dir() + ":deep", "oci:" + tmp.resolve("copy") + ":deep").fails(5, "nested more than");
+        assertEquals("", cli.run("list").ok().out());
+    }
+
+    @Test
+    void aReferenceLabelledAsALayerIsIncompleteNotComplete() throws IOException {
+        WrittenLayout w = TestImages.small(tmp.resolve("layout"));
+        cli.run("import", "--sref", "latest", "--dref", "good:1", w.dir().toString()).ok();
+        // A reference record as an older version or another writer could have left it: the manifest
+        // labelled as a layer. It is written below the OCI layer, as the CLI refuses the namespace.
+        try (OciStore oci = OciStore.open(cli.root, StoreOptions.defaults())) {
+            String d = w.ref("latest").digest();
+            oci.blobs().putRecord(OciStore.REFS, "bad:1", "{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\"" + d
+                    + "\",\"size\":" + w.ref("latest").descriptor().size() + "}", Digest.parse(d));
+        }
+        Cli.Result check = cli.run("check", "bad:1");
+        assertEquals(5, check.code(), check.err());
+        assertTrue(check.out().contains("labelled " + MediaTypes.OCI_LAYER_GZIP), check.out());
+        assertTrue(check.out().contains("1 problems"), check.out());
+        cli.run("check", "good:1").ok();
+    }
+
+    @Test
+    void blobGetWritesNothingItKnowsIsWrong() throws IOException {
+        byte[] a = Cli.utf8("first blob\n");
+        byte[] b = Cli.utf8("second, longer blob\n");
+        Path fa = tmp.resolve("a");
+        Path fb = tmp.resolve("b");
+        Files.write(fa, a);
+        Files.write(fb, b);
+        cli.run("blob", "put", fa.toString()).ok();
+        cli.run("blob", "put", fb.toString()).ok();
+        Path fileA = cli.root.resolve("blobs/sha256/" + Cli.sha256(a).substring(7));
+        Path fileB = cli.root.resolve("blobs/sha256/" + Cli.sha256(b).substring(7));
+
+        // A link where the blob should be: refused before a byte is written, also with -o.
+        Files.delete(fileA);
+        Files.createSymbolicLink(fileA, fileB);
+        cli.run("blob", "get", Cli.sha256(a)).fails(5, "is not a regular file (a symbolic link)");
+        Path out = tmp.resolve("out");
+        cli.run("blob", "get", "-o", out.toString(), Cli.sha256(a)).fails(5, "is not a regular file");
+        assertFalse(Files.exists(out));
+
+        // A file of the wrong size: refused before a byte is written.
+        Files.delete(fileA);
+        Files.write(fileA, Cli.utf8("first blob, grown\n"));
+        cli.run("blob", "get", Cli.sha256(a)).fails(5, "bytes on disk, " + a.length + " recorded");
+
+        // Same size, other content: only the end of the stream can tell; -o leaves no file.
+        Files.delete(fileA);
+        Files.write(fileA, Cli.utf8("FIRST BLOB\n"));
+        cli.run("blob", "get", "-o", out.toString(), Cli.sha256(a)).fails(5, "its content hashes to");
+        assertFalse(Files.exists(out));
+        try (var s = Files.list(tmp)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("out")), "no temp file left beside -o");
+        }
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() throws IOException {
+        Cli.raw(new byte[0], Map.of("HOME", tmp.toString()), "--root", "", "list").fails(2, "--root must not be empty");
+        Cli.raw(new byte[0], Map.of("HOME", tmp.toString(), "CARGOHOLD_ROOT", ""), "list").fails(2, "$CARGOHOLD_ROOT is set but empty");
+        cli.run("--lock-timeout", "-1", "list").fails(2, "--lock-timeout must be a number of seconds, 0 or more");
+        cli.run("list", "--lock-timeout", "-0.5").fails(2, "--lock-timeout must be");
+        cli.run("--lock-timeout", "0", "list").ok();
+
+        WrittenLayout w = TestImages.small(tmp.resolve("layout"));
+        cli.run("import", "--sref", "latest", "--dref", "Bad:1", w.dir().toString()).fails(2, "invalid reference \"Bad:1\"");
+        cli.run("import", "--sref", "latest", "--dref", "app:1", "").fails(2, "SOURCE must not be empty");
+        cli.run("import", "--sref", "latest", "--dref", "app:1", w.dir().toString()).ok();
+        for (String bad : List.of("bad ref!", "-lead", "a//b", "trailing:", "x..y:1")) {
+            cli.run("export", "--sref", "app:1", "--dref", bad, tmp.resolve("out").toString()).fails(2, "invalid oci reference name");
+            cli.run("copy", "cargohold:app:1", "oci:" + tmp.resolve("out") + ":" + bad).fails(2, "invalid oci reference name");
+        }
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing exported");
+        cli.run("export", "--sref", "app:1", "").fails(2, "DIR must not be empty");
+        cli.run("export", "--sref", "app:1", "--dref", "example.com/app:v1.0", tmp.resolve("out").toString()).ok();
+        cli.run("copy", "", "cargohold:x:1").fails(2, "invalid image name");
+
+        cli.run("kv", "set", "refs", "x:1", "{}").fails(2, "namespace \"refs\" is reserved");
+        cli.run("kv", "rm", "refs", "app:1").fails(2, "namespace \"refs\" is reserved");
+        cli.run("kv", "set", "leases", "l/1", "2030-01-01T00:00:00Z").fails(2, "namespace \"leases\" is reserved");
+        cli.run("kv", "get", "refs", "app:1").ok();
+    }
+
+    @Test
+    void aMalformedReferenceRecordIsReportedSkippedAndRemovable() throws IOException {
+        WrittenLayout w = TestImages.small(tmp.resolve("layout"));
+        cli.run("import", "--sref", "latest", "--dref", "app:1", w.dir().toString()).ok();
+        try (OciStore oci = OciStore.open(cli.root, StoreOptions.defaults())) {
+            oci.blobs().putRecord(OciStore.REFS, "broken:1", "{\"bad", null);
+            oci.blobs().putRecord(OciStore.REFS, "Not A Name", "{}", null);
+        }
+        Cli.Result list = cli.run("list");
+        assertEquals(0, list.code(), list.err());
+        assertEquals(1, list.lines().size(), list.out());
+        assertTrue(list.out().startsWith("app:1\t"), list.out());
+        assertTrue(list.err().contains("skipped a malformed reference record \"broken:1\""), list.err());
+        assertTrue(list.err().contains("skipped a malformed reference record \"Not A Name\""), list.err());
+        cli.run("rm", "--ref", "broken:1").ok();
+        cli.run("rm", "--ref", "Not A Name").ok();
+        cli.run("list").ok();
+        cli.run("rm", "--ref", "Not A Name").fails(2, "invalid reference");
+    }
+
+    @Test
+    void aDockerArchiveWhoseConfigIsNotAnImageConfigIsRefused() throws IOException {
+        Map<String, String> configs = Map.of(
+                "manifest", "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"layers\":[]}",
+                "rootfs-of-no-type", "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"diff_ids\":[]}}",
+                "no-platform", "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+        for (var e : configs.entrySet()) {
+            Path tar = tmp.resolve(e.getKey() + ".tar");
+            try (OutputStream o = Files.newOutputStream(tar); TarArchiveOutputStream t = new TarArchiveOutputStream(o)) {
+                add(t, "manifest.json", "[{\"Config\":\"config.json\",\"RepoTags\":[\"x:1\"],\"Layers\":[]}]");
+                add(t, "config.json", e.getValue());
+            }
+            cli.run("import", "--docker-archive", tar.toString()).fails(5, "config.json");
+        }
+        assertEquals("", cli.run("list").ok().out());
+    }
+
+    private static void add(TarArchiveOutputStream t, String name, String content) throws IOException {
+        byte[] b = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(b.length);
+        t.putArchiveEntry(e);
+        t.write(b);
+        t.closeArchiveEntry();
+    }
+}
