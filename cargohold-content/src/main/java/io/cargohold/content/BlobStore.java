@@ -35,6 +35,27 @@ public interface BlobStore extends BlobProvider, BlobIngester, IngestManager, Bl
      */
     void replaceLayoutIndex(ContentSupplier content) throws IOException;
 
+    /**
+     * Works on the OCI layout's {@code index.json} under the same lock as {@link #replaceLayoutIndex}:
+     * {@code work} gets its current bytes (null when it is absent) and a writer that replaces it
+     * atomically, and may write records and put blobs meanwhile (the lock comes before the store's
+     * other locks in their order), so a change of references and the index.json that lists them are
+     * one step for every other writer of either.
+     */
+    <T> T withLayoutIndex(LayoutIndexWork<T> work) throws IOException;
+
+    /** Work on index.json under its lock. */
+    @FunctionalInterface
+    interface LayoutIndexWork<T> {
+        T run(byte[] current, LayoutIndexWriter writer) throws IOException;
+    }
+
+    /** Replaces index.json atomically. */
+    @FunctionalInterface
+    interface LayoutIndexWriter {
+        void write(byte[] content) throws IOException;
+    }
+
     /** Bytes computed under a lock. */
     @FunctionalInterface
     interface ContentSupplier {

@@ -16,15 +16,29 @@ import java.time.Duration;
  *                       writer holds; {@code fsck} opens without it so that it can report them
  * @param ingestExpiry   how long an ingest nobody writes to is kept for a resume (default 24 hours);
  *                       null keeps them until they are committed or aborted
+ * @param freshBlobGrace how long a blob put without a pin of its own is kept from garbage collection
+ *                       by a fresh-blob lease ({@link io.cargohold.content.gc.Leases}; default 1 hour,
+ *                       renewed by every put of it); zero puts no such lease
  */
 public record StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boolean cleanTempFiles,
-                           Duration ingestExpiry) {
+                           Duration ingestExpiry, Duration freshBlobGrace) {
     public static final Duration DEFAULT_INGEST_EXPIRY = Duration.ofHours(24);
+    public static final Duration DEFAULT_FRESH_BLOB_GRACE = Duration.ofHours(1);
 
     public StoreOptions {
         if (ingestExpiry != null && ingestExpiry.isNegative()) {
             throw new IllegalArgumentException("ingest expiry must not be negative");
         }
+        if (freshBlobGrace == null || freshBlobGrace.isNegative()) {
+            throw new IllegalArgumentException("the fresh-blob grace period must be zero or more");
+        }
+        if (lockTimeout != null && lockTimeout.isNegative()) {
+            throw new IllegalArgumentException("the lock timeout must not be negative");
+        }
+    }
+
+    public StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boolean cleanTempFiles, Duration ingestExpiry) {
+        this(fsync, lockTimeout, clock, cleanTempFiles, ingestExpiry, DEFAULT_FRESH_BLOB_GRACE);
     }
 
     public StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boolean cleanTempFiles) {
@@ -36,26 +50,30 @@ public record StoreOptions(boolean fsync, Duration lockTimeout, Clock clock, boo
     }
 
     public static StoreOptions defaults() {
-        return new StoreOptions(true, null, Clock.systemUTC(), true, DEFAULT_INGEST_EXPIRY);
+        return new StoreOptions(true, null, Clock.systemUTC(), true, DEFAULT_INGEST_EXPIRY, DEFAULT_FRESH_BLOB_GRACE);
     }
 
     public StoreOptions withFsync(boolean f) {
-        return new StoreOptions(f, lockTimeout, clock, cleanTempFiles, ingestExpiry);
+        return new StoreOptions(f, lockTimeout, clock, cleanTempFiles, ingestExpiry, freshBlobGrace);
     }
 
     public StoreOptions withLockTimeout(Duration t) {
-        return new StoreOptions(fsync, t, clock, cleanTempFiles, ingestExpiry);
+        return new StoreOptions(fsync, t, clock, cleanTempFiles, ingestExpiry, freshBlobGrace);
     }
 
     public StoreOptions withClock(Clock c) {
-        return new StoreOptions(fsync, lockTimeout, c, cleanTempFiles, ingestExpiry);
+        return new StoreOptions(fsync, lockTimeout, c, cleanTempFiles, ingestExpiry, freshBlobGrace);
     }
 
     public StoreOptions withCleanTempFiles(boolean c) {
-        return new StoreOptions(fsync, lockTimeout, clock, c, ingestExpiry);
+        return new StoreOptions(fsync, lockTimeout, clock, c, ingestExpiry, freshBlobGrace);
     }
 
     public StoreOptions withIngestExpiry(Duration e) {
-        return new StoreOptions(fsync, lockTimeout, clock, cleanTempFiles, e);
+        return new StoreOptions(fsync, lockTimeout, clock, cleanTempFiles, e, freshBlobGrace);
+    }
+
+    public StoreOptions withFreshBlobGrace(Duration g) {
+        return new StoreOptions(fsync, lockTimeout, clock, cleanTempFiles, ingestExpiry, g);
     }
 }

@@ -28,8 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ImportSession implements AutoCloseable {
     private final OciStore store;
-    private final String lease = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
-            + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    private final String lease = LeaseOwner.newLeaseId();
     private final String expiry;
     private final List<Digest> inserted = new ArrayList<>();
     private final AtomicInteger pins = new AtomicInteger();
@@ -201,12 +200,22 @@ public final class ImportSession implements AutoCloseable {
 
     /** Stores (or moves) the reference to {@code top} and rewrites the store's index.json; may be called for several names. */
     public ImageRef commit(Reference ref, Descriptor top) throws IOException {
+        store.commitReference(ref, top);
+        synchronized (this) {
+            committed = true;
+        }
+        // Leases of imports that were killed (of this image, or any other) will never be committed:
+        // release them now rather than at their expiry.
+        store.releaseAbandonedLeases(lease);
+        return new ImageRef(ref, top);
+    }
+
+    /** Adoption of a foreign index.json entry: the reference record only (the caller holds the layout lock and writes index.json). */
+    void adopted(Reference ref, Descriptor top) throws IOException {
         store.storeReference(ref, top);
         synchronized (this) {
             committed = true;
         }
-        store.syncLayoutIndex();
-        return new ImageRef(ref, top);
     }
 
     /** The blobs this session added to the store (not those it found there). */

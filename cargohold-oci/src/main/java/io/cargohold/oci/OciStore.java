@@ -120,12 +120,22 @@ public final class OciStore implements AutoCloseable {
         remove(ref.toString());
     }
 
-    /** Removes a reference record by its key, also one that is malformed (see {@link #listing()}). */
+    /**
+     * Removes a reference record by its key, also one that is malformed (see {@link #listing()}).
+     * index.json is rewritten first, then the record goes, both under the layout lock: a kill between
+     * the two leaves the reference (the removal did not happen), never an index.json entry without a
+     * record, which the next write would take for a foreign one.
+     */
     public void remove(String key) throws IOException {
-        if (!blobs.removeRecord(REFS, key)) {
-            throw new NotFoundException("reference " + key + " not found");
-        }
-        syncLayoutIndex();
+        blobs.withLayoutIndex((current, writer) -> {
+            LayoutSync sync = adoptForeign(current);
+            if (blobs.getRecord(REFS, key).isEmpty()) {
+                throw new NotFoundException("reference " + key + " not found");
+            }
+            writer.write(render(sync.kept(), key));
+            blobs.removeRecord(REFS, key);
+            return null;
+        });
     }
 
     void storeReference(Reference ref, Descriptor d) throws IOException {
@@ -136,21 +146,282 @@ public final class OciStore implements AutoCloseable {
                 java.nio.charset.StandardCharsets.UTF_8), d.digest());
     }
 
-    /** Rewrites the store root's index.json from the current references. */
-    public void syncLayoutIndex() throws IOException {
-        blobs.replaceLayoutIndex(() -> {
-            List<Object> manifests = new ArrayList<>();
-            for (ImageRef r : list()) {
-                Map<String, String> a = new TreeMap<>(r.descriptor().annotations());
-                a.put(MediaTypes.REF_NAME_ANNOTATION, r.reference().toString());
-                manifests.add(OciParser.toJson(r.descriptor().withAnnotations(a)));
-            }
-            Map<String, Object> index = new LinkedHashMap<>();
-            index.put("schemaVersion", 2);
-            index.put("mediaType", MediaTypes.OCI_INDEX);
-            index.put("manifests", manifests);
-            return OciParser.toBytes(index);
+    /**
+     * Stores (or moves) a reference and rewrites index.json, one step under the layout lock: the
+     * record first, then index.json (a kill between leaves a record that the next write lists).
+     */
+    void commitReference(Reference ref, Descriptor d) throws IOException {
+        blobs.withLayoutIndex((current, writer) -> {
+            LayoutSync sync = adoptForeign(current);
+            storeReference(ref, d);
+            writer.write(render(sync.kept(), null));
+            return null;
         });
+    }
+
+    /**
+     * Rewrites the store root's index.json from the references, after adopting foreign entries (see
+     * {@link #adoptForeign}); returns what was adopted and what was kept as it was.
+     */
+    public LayoutSync syncLayoutIndex() throws IOException {
+        return blobs.withLayoutIndex((current, writer) -> {
+            LayoutSync sync = adoptForeign(current);
+            byte[] next = render(sync.kept(), null);
+            if (current == null || !java.util.Arrays.equals(current, next)) {
+                writer.write(next);
+            }
+            return sync;
+        });
+    }
+
+    /** What a look at index.json found: entries adopted as references, and foreign entries kept as they are (with why). */
+    public record LayoutSync(List<String> adopted, List<Kept> kept, String malformed) {
+        public LayoutSync {
+            adopted = List.copyOf(adopted);
+            kept = List.copyOf(kept);
+        }
+    }
+
+    /** A foreign entry of index.json that is not a reference of ours, kept in index.json untouched. */
+    public record Kept(JsonNode entry, String name, String reason) {
+    }
+
+    /**
+     * The contract with other writers of the store root as an OCI layout (e.g. {@code skopeo copy …
+     * oci:$ROOT:name:tag}): an index.json entry that is not one of our references (a name we do not
+     * have, or have with another digest) is <b>adopted</b> when its name is a valid reference and its
+     * whole graph is in {@code blobs/} with the right digests: its blobs are verified and indexed
+     * (pinned by a lease meanwhile) and it becomes a reference like an imported one. Anything else
+     * (unnamed, a name that is not a reference, a graph with missing or wrong blobs) is kept in
+     * index.json untouched and reported (fsck), never dropped. Called under the layout lock.
+     */
+    private LayoutSync adoptForeign(byte[] current) throws IOException {
+        if (current == null) {
+            return new LayoutSync(List.of(), List.of(), null);
+        }
+        JsonNode root;
+        try {
+            root = OciParser.JSON.readTree(current);
+        } catch (IOException e) {
+            root = null;
+        }
+        if (root == null || !root.isObject() || !root.path("manifests").isArray()) {
+            Path aside = keepAside(current);
+            System.getLogger(OciStore.class.getName()).log(System.Logger.Level.WARNING,
+                    "index.json of " + blobs.root() + " is not an OCI index; kept as " + aside + " and rewritten from the references");
+            return new LayoutSync(List.of(), List.of(), "not an OCI index (kept as " + aside.getFileName() + ")");
+        }
+        Map<String, Descriptor> ours = new java.util.HashMap<>();
+        for (ImageRef r : list()) {
+            ours.put(r.reference().toString(), r.descriptor());
+        }
+        List<String> adopted = new ArrayList<>();
+        List<Kept> kept = new ArrayList<>();
+        for (JsonNode entry : root.path("manifests")) {
+            JsonNode nameNode = entry.path("annotations").path(MediaTypes.REF_NAME_ANNOTATION);
+            String name = nameNode.isTextual() ? nameNode.textValue() : null;
+            Descriptor d;
+            try {
+                d = OciParser.descriptorFromBytes(OciParser.JSON.writeValueAsBytes(entry), "index.json entry");
+            } catch (CargoholdException e) {
+                kept.add(new Kept(entry, name, e.getMessage()));
+                continue;
+            }
+            if (name != null && ours.containsKey(name) && ours.get(name).digest().equals(d.digest())) {
+                continue; // ours
+            }
+            String why = adopt(name, d, false);
+            if (why == null) {
+                adopted.add(name);
+                ours.put(name, d);
+            } else {
+                kept.add(new Kept(entry, name, why));
+            }
+        }
+        return new LayoutSync(adopted, kept, null);
+    }
+
+    /**
+     * Adopts one foreign entry (or, with {@code dryRun}, only says whether it could be): null when done,
+     * else why not.
+     */
+    private String adopt(String name, Descriptor top, boolean dryRun) throws IOException {
+        if (name == null) {
+            return "unnamed entry (no " + MediaTypes.REF_NAME_ANNOTATION + ")";
+        }
+        Reference ref;
+        try {
+            ref = Reference.parse(name);
+        } catch (CargoholdException e) {
+            return "its name is not a reference NAME:TAG (" + e.getMessage() + ")";
+        }
+        io.cargohold.oci.layout.OciLayoutDir layout = io.cargohold.oci.layout.OciLayoutDir.open(blobs.root());
+        DescriptorWalker.Loader loader = new DescriptorWalker.Loader() {
+            @Override
+            public byte[] read(Descriptor d, String namedBy) throws IOException {
+                return layout.readVerified(d, namedBy);
+            }
+
+            @Override
+            public boolean has(Descriptor d) {
+                return java.nio.file.Files.exists(layout.blobPath(d.digest()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        };
+        List<Node> plan;
+        try {
+            plan = DescriptorWalker.over(loader, DescriptorWalker.Subjects.IF_PRESENT).plan(top, "index.json entry " + name);
+            for (Node n : plan) {
+                if (!loader.has(n.descriptor())) {
+                    return "blob " + n.descriptor().digest() + " (named by " + n.namedBy() + ") is missing";
+                }
+            }
+        } catch (CargoholdException e) {
+            return e.getMessage();
+        }
+        if (dryRun) {
+            return null;
+        }
+        try (ImportSession session = beginImport()) {
+            for (Node n : plan) {
+                Descriptor d = n.descriptor();
+                if (!session.has(d)) {
+                    try (InputStream in = layout.openBlob(d, n.namedBy())) {
+                        session.put(in, d);
+                    }
+                }
+            }
+            session.adopted(ref, top);
+        } catch (CargoholdException e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
+    /** The index.json of our references plus the kept foreign entries, leaving out the reference {@code without}. */
+    private byte[] render(List<Kept> kept, String without) throws IOException {
+        List<Object> manifests = new ArrayList<>();
+        for (ImageRef r : list()) {
+            if (r.reference().toString().equals(without)) {
+                continue;
+            }
+            Map<String, String> a = new TreeMap<>(r.descriptor().annotations());
+            a.put(MediaTypes.REF_NAME_ANNOTATION, r.reference().toString());
+            manifests.add(OciParser.toJson(r.descriptor().withAnnotations(a)));
+        }
+        for (Kept k : kept) {
+            manifests.add(OciParser.JSON.convertValue(k.entry(), Object.class));
+        }
+        Map<String, Object> index = new LinkedHashMap<>();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", MediaTypes.OCI_INDEX);
+        index.put("manifests", manifests);
+        return OciParser.toBytes(index);
+    }
+
+    private Path keepAside(byte[] content) throws IOException {
+        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").format(clock.instant().atZone(java.time.ZoneOffset.UTC));
+        Path aside = blobs.root().resolve("index.json.malformed-" + stamp);
+        for (int n = 2; java.nio.file.Files.exists(aside); n++) {
+            aside = blobs.root().resolve("index.json.malformed-" + stamp + "-" + n);
+        }
+        io.cargohold.fs.AtomicFile.write(aside, content);
+        return aside;
+    }
+
+    /**
+     * What fsck says about index.json: problems (malformed, a reference missing from it or listed with
+     * another digest, foreign entries and whether they can be adopted); with {@code repair}, foreign
+     * entries are adopted and index.json rewritten.
+     */
+    public LayoutCheck checkLayoutIndex(boolean repair) throws IOException {
+        return blobs.withLayoutIndex((current, writer) -> {
+            List<String> problems = new ArrayList<>();
+            Map<String, Descriptor> listed = new java.util.HashMap<>();
+            JsonNode root = null;
+            if (current == null) {
+                problems.add("index.json is missing");
+            } else {
+                try {
+                    root = OciParser.JSON.readTree(current);
+                } catch (IOException e) {
+                    root = null;
+                }
+                if (root == null || !root.isObject() || !root.path("manifests").isArray()) {
+                    problems.add("index.json is not an OCI index");
+                    root = null;
+                }
+            }
+            Map<String, Descriptor> ours = new java.util.HashMap<>();
+            for (ImageRef r : list()) {
+                ours.put(r.reference().toString(), r.descriptor());
+            }
+            if (root != null) {
+                for (JsonNode entry : root.path("manifests")) {
+                    JsonNode nameNode = entry.path("annotations").path(MediaTypes.REF_NAME_ANNOTATION);
+                    String name = nameNode.isTextual() ? nameNode.textValue() : null;
+                    Descriptor d;
+                    try {
+                        d = OciParser.descriptorFromBytes(OciParser.JSON.writeValueAsBytes(entry), "index.json entry");
+                    } catch (CargoholdException e) {
+                        problems.add("index.json entry " + (name == null ? "(unnamed)" : name) + " is malformed: " + e.getMessage());
+                        continue;
+                    }
+                    if (name != null) {
+                        listed.put(name, d);
+                    }
+                    Descriptor mine = name == null ? null : ours.get(name);
+                    if (mine != null && mine.digest().equals(d.digest())) {
+                        continue;
+                    }
+                    String why = adopt(name, d, true);
+                    problems.add("index.json entry " + (name == null ? "(unnamed) " + d.digest() : name + " " + d.digest())
+                            + (mine != null ? " disagrees with the reference (" + mine.digest() + ")" : " is not a reference")
+                            + (why == null ? ": foreign, can be adopted" : ": foreign, kept as it is: " + why));
+                }
+            }
+            for (var e : ours.entrySet()) {
+                if (root != null && !listed.containsKey(e.getKey())) {
+                    problems.add("reference " + e.getKey() + " is missing from index.json");
+                }
+            }
+            problems.sort(null);
+            LayoutSync sync = null;
+            if (repair && !problems.isEmpty()) {
+                sync = adoptForeign(current);
+                writer.write(render(sync.kept(), null));
+            }
+            return new LayoutCheck(problems, sync);
+        });
+    }
+
+    /** fsck's findings about index.json, and what a repair did (null without one). */
+    public record LayoutCheck(List<String> problems, LayoutSync repaired) {
+        public LayoutCheck {
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Releases the leases of imports whose process is gone (killed: see {@link LeaseOwner}), except
+     * {@code own}; returns the number of leases released.
+     */
+    int releaseAbandonedLeases(String own) throws IOException {
+        java.util.Set<String> dead = new java.util.TreeSet<>();
+        for (KvRecord r : blobs.listRecords(LEASES, "")) {
+            String id = leaseId(r.key());
+            if (!id.equals(own) && LeaseOwner.isDead(id)) {
+                dead.add(id);
+            }
+        }
+        for (String id : dead) {
+            blobs.removeRecords(LEASES, id + "/");
+        }
+        return dead.size();
+    }
+
+    private static String leaseId(String key) {
+        int slash = key.indexOf('/');
+        return slash < 0 ? key : key.substring(0, slash);
     }
 
     // ================================================================ import
@@ -296,8 +567,12 @@ public final class OciStore implements AutoCloseable {
      * type; sweeps the rest. Documents that cannot be parsed are kept and reported.
      */
     public GcReport gc(boolean dryRun) throws IOException {
+        if (!dryRun) {
+            syncLayoutIndex(); // foreign references written into the root become roots before the sweep
+        }
         Instant now = clock.instant();
-        GcOptions options = new GcOptions(dryRun, r -> LEASES.equals(r.namespace()) && expired(r.value(), now));
+        GcOptions options = new GcOptions(dryRun, r -> LEASES.equals(r.namespace())
+                && (expired(r.value(), now) || LeaseOwner.isDead(leaseId(r.key()))));
         return blobs.collectGarbage(options, scanner());
     }
 

@@ -431,6 +431,12 @@ final class IndexDatabase implements AutoCloseable {
      */
     boolean deleteBlob(Digest d) throws IOException {
         return write("remove " + d, c -> {
+            // A fresh-blob lease only guards a new blob against gc, not against an explicit removal.
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM kv WHERE namespace = ? AND key = ?")) {
+                ps.setString(1, io.cargohold.content.gc.Leases.NAMESPACE);
+                ps.setString(2, io.cargohold.content.gc.Leases.freshKey(d));
+                ps.executeUpdate();
+            }
             List<String> refs = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT namespace, key FROM kv WHERE digest = ? ORDER BY namespace, key LIMIT 6")) {
                 ps.setString(1, d.toString());

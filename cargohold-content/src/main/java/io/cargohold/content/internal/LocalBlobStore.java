@@ -16,6 +16,7 @@ import io.cargohold.content.StoreOptions;
 import io.cargohold.content.StoreStats;
 import io.cargohold.content.gc.GcOptions;
 import io.cargohold.content.gc.GcReport;
+import io.cargohold.content.gc.Leases;
 import io.cargohold.content.gc.MarkSweep;
 import io.cargohold.content.gc.ReferenceScanner;
 import io.cargohold.content.gc.References;
@@ -304,6 +305,7 @@ public final class LocalBlobStore implements BlobStore {
      * shared.
      */
     PutResult commitFile(Path tmp, Digest digest, long size, String mediaType, PutOptions.Pin pin) throws IOException {
+        pin = pin != null ? pin : freshPin(digest);
         try (var stripe = locks.digest(digest)) {
             Path target = dir.blobPath(digest);
             boolean fileOk;
@@ -328,6 +330,18 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * The fresh-blob lease of a put that brings no pin of its own ({@link Leases}): it keeps the blob
+     * from garbage collection for the grace period, in the same transaction that indexes it; null when
+     * the grace period is zero.
+     */
+    private PutOptions.Pin freshPin(Digest digest) {
+        if (options.freshBlobGrace().isZero()) {
+            return null;
+        }
+        return new PutOptions.Pin(Leases.NAMESPACE, Leases.freshKey(digest), now(options).plus(options.freshBlobGrace()).toString());
+    }
+
     /** The blob when it is indexed and its file is there, else null. */
     BlobInfo presentBlob(Digest digest) throws IOException {
         Optional<BlobInfo> row = db.find(digest);
@@ -341,6 +355,7 @@ public final class LocalBlobStore implements BlobStore {
      * @throws FailedPreconditionException when the blob has been removed since
      */
     PutResult commitPresent(BlobInfo blob, String mediaType, PutOptions.Pin pin) throws IOException {
+        pin = pin != null ? pin : freshPin(blob.digest());
         try (var shared = locks.store(LockMode.SHARED); var stripe = locks.digest(blob.digest())) {
             if (db.find(blob.digest()).isEmpty()) {
                 throw new FailedPreconditionException("blob " + blob.digest()
@@ -595,13 +610,15 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public GcReport collectGarbage(GcOptions opts, ReferenceScanner scanner) throws IOException {
         try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+            Instant now = now(options);
+            java.util.function.Predicate<KvRecord> isExpired = r -> Leases.isExpired(r, now) || opts.expired().test(r);
             List<KvRecord> pinning = db.recordsWithBlobs();
-            List<KvRecord> expired = pinning.stream().filter(opts.expired()).toList();
+            List<KvRecord> expired = pinning.stream().filter(isExpired).toList();
             if (!opts.dryRun() && !expired.isEmpty()) {
                 db.removeRecords(expired);
             }
             Set<Digest> roots = new java.util.TreeSet<>();
-            pinning.stream().filter(r -> !opts.expired().test(r)).forEach(r -> roots.add(r.blob()));
+            pinning.stream().filter(isExpired.negate()).forEach(r -> roots.add(r.blob()));
             List<GcReport.Problem> unreadable = new ArrayList<>();
             // Every row at once: the exclusive lock keeps them as they are (puts and removals hold it
             // shared), and one query is much quicker than a lookup per node (bench/README.md, issue 4).
@@ -641,6 +658,34 @@ public final class LocalBlobStore implements BlobStore {
             }
             long bytes = removed.stream().mapToLong(BlobInfo::size).sum();
             return new GcReport(removed, bytes, expired, unreadable, roots.size(), reachable.size(), opts.dryRun());
+        }
+    }
+
+    @Override
+    public <T> T withLayoutIndex(LayoutIndexWork<T> work) throws IOException {
+        try (var held = locks.layoutIndex()) {
+            byte[] current;
+            try {
+                current = readRegular(dir.indexJson(), 4 << 20);
+            } catch (NoSuchFileException e) {
+                current = null;
+            }
+            return work.run(current, bytes -> AtomicFile.write(dir.indexJson(), bytes));
+        }
+    }
+
+    /** A small file, only when it is a regular file (never a link, FIFO or directory), at most {@code max} bytes. */
+    static byte[] readRegular(Path p, int max) throws IOException {
+        var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw new CorruptException(p + " is not a regular file; move it away and run 'cargohold fsck --repair'");
+        }
+        try (InputStream in = Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            byte[] b = in.readNBytes(max + 1);
+            if (b.length > max) {
+                throw new CorruptException(p + " is larger than " + max + " bytes");
+            }
+            return b;
         }
     }
 

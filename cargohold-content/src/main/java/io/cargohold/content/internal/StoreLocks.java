@@ -23,8 +23,10 @@ import java.time.Duration;
  *   <li>bytes 1..{@value #STRIPES}, digest stripes: exclusive while a blob's file and index row change
  *       together (commit: rename + insert; removal: delete row + unlink), so a commit and a removal of
  *       the same digest never interleave, while different digests proceed in parallel.</li>
- *   <li>byte {@value #LAYOUT_INDEX}: exclusive while {@code index.json} is rewritten (independent of
- *       the others, never held together with them).</li>
+ *   <li>byte {@value #LAYOUT_INDEX}: exclusive while {@code index.json} is read and rewritten together
+ *       with the reference records it lists (the OCI layer's {@code withLayoutIndex}); it comes after
+ *       the ingest refs (never taken while a writer is open in the same thread) and before the store
+ *       lock, which the work under it may take shared (key/value writes, puts).</li>
  * </ol>
  * Reads take no lock: a blob file appears by rename and the index is SQLite in WAL mode.
  */

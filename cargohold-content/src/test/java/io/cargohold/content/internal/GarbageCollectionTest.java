@@ -58,7 +58,8 @@ class GarbageCollectionTest {
 
     @BeforeEach
     void open() throws IOException {
-        store = TestStores.open(root);
+        // No fresh-blob leases: these tests put blobs and sweep at once (FreshBlobLeaseTest covers the grace period).
+        store = LocalBlobStore.open(root, io.cargohold.content.StoreOptions.defaults().withFreshBlobGrace(java.time.Duration.ZERO));
     }
 
     @AfterEach

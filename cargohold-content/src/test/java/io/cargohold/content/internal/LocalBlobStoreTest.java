@@ -269,7 +269,8 @@ class LocalBlobStoreTest {
         assertTrue(e.getMessage().contains("refs/nginx:latest, refs/nginx:stable"), e.getMessage());
         assertTrue(store.contains(d));
         assertTrue(Files.exists(dir.blobPath(d)));
-        assertEquals(2, store.recordsReferencing(d).size());
+        assertEquals(List.of("leases/fresh/" + d, "refs/nginx:latest", "refs/nginx:stable"),
+                store.recordsReferencing(d).stream().map(r -> r.namespace() + "/" + r.key()).toList(), "the two, and the put's fresh-blob lease");
         assertTrue(store.removeRecord("refs", "nginx:latest"));
         store.putRecord("refs", "nginx:stable", "no blob now", null);
         store.delete(d);
