@@ -26,13 +26,12 @@ public final class BlobStores {
 
     /**
      * Recovery for a damaged index: moves the database aside (it is kept, renamed with a
-     * {@code .corrupt-<time>} suffix), creates a fresh one and indexes every valid blob file. Blob
-     * data and key/value records that lived only in the damaged database are not recovered. Run it
-     * while no other process uses the store.
-     *
-     * @return the path the damaged database was moved to, or null when there was none
+     * {@code .corrupt-<time>} suffix), creates a fresh one and indexes every valid blob file, then
+     * restores from the moved database whatever of it can still be read: key/value records (whose
+     * blob, if any, is there), blob data and media types. References the OCI layer keeps also in
+     * index.json are restored from there by that layer. Run it while no other process uses the store.
      */
-    public static Path rebuildIndex(Path root, StoreOptions options) throws IOException {
+    public static RebuildReport rebuildIndex(Path root, StoreOptions options) throws IOException {
         return LocalBlobStore.rebuildIndex(root, options);
     }
 }

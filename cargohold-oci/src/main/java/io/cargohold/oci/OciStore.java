@@ -241,6 +241,30 @@ public final class OciStore implements AutoCloseable {
         return new LayoutSync(adopted, kept, null);
     }
 
+    /** The foreign entries of index.json, none adopted (a dry run changes nothing). */
+    private LayoutSync adoptForeignDryRun(byte[] current) throws IOException {
+        List<Kept> kept = new ArrayList<>();
+        if (current != null) {
+            JsonNode root;
+            try {
+                root = OciParser.JSON.readTree(current);
+            } catch (IOException e) {
+                return new LayoutSync(List.of(), List.of(), "not an OCI index");
+            }
+            java.util.Set<String> ours = new java.util.HashSet<>();
+            for (ImageRef r : list()) {
+                ours.add(r.reference() + "@" + r.descriptor().digest());
+            }
+            for (JsonNode entry : root.path("manifests")) {
+                JsonNode name = entry.path("annotations").path(MediaTypes.REF_NAME_ANNOTATION);
+                if (!(name.isTextual() && ours.contains(name.textValue() + "@" + entry.path("digest").asText()))) {
+                    kept.add(new Kept(entry, name.isTextual() ? name.textValue() : null, "dry run"));
+                }
+            }
+        }
+        return new LayoutSync(List.of(), kept, null);
+    }
+
     /**
      * Adopts one foreign entry (or, with {@code dryRun}, only says whether it could be): null when done,
      * else why not.
@@ -567,12 +591,23 @@ public final class OciStore implements AutoCloseable {
      * type; sweeps the rest. Documents that cannot be parsed are kept and reported.
      */
     public GcReport gc(boolean dryRun) throws IOException {
-        if (!dryRun) {
-            syncLayoutIndex(); // foreign references written into the root become roots before the sweep
+        // Foreign references written into the root are adopted (and so become roots) before the sweep;
+        // foreign entries kept as they are keep what they name too.
+        LayoutSync sync = dryRun ? blobs.withLayoutIndex((current, writer) -> adoptForeignDryRun(current)) : syncLayoutIndex();
+        java.util.Set<io.cargohold.digest.Digest> foreign = new java.util.HashSet<>();
+        for (Kept k : sync.kept()) {
+            JsonNode digest = k.entry().path("digest");
+            if (digest.isTextual()) {
+                try {
+                    foreign.add(io.cargohold.digest.Digest.parse(digest.textValue()));
+                } catch (CargoholdException malformed) {
+                    // nothing it names can be kept
+                }
+            }
         }
         Instant now = clock.instant();
         GcOptions options = new GcOptions(dryRun, r -> LEASES.equals(r.namespace())
-                && (expired(r.value(), now) || LeaseOwner.isDead(leaseId(r.key()))));
+                && (expired(r.value(), now) || LeaseOwner.isDead(leaseId(r.key()))), foreign);
         return blobs.collectGarbage(options, scanner());
     }
 

@@ -79,20 +79,37 @@ final class FsckCommand extends StoreCommand {
             return null;
         }
         Path root = ctx().storeRoot(top().root);
-        Path moved = BlobStores.rebuildIndex(root, storeOptions());
-        ctx().err().println(moved == null ? "cargohold: no index database was present; built a new one"
-                : "cargohold: moved the old index database to " + moved);
+        io.cargohold.content.RebuildReport r = BlobStores.rebuildIndex(root, storeOptions());
+        java.io.PrintStream err = ctx().err();
+        err.println(r.movedTo() == null ? "cargohold: no index database was present; built a new one"
+                : "cargohold: moved the old index database to " + r.movedTo());
+        err.println("cargohold: indexed " + r.blobs() + " blobs; restored from the old database: " + r.records() + " records, "
+                + r.blobData() + " blob data records, " + r.mediaTypes() + " media types"
+                + (r.recordsLost() > 0 ? "; " + r.recordsLost() + " records lost (their blobs are gone)" : ""));
+        if (r.salvageProblem() != null) {
+            err.println("cargohold: the old database could not be read in full: " + r.salvageProblem());
+        }
+        try (io.cargohold.oci.OciStore oci = io.cargohold.oci.OciStore.open(root, storeOptions())) {
+            io.cargohold.oci.OciStore.LayoutSync sync = oci.syncLayoutIndex();
+            err.println("cargohold: restored " + sync.adopted().size() + " references from index.json"
+                    + (sync.adopted().isEmpty() ? "" : ": " + String.join(", ", sync.adopted())));
+            for (io.cargohold.oci.OciStore.Kept k : sync.kept()) {
+                err.println("cargohold: index.json entry " + (k.name() == null ? "(unnamed)" : k.name()) + " kept as it is: " + k.reason());
+            }
+        }
         return null; // then check the rebuilt store
     }
 
     @Override
     int run(BlobStore store) throws IOException {
         FsckReport r = store.fsck(new FsckOptions(!quick, repair));
+        io.cargohold.oci.OciStore.LayoutCheck layout = new io.cargohold.oci.OciStore(store, storeOptions().clock()).checkLayoutIndex(repair);
+        boolean layoutDamage = !layout.problems().isEmpty() && !repair;
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("blobsChecked", r.blobsChecked());
             m.put("bytesHashed", r.bytesChecked());
-            m.put("damage", r.hasDamage());
+            m.put("damage", r.hasDamage() || layoutDamage);
             m.put("missing", strings(r.missing()));
             m.put("corrupt", r.corrupt().stream().map(p -> {
                 Map<String, Object> c = new LinkedHashMap<>(); // Map.of's iteration order varies from run to run
@@ -107,6 +124,8 @@ final class FsckCommand extends StoreCommand {
             m.put("repaired", r.repaired());
             m.put("ingests", r.ingests().stream().map(FsckCommand::ingest).toList());
             m.put("expiredIngests", r.expiredIngests().stream().map(FsckCommand::ingest).toList());
+            m.put("indexJson", layout.problems());
+            m.put("adopted", layout.repaired() == null ? List.of() : layout.repaired().adopted());
             Output.json(ctx().out(), m);
         } else {
             PrintStream out = ctx().out();
@@ -119,10 +138,14 @@ final class FsckCommand extends StoreCommand {
             r.strayFiles().forEach(p -> out.println("stray file: " + p + " (left alone)"));
             r.expiredIngests().forEach(i -> out.println("expired ingest: " + ingestLine(i) + fixed));
             r.ingests().forEach(i -> out.println("ingest: " + ingestLine(i) + " (resumable)"));
+            layout.problems().forEach(p -> out.println("index.json: " + p + fixed));
+            if (layout.repaired() != null) {
+                layout.repaired().adopted().forEach(n -> out.println("adopted: " + n + " (a foreign index.json entry, now a reference)"));
+            }
             out.println(r.blobsChecked() + " blobs checked, " + Output.bytes(r.bytesChecked()) + " hashed: "
-                    + (r.hasDamage() ? "DAMAGE FOUND" : "no damage"));
+                    + (r.hasDamage() || layoutDamage ? "DAMAGE FOUND" : "no damage"));
         }
-        return r.hasDamage() ? ExitCodes.CORRUPT : ExitCodes.OK;
+        return r.hasDamage() || layoutDamage ? ExitCodes.CORRUPT : ExitCodes.OK;
     }
 
     private static Map<String, Object> ingest(IngestStatus i) {

@@ -692,6 +692,101 @@ final class IndexDatabase implements AutoCloseable {
         });
     }
 
+    /** What could still be read from a damaged database (each table as far as it reads), and where reading stopped. */
+    record Salvage(List<KvRecord> records, List<String[]> data, Map<Digest, String> mediaTypes, String problem) {
+    }
+
+    /**
+     * Reads what it can of a damaged index database, read-only: the key/value records, the blob data
+     * and the media types, each table until the first error (reported in {@link Salvage#problem}).
+     */
+    static Salvage salvage(Path damaged) {
+        List<KvRecord> records = new ArrayList<>();
+        List<String[]> data = new ArrayList<>();
+        Map<Digest, String> types = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(true);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + damaged, cfg.toProperties())) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + KV_COLUMNS + " FROM kv")) {
+                while (rs.next()) {
+                    try {
+                        records.add(kvRecord(rs));
+                    } catch (IOException | RuntimeException bad) {
+                        problems.add("a record: " + bad.getMessage());
+                    }
+                }
+            } catch (SQLException e) {
+                problems.add("records: " + e.getMessage());
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT digest, name, value FROM blob_data")) {
+                while (rs.next()) {
+                    data.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            } catch (SQLException e) {
+                problems.add("blob data: " + e.getMessage());
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT digest, media_type FROM blobs WHERE media_type IS NOT NULL")) {
+                while (rs.next()) {
+                    try {
+                        types.put(Digest.parse(rs.getString(1)), rs.getString(2));
+                    } catch (IOException | RuntimeException bad) {
+                        problems.add("a blob row: " + bad.getMessage());
+                    }
+                }
+            } catch (SQLException e) {
+                problems.add("media types: " + e.getMessage());
+            }
+        } catch (SQLException e) {
+            problems.add(e.getMessage());
+        }
+        return new Salvage(records, data, types, problems.isEmpty() ? null : String.join("; ", problems));
+    }
+
+    /**
+     * Restores salvaged records, data and media types for the blobs {@code present}; returns
+     * {records restored, records lost, data restored, media types restored}.
+     */
+    int[] restore(Salvage old, java.util.Set<Digest> present) throws IOException {
+        return write("restore salvaged records", c -> {
+            int[] n = new int[4];
+            for (KvRecord r : old.records()) {
+                if (r.blob() == null || present.contains(r.blob())) {
+                    upsertRecord(c, r);
+                    n[0]++;
+                } else {
+                    n[1]++;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO blob_data(digest, name, value, updated_at) VALUES (?, ?, ?, ?)")) {
+                for (String[] d : old.data()) {
+                    Digest digest;
+                    try {
+                        digest = Digest.parse(d[0]);
+                    } catch (IOException bad) {
+                        continue;
+                    }
+                    if (present.contains(digest)) {
+                        ps.setString(1, d[0]);
+                        ps.setString(2, d[1]);
+                        ps.setString(3, d[2]);
+                        ps.setLong(4, System.currentTimeMillis());
+                        ps.executeUpdate();
+                        n[2]++;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE blobs SET media_type = ? WHERE digest = ? AND media_type IS NULL")) {
+                for (var e : old.mediaTypes().entrySet()) {
+                    ps.setString(1, e.getValue());
+                    ps.setString(2, e.getKey().toString());
+                    n[3] += ps.executeUpdate();
+                }
+            }
+            return n;
+        });
+    }
+
     /** Bulk insert of rows (benchmarks and re-indexing); one transaction. */
     void insertBlobs(List<BlobInfo> rows) throws IOException {
         write("bulk index", c -> {

@@ -619,6 +619,7 @@ public final class LocalBlobStore implements BlobStore {
             }
             Set<Digest> roots = new java.util.TreeSet<>();
             pinning.stream().filter(isExpired.negate()).forEach(r -> roots.add(r.blob()));
+            roots.addAll(opts.extraRoots());
             List<GcReport.Problem> unreadable = new ArrayList<>();
             // Every row at once: the exclusive lock keeps them as they are (puts and removals hold it
             // shared), and one query is much quicker than a lookup per node (bench/README.md, issue 4).
@@ -697,7 +698,7 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     /** See {@link io.cargohold.content.BlobStores#rebuildIndex}. */
-    public static Path rebuildIndex(Path root, StoreOptions options) throws IOException {
+    public static io.cargohold.content.RebuildReport rebuildIndex(Path root, StoreOptions options) throws IOException {
         BlobDirectory dir = new BlobDirectory(root);
         if (!Files.isDirectory(dir.blobsDir())) {
             throw new NotFoundException("no store at " + dir.root());
@@ -726,14 +727,22 @@ public final class LocalBlobStore implements BlobStore {
                 for (DigestAlgorithm a : DigestAlgorithm.values()) {
                     for (Path file : listDir(dir.algorithmDir(a))) {
                         Digest d = digestOf(a, file);
-                        if (d != null && Files.isRegularFile(file) && hash(file, a).equals(d)) {
+                        if (d != null && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && hash(file, a).equals(d)) {
                             rows.add(new BlobInfo(d, Files.size(file), null, now(options)));
                         }
                     }
                 }
                 db.insertBlobs(rows);
+                if (moved == null) {
+                    return new io.cargohold.content.RebuildReport(null, rows.size(), 0, 0, 0, 0, null);
+                }
+                IndexDatabase.Salvage old = IndexDatabase.salvage(moved);
+                Set<Digest> present = new HashSet<>();
+                rows.forEach(r -> present.add(r.digest()));
+                int[] restored = db.restore(old, present);
+                return new io.cargohold.content.RebuildReport(moved, rows.size(), restored[0], restored[1], restored[2], restored[3],
+                        old.problem());
             }
-            return moved;
         }
     }
 

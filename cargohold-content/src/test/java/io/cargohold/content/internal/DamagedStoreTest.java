@@ -103,7 +103,7 @@ class DamagedStoreTest {
         for (Digest d : ds) {
             assertTrue(Files.exists(dir.blobPath(d)), "blobs are untouched");
         }
-        Path moved = BlobStores.rebuildIndex(root, StoreOptions.defaults());
+        Path moved = BlobStores.rebuildIndex(root, StoreOptions.defaults()).movedTo();
         assertTrue(moved.getFileName().toString().startsWith("cargohold.db.corrupt-"));
         assertTrue(Files.exists(moved), "the damaged database is kept for inspection");
         try (LocalBlobStore s = TestStores.open(root)) {
