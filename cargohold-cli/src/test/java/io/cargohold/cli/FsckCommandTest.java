@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code cargohold fsck} on healthy and damaged stores. */
 class FsckCommandTest {
     private static final List<String> JSON_FIELDS = List.of("blobsChecked", "bytesHashed", "damage", "missing", "corrupt",
-            "databaseProblems", "unindexed", "tempFiles", "strayFiles", "repaired", "ingests", "expiredIngests");
+            "databaseProblems", "unindexed", "tempFiles", "strayFiles", "repaired", "ingests", "expiredIngests",
+            "indexJson", "adopted");
 
     @TempDir
     Path tmp;
@@ -233,7 +234,8 @@ class FsckCommandTest {
         assertEquals("2 blobs checked, " + bytesHashed() + " hashed: no damage\n", rebuilt.out());
         String movedPrefix = "cargohold: moved the old index database to " + root.resolve("cargohold.db.corrupt-");
         assertTrue(rebuilt.err().startsWith(movedPrefix), rebuilt.err());
-        Path moved = Path.of(rebuilt.err().strip().substring("cargohold: moved the old index database to ".length()));
+        Path moved = Path.of(rebuilt.err().lines().findFirst().orElseThrow().substring("cargohold: moved the old index database to ".length()));
+        assertTrue(rebuilt.err().contains("the old database could not be read in full"), rebuilt.err());
         assertTrue(Files.isRegularFile(moved));
         assertEquals("this is no SQLite header", new String(Files.readAllBytes(moved), 0, 24, java.nio.charset.StandardCharsets.UTF_8));
 
@@ -250,7 +252,7 @@ class FsckCommandTest {
         // A second rebuild in the same second keeps both old databases.
         Cli.Result again = cli.run("fsck", "--rebuild-index");
         assertEquals(ExitCodes.OK, again.code(), again.err());
-        Path movedAgain = Path.of(again.err().strip().substring("cargohold: moved the old index database to ".length()));
+        Path movedAgain = Path.of(again.err().lines().findFirst().orElseThrow().substring("cargohold: moved the old index database to ".length()));
         assertTrue(Files.isRegularFile(movedAgain));
         assertTrue(Files.isRegularFile(moved), "the first kept copy is not overwritten");
         org.junit.jupiter.api.Assertions.assertNotEquals(moved, movedAgain);
