@@ -61,7 +61,9 @@ public final class Main {
             err.println("cargohold: " + ce.getMessage());
             return ExitCodes.of(ce);
         }
-        err.println("cargohold: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+        // An operating system's error without our context: its path and what to do (OsErrors).
+        String os = io.cargohold.fs.OsErrors.describe(ex);
+        err.println("cargohold: " + (os != null ? os : ex.getMessage() == null ? ex.toString() : ex.getMessage()));
         if (env.containsKey("CARGOHOLD_DEBUG")) {
             ex.printStackTrace(err);
         }

@@ -66,6 +66,42 @@ public final class BlobDirectory {
     }
 
     /**
+     * {@code cargohold.reserve}: {@value #RESERVE} bytes kept so that garbage collection can run on a
+     * full file system (it deletes the reserve before its first database write and makes it again
+     * afterwards, when there is room).
+     */
+    public Path reserveFile() {
+        return root.resolve("cargohold.reserve");
+    }
+
+    static final int RESERVE = 2 << 20;
+
+    /** Makes the reserve when it is absent and there is room; a full disk is not an error here. */
+    void makeReserve() {
+        Path r = reserveFile();
+        if (Files.exists(r)) {
+            return;
+        }
+        Path tmp = root.resolve("cargohold.reserve.tmp");
+        try {
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(64 << 10);
+                for (int n = 0; n < RESERVE; n += zeros.capacity()) {
+                    ch.write(zeros.clear());
+                }
+            }
+            Files.move(tmp, r, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    /**
      * The ingest of {@code ref}: {@code ingest/<sha256 hex of ref>/}, as containerd's local store
      * names it ({@code digest.FromString(ref).Hex()}).
      */
@@ -156,5 +192,6 @@ public final class BlobDirectory {
         if (!Files.isRegularFile(indexJson())) {
             AtomicFile.write(indexJson(), EMPTY_INDEX.getBytes(StandardCharsets.UTF_8));
         }
+        makeReserve();
     }
 }

@@ -42,19 +42,51 @@ final class IndexDatabase implements AutoCloseable {
 
     private final Path file;
     private final boolean fsync;
+    /** Why the store cannot be written, or null: then no writer connection, readers read-only. */
+    private final String readOnly;
+    /** Read-only readers fell back to SQLite's immutable mode (no -shm could be had). */
+    private volatile boolean immutable;
     private Connection writer; // guarded by writeLock; null until the first write
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedDeque<Connection> readers = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
 
-    private IndexDatabase(Path file, boolean fsync) throws IOException {
+    /** The read-only reason of a database opened on a full file system. */
+    static final String NO_SPACE = "no space left on device";
+
+    /** True when opening failed because the file system is full (SQLITE_FULL, or the WAL index could not grow). */
+    static boolean isOutOfSpace(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLiteException se) {
+                int primary = se.getResultCode().code & 0xff;
+                return primary == 13 || se.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_IOERR_SHMSIZE;
+            }
+        }
+        return false;
+    }
+
+    boolean isReadOnly() {
+        return readOnly != null;
+    }
+
+    private IndexDatabase(Path file, boolean fsync, String readOnly) throws IOException {
         this.file = file;
         this.fsync = fsync;
+        this.readOnly = readOnly;
     }
 
     /** Opens the database file (creating it when absent) and checks that it is readable. */
     static IndexDatabase open(Path file, boolean fsync) throws IOException {
-        IndexDatabase db = new IndexDatabase(file, fsync);
+        return open(file, fsync, null);
+    }
+
+    /**
+     * Opens the database; with {@code readOnly} (the reason the store cannot be written) only for
+     * reading: SQLite's read-only mode, or, when even that needs to create a file it cannot (the WAL
+     * index of a read-only directory), its immutable mode; every write then fails with the reason.
+     */
+    static IndexDatabase open(Path file, boolean fsync, String readOnly) throws IOException {
+        IndexDatabase db = new IndexDatabase(file, fsync, readOnly);
         try {
             db.schemaVersion();
             return db;
@@ -68,13 +100,35 @@ final class IndexDatabase implements AutoCloseable {
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
         cfg.enforceForeignKeys(true);
-        cfg.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
+        if (readOnly == null) {
+            cfg.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
+            try {
+                return org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, cfg.toProperties());
+            } catch (SQLException e) {
+                throw translate(e, "open index database " + file);
+            }
+        }
+        cfg.setReadOnly(true);
+        if (!immutable) {
+            Connection c = null;
+            try {
+                c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, cfg.toProperties());
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
+                    rs.next();
+                }
+                return c;
+            } catch (SQLException e) {
+                if (c != null) {
+                    closeQuietly(c);
+                }
+                immutable = true; // e.g. SQLITE_CANTOPEN: the WAL index cannot be created here
+            }
+        }
         try {
-            // the driver directly rather than through DriverManager, whose first use loads every
-            // java.sql.Driver service on the class path
-            return org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, cfg.toProperties());
+            return org.sqlite.JDBC.createConnection("jdbc:sqlite:file:" + file.toAbsolutePath().toUri().getRawPath() + "?immutable=1",
+                    cfg.toProperties());
         } catch (SQLException e) {
-            throw translate(e, "open index database " + file);
+            throw translate(e, "open index database " + file + " read-only");
         }
     }
 
@@ -120,6 +174,9 @@ final class IndexDatabase implements AutoCloseable {
     /** Runs {@code body} in a {@code BEGIN IMMEDIATE} transaction, committing on success. */
     private <T> T write(String what, Sql<T> body) throws IOException {
         ensureOpen();
+        if (readOnly != null) {
+            throw StoreLocks.readOnlyError(file.getParent(), readOnly);
+        }
         writeLock.lock();
         try (Statement s = writer().createStatement()) {
             s.execute("BEGIN IMMEDIATE");
@@ -158,6 +215,17 @@ final class IndexDatabase implements AutoCloseable {
             case 11, 26 -> new CorruptException("index database " + file + " is damaged (" + e.getMessage()
                     + "); the blobs are untouched, run 'cargohold fsck --rebuild-index' to rebuild the index from them", e);
             case 5, 6 -> new UnavailableException(msg, e);
+            case 13 -> new IOException("cannot " + what + " in index database " + file
+                    + ": no space left on device; free space (cargohold gc removes unreferenced blobs) or use a store on another file system", e);
+            case 8 -> new IOException("cannot " + what + " in index database " + file
+                    + ": it is read-only (read-only file system or permission denied); remount it read-write or run as its owner", e);
+            case 14 -> new IOException("cannot " + what + ": cannot open index database " + file
+                    + " (permission denied, a directory in its place, or its directory is missing); check the path and its permissions", e);
+            case 10 -> {
+                String advice = io.cargohold.fs.OsErrors.advice(e.getMessage());
+                yield new IOException("cannot " + what + ": I/O error on index database " + file
+                        + (advice != null ? ": " + advice : " (" + e.getMessage() + "); check the disk, then run 'cargohold fsck'"), e);
+            }
             default -> new IOException(msg, e);
         };
     }
@@ -202,6 +270,10 @@ final class IndexDatabase implements AutoCloseable {
         }
         if (from == to) {
             return from;
+        }
+        if (readOnly != null) {
+            throw new io.cargohold.errors.FailedPreconditionException("index database " + file + " has schema version " + from
+                    + " and needs migrating to " + to + ", which a read-only store cannot (" + readOnly + "); open it once where it can be written");
         }
         writeLock.lock();
         try (Statement s = writer().createStatement()) {
@@ -707,7 +779,7 @@ final class IndexDatabase implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setReadOnly(true);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + damaged, cfg.toProperties())) {
+        try (Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + damaged, cfg.toProperties())) {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + KV_COLUMNS + " FROM kv")) {
                 while (rs.next()) {
                     try {

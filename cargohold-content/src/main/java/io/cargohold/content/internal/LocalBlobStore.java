@@ -62,6 +62,8 @@ public final class LocalBlobStore implements BlobStore {
             Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
     private static final int BUFFER = 1 << 20;
     private static final int AMBIGUITY_LIST = 10;
+    /** Blobs whose rows one gc transaction deletes before their files go. */
+    private static final int GC_BATCH = 512;
 
     private final BlobDirectory dir;
     private final StoreLocks locks;
@@ -79,14 +81,41 @@ public final class LocalBlobStore implements BlobStore {
 
     public static LocalBlobStore open(Path root, StoreOptions options) throws IOException {
         BlobDirectory dir = new BlobDirectory(root);
-        Files.createDirectories(dir.root());
-        StoreLocks locks = new StoreLocks(PosixLockFile.of(dir.lockFile()), options.lockTimeout());
-        if (!dir.isInitialised()) {
-            try (var ex = locks.store(LockMode.EXCLUSIVE)) {
-                dir.initialise();
+        String readOnly = readOnlyReason(dir);
+        if (readOnly == null) {
+            try {
+                Files.createDirectories(dir.root());
+            } catch (IOException e) {
+                throw io.cargohold.fs.OsErrors.explain(e, "create the store directory", dir.root());
             }
         }
-        IndexDatabase db = IndexDatabase.open(dir.database(), options.fsync());
+        StoreLocks locks = new StoreLocks(dir.lockFile(), options.lockTimeout(), readOnly);
+        if (!dir.isInitialised()) {
+            if (readOnly != null && Files.isDirectory(dir.blobsDir()) && Files.isRegularFile(dir.database())) {
+                // read-only and missing only a directory an older version did not make: readable as it is
+            } else {
+                if (readOnly != null) {
+                    throw new NotFoundException("no store at " + dir.root() + " (and it cannot be created: " + readOnly + ")");
+                }
+                try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+                    dir.initialise();
+                }
+            }
+        }
+        if (readOnly != null && !Files.exists(dir.database())) {
+            throw new NotFoundException("no store at " + dir.root() + " (no index database, and it cannot be created: " + readOnly + ")");
+        }
+        IndexDatabase db;
+        try {
+            db = IndexDatabase.open(dir.database(), options.fsync(), readOnly);
+        } catch (IOException e) {
+            if (readOnly != null || !IndexDatabase.isOutOfSpace(e)) {
+                throw e;
+            }
+            // A full file system: SQLite cannot even make its WAL index. Read (immutable) until a gc
+            // frees room; writes fail saying so.
+            db = IndexDatabase.open(dir.database(), options.fsync(), IndexDatabase.NO_SPACE);
+        }
         try {
             if (db.schemaVersion() != Migrations.current()) {
                 try (var ex = locks.store(LockMode.EXCLUSIVE)) {
@@ -94,7 +123,7 @@ public final class LocalBlobStore implements BlobStore {
                 }
             }
             LocalBlobStore store = new LocalBlobStore(dir, locks, db, options);
-            if (options.cleanTempFiles()) {
+            if (options.cleanTempFiles() && readOnly == null && !db.isReadOnly()) {
                 store.ingests.cleanIfIdle();
             }
             return store;
@@ -102,6 +131,36 @@ public final class LocalBlobStore implements BlobStore {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * Why the store cannot be written, or null when it can (or does not exist yet): a read-only file
+     * system, or no write permission on the root, its lock file or its database (e.g. a store of
+     * another user, readable to us). Such a store is opened for reading only.
+     */
+    static String readOnlyReason(BlobDirectory dir) throws IOException {
+        Path root = dir.root();
+        if (!Files.isDirectory(root)) {
+            return null;
+        }
+        for (Path p : new Path[] {root, dir.lockFile(), dir.database()}) {
+            if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try {
+                p.getFileSystem().provider().checkAccess(p, java.nio.file.AccessMode.WRITE);
+            } catch (java.nio.file.AccessDeniedException e) {
+                return "permission denied on " + p;
+            } catch (java.nio.file.FileSystemException e) {
+                return String.valueOf(e.getReason()).contains("Read-only") ? "read-only file system" : e.getReason() + " on " + p;
+            }
+        }
+        return null;
+    }
+
+    /** Why this store cannot be written, or null. */
+    public String readOnly() {
+        return locks.readOnly();
     }
 
     /**
@@ -150,8 +209,9 @@ public final class LocalBlobStore implements BlobStore {
             in = openBlobFile(digest, info, verify);
         } catch (NoSuchFileException e) {
             // Removed meanwhile (and maybe written again)? Decide under the digest's stripe lock, which
-            // holds off commits and removals of this digest, so the row and the file are checked together.
-            try (var stripe = locks.digest(digest)) {
+            // holds off commits and removals of this digest, so the row and the file are checked together
+            // (a read-only store has no writer to race with).
+            try (var stripe = locks.readOnly() != null ? null : locks.digest(digest)) {
                 if (db.find(digest).isEmpty()) {
                     throw notFound(digest);
                 }
@@ -293,6 +353,10 @@ public final class LocalBlobStore implements BlobStore {
                             + size + " bytes) is " + actual);
                 }
                 return commitFile(tmp, actual, size, opts.mediaType(), opts.pin());
+            } catch (io.cargohold.errors.CargoholdException e) {
+                throw e;
+            } catch (IOException e) {
+                throw io.cargohold.fs.OsErrors.explain(e, "write blob", tmp);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -522,7 +586,9 @@ public final class LocalBlobStore implements BlobStore {
 
     @Override
     public FsckReport fsck(FsckOptions opts) throws IOException {
-        try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+        // A store that cannot be written has no writer to hold off: it is checked without the lock
+        // (which it could not take); a repair is refused by the lock.
+        try (var ex = locks.readOnly() != null && !opts.repair() ? null : locks.store(LockMode.EXCLUSIVE)) {
             // Temp entries and expired ingests are leftovers (removed by repair); live ingests are neither.
             LocalIngests.Scan ingest = ingests.scan(opts.repair());
             Map<Digest, Long> rows = db.allSizes();
@@ -610,6 +676,16 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public GcReport collectGarbage(GcOptions opts, ReferenceScanner scanner) throws IOException {
         try (var ex = locks.store(LockMode.EXCLUSIVE)) {
+            IndexDatabase db = this.db;
+            IndexDatabase fresh = null;
+            if (!opts.dryRun()) {
+                // Room for the database writes below even on a full file system (made again at the end).
+                Files.deleteIfExists(dir.reserveFile());
+                if (db.isReadOnly() && locks.readOnly() == null) {
+                    db = fresh = IndexDatabase.open(dir.database(), options.fsync()); // opened on a full disk: now there is room
+                }
+            }
+            try {
             Instant now = now(options);
             java.util.function.Predicate<KvRecord> isExpired = r -> Leases.isExpired(r, now) || opts.expired().test(r);
             List<KvRecord> pinning = db.recordsWithBlobs();
@@ -644,34 +720,56 @@ public final class LocalBlobStore implements BlobStore {
                     removed.add(all.get(d));
                 }
             } else {
-                Set<Path> dirs = new HashSet<>();
-                for (Digest d : db.deleteUnreferencedBlobs(garbage)) {
-                    Path file = dir.blobPath(d);
-                    Files.deleteIfExists(file);
-                    dirs.add(file.getParent());
-                    removed.add(all.get(d));
-                }
-                if (options.fsync()) {
-                    for (Path p : dirs) {
-                        Fsync.directory(p);
+                // In batches, rows then files: on a full file system each batch's files free room for the next
+                // batch's database writes.
+                for (int from = 0; from < garbage.size(); from += GC_BATCH) {
+                    Set<Path> dirs = new HashSet<>();
+                    for (Digest d : db.deleteUnreferencedBlobs(garbage.subList(from, Math.min(garbage.size(), from + GC_BATCH)))) {
+                        Path file = dir.blobPath(d);
+                        Files.deleteIfExists(file);
+                        dirs.add(file.getParent());
+                        removed.add(all.get(d));
+                    }
+                    if (options.fsync()) {
+                        for (Path p : dirs) {
+                            Fsync.directory(p);
+                        }
                     }
                 }
+                dir.makeReserve();
             }
             long bytes = removed.stream().mapToLong(BlobInfo::size).sum();
             return new GcReport(removed, bytes, expired, unreadable, roots.size(), reachable.size(), opts.dryRun());
+            } finally {
+                if (fresh != null) {
+                    fresh.close();
+                }
+            }
         }
     }
 
     @Override
     public <T> T withLayoutIndex(LayoutIndexWork<T> work) throws IOException {
-        try (var held = locks.layoutIndex()) {
+        // A store that cannot be written is read without the lock; its writer fails with the reason.
+        try (var held = locks.readOnly() != null ? null : locks.layoutIndex()) {
             byte[] current;
             try {
                 current = readRegular(dir.indexJson(), 4 << 20);
             } catch (NoSuchFileException e) {
                 current = null;
             }
-            return work.run(current, bytes -> AtomicFile.write(dir.indexJson(), bytes));
+            return work.run(current, bytes -> {
+                if (locks.readOnly() != null) {
+                    throw StoreLocks.readOnlyError(dir.root(), locks.readOnly());
+                }
+                try {
+                    AtomicFile.write(dir.indexJson(), bytes);
+                } catch (io.cargohold.errors.CargoholdException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw io.cargohold.fs.OsErrors.explain(e, "write", dir.indexJson());
+                }
+            });
         }
     }
 

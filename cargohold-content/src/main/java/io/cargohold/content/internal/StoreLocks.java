@@ -4,6 +4,7 @@ import io.cargohold.digest.Digest;
 import io.cargohold.fs.lock.LockMode;
 import io.cargohold.fs.lock.PosixLockFile;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -37,28 +38,88 @@ final class StoreLocks {
     /** First byte of the ingest refs' locks (2^40 bytes from here, far above the other locks). */
     static final long INGEST_REFS = 1L << 20;
 
-    private final PosixLockFile file;
+    private final Path path;
     private final Duration timeout;
+    /** Why the store cannot be written (read-only file system, no permission), or null. */
+    private final String readOnly;
+    private volatile PosixLockFile opened;
 
     StoreLocks(PosixLockFile file, Duration timeout) {
-        this.file = file;
+        this.path = file.path();
+        this.opened = file;
         this.timeout = timeout;
+        this.readOnly = null;
+    }
+
+    /**
+     * The locks of {@code lockFile}, opened (for writing, as fcntl write locks need) only when a lock
+     * is first taken: reads take none, so a read-only store never opens it. With {@code readOnly} set,
+     * taking any lock fails with that reason instead.
+     */
+    StoreLocks(Path lockFile, Duration timeout, String readOnly) {
+        this.path = lockFile;
+        this.timeout = timeout;
+        this.readOnly = readOnly;
+    }
+
+    /** Why this store cannot be written, or null when it can. */
+    String readOnly() {
+        return readOnly;
+    }
+
+    private PosixLockFile file() throws IOException {
+        PosixLockFile f = opened;
+        if (f != null) {
+            return f;
+        }
+        if (readOnly != null) {
+            throw readOnlyError(path.getParent(), readOnly);
+        }
+        synchronized (this) {
+            if (opened == null) {
+                try {
+                    opened = PosixLockFile.of(path);
+                } catch (java.nio.file.AccessDeniedException e) {
+                    throw readOnlyError(path.getParent(), "permission denied on " + path);
+                } catch (IOException e) {
+                    String m = String.valueOf(e.getMessage());
+                    if (m.contains("errno 30") || m.contains("Read-only file system")) {
+                        throw readOnlyError(path.getParent(), "read-only file system");
+                    }
+                    if (m.contains("errno 13") || m.contains("Permission denied")) {
+                        throw readOnlyError(path.getParent(), "permission denied on " + path);
+                    }
+                    throw e;
+                }
+            }
+            return opened;
+        }
+    }
+
+    static IOException readOnlyError(Path root, String why) {
+        if (IndexDatabase.NO_SPACE.equals(why)) {
+            return new IOException("cannot write to the store at " + root + ": no space left on device; free space "
+                    + "('cargohold gc' can run on a full disk and removes unreferenced blobs) or use a store on another file system");
+        }
+        return new io.cargohold.errors.FailedPreconditionException("the store at " + root + " cannot be written (" + why
+                + "): it can be listed, inspected, checked and exported from; to change it, remount it read-write "
+                + "or run as a user who may write it");
     }
 
     PosixLockFile.Held store(LockMode mode) throws IOException {
-        return timeout == null ? file.lock(0, 1, mode) : file.lock(0, 1, mode, timeout);
+        return timeout == null ? file().lock(0, 1, mode) : file().lock(0, 1, mode, timeout);
     }
 
     PosixLockFile.Held tryStoreExclusive() throws IOException {
         try {
-            return file.lock(0, 1, LockMode.EXCLUSIVE, Duration.ZERO);
+            return file().lock(0, 1, LockMode.EXCLUSIVE, Duration.ZERO);
         } catch (io.cargohold.errors.UnavailableException busy) {
             return null;
         }
     }
 
     PosixLockFile.Held layoutIndex() throws IOException {
-        return timeout == null ? file.lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE) : file.lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE, timeout);
+        return timeout == null ? file().lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE) : file().lock(LAYOUT_INDEX, 1, LockMode.EXCLUSIVE, timeout);
     }
 
     /**
@@ -67,13 +128,16 @@ final class StoreLocks {
      * @param wait how long to wait; null takes the store's lock timeout
      */
     IngestLock ingest(String refHash, Duration wait) throws IOException {
-        return IngestLock.acquire(file, ingestByte(refHash), wait != null ? wait : timeout);
+        return IngestLock.acquire(file(), ingestByte(refHash), wait != null ? wait : timeout);
     }
 
     /** The lock of an ingest ref when nobody holds it, else null (never waits). */
     IngestLock tryIngest(String refHash) throws IOException {
+        if (readOnly != null) {
+            return null; // nobody here can hold or take it; a read-only fsck reports the ingest as it is
+        }
         try {
-            return IngestLock.acquire(file, ingestByte(refHash), Duration.ZERO);
+            return IngestLock.acquire(file(), ingestByte(refHash), Duration.ZERO);
         } catch (io.cargohold.errors.UnavailableException busy) {
             return null;
         }
@@ -85,6 +149,6 @@ final class StoreLocks {
 
     PosixLockFile.Held digest(Digest d) throws IOException {
         long stripe = 1 + Math.floorMod(d.hex().hashCode(), STRIPES);
-        return timeout == null ? file.lock(stripe, 1, LockMode.EXCLUSIVE) : file.lock(stripe, 1, LockMode.EXCLUSIVE, timeout);
+        return timeout == null ? file().lock(stripe, 1, LockMode.EXCLUSIVE) : file().lock(stripe, 1, LockMode.EXCLUSIVE, timeout);
     }
 }
