@@ -52,7 +52,8 @@ class GcDuringImportTest {
         long garbageMade = 0;
         Set<Digest> garbage = new HashSet<>();
         Set<Digest> removed = new HashSet<>();
-        try (OciStore oci = OciStore.open(root, StoreOptions.defaults());
+        // The junk below is put without a lease to be garbage at once (no fresh-blob grace period).
+        try (OciStore oci = OciStore.open(root, StoreOptions.defaults().withFreshBlobGrace(java.time.Duration.ZERO));
              ChildJvm child = ChildJvm.start(ImportWorker.class, args.toArray(String[]::new))) {
             child.await("READY", 120);
             while (!child.output().contains("DONE")) {

@@ -81,6 +81,8 @@ class KilledCopyTest {
                 assertEquals(digest, again.manifestDigest().toString());
                 reusedOnRerun += again.blobsReused();
                 assertTrue(oci.check(Reference.parse(ref)).complete());
+                // the killed copy's lease was released by the rerun's commit (its process is gone), not left to expire
+                assertEquals(java.util.List.of(), oci.blobs().listRecords(OciStore.LEASES, ""), "round " + round + ": leases left");
                 for (var ingest : oci.blobs().ingests()) {
                     // only the ingest of a blob the killed copy had committed but not yet cleaned up (the content
                     // store drops it when it expires); every unfinished layer was continued and committed

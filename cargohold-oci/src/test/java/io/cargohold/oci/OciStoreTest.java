@@ -41,7 +41,7 @@ class OciStoreTest {
     @BeforeEach
     void open() throws IOException {
         root = tmp.resolve("store");
-        oci = OciStore.open(root, StoreOptions.defaults());
+        oci = OciStore.open(root, StoreOptions.defaults().withFreshBlobGrace(java.time.Duration.ZERO)); // blobs put here are swept at once
     }
 
     @AfterEach

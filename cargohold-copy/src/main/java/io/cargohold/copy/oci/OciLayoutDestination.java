@@ -22,11 +22,17 @@ import java.util.Optional;
 final class OciLayoutDestination implements ImageDestination {
     private final OciLayoutTransport.Ref ref;
     private final OciLayoutDir layout;
+    private final OciLayoutDir.WriteJournal journal;
     private Descriptor top;
+    private boolean committed;
 
     OciLayoutDestination(OciLayoutTransport.Ref ref) throws IOException {
         this.ref = ref;
+        boolean existed = Files.exists(ref.dir(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         this.layout = OciLayoutDir.create(ref.dir());
+        // A failed or killed copy leaves nothing it made (OciLayoutDir.beginWrite); a later one cleans
+        // what a killed one left.
+        this.journal = layout.beginWrite(!existed);
     }
 
     @Override
@@ -50,6 +56,7 @@ final class OciLayoutDestination implements ImageDestination {
             return Optional.empty();
         }
         var p = layout.blobPath(d.digest());
+        journal.uses(d.digest());
         if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
@@ -64,11 +71,11 @@ final class OciLayoutDestination implements ImageDestination {
     public Descriptor putBlob(InputStream content, CopyBlob blob) throws IOException {
         Descriptor d = blob.descriptor();
         if (d.digest() != null && d.size() >= 0) {
-            layout.writeBlob(d, content);
+            layout.writeBlob(d, content, journal);
             return d;
         }
         DigestAlgorithm alg = d.digest() == null ? DigestAlgorithm.SHA256 : d.digest().algorithm();
-        OciLayoutDir.Written w = layout.writeBlobComputing(content, alg);
+        OciLayoutDir.Written w = layout.writeBlobComputing(content, alg, journal);
         if (d.digest() != null && !d.digest().equals(w.digest())) {
             throw new CorruptException(ref.string() + ": layer " + blob.original().digest() + " decompresses to " + w.digest()
                     + ", its config says " + d.digest());
@@ -79,7 +86,7 @@ final class OciLayoutDestination implements ImageDestination {
     @Override
     public void putManifest(RawManifest manifest, boolean topLevel) throws IOException {
         Descriptor d = Descriptor.of(manifest.mediaType(), manifest.digest(), manifest.bytes().length);
-        layout.writeBlob(d, new ByteArrayInputStream(manifest.bytes()));
+        layout.writeBlob(d, new ByteArrayInputStream(manifest.bytes()), journal);
         if (topLevel) {
             top = d;
         }
@@ -94,6 +101,16 @@ final class OciLayoutDestination implements ImageDestination {
             layout.addUnnamed(top);
         } else {
             layout.putReference(ref.refName(), top);
+        }
+        committed = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (committed) {
+            journal.finish();
+        } else {
+            journal.abort();
         }
     }
 }

@@ -187,9 +187,20 @@ public final class OciLayoutDir {
 
     /** Writes a blob by temp file and rename, verifying size and digest on the way. */
     public void writeBlob(Descriptor d, InputStream content) throws IOException {
+        writeBlob(d, content, null);
+    }
+
+    /** {@link #writeBlob(Descriptor, InputStream)}, noting the temp file and the blob in {@code journal} first. */
+    public void writeBlob(Descriptor d, InputStream content, WriteJournal journal) throws IOException {
         Path target = blobPath(d.digest());
         Files.createDirectories(target.getParent());
         Path tmp = target.resolveSibling("." + d.digest().hex() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        if (journal != null) {
+            journal.note("T", dir.relativize(tmp).toString());
+            if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                journal.note("B", d.digest().toString());
+            }
+        }
         boolean done = false;
         try {
             try (DigestingInputStream in = new DigestingInputStream(content, d.digest().algorithm());
@@ -218,9 +229,18 @@ public final class OciLayoutDir {
      * the digest and size.
      */
     public Written writeBlobComputing(InputStream content, io.cargohold.digest.DigestAlgorithm algorithm) throws IOException {
+        return writeBlobComputing(content, algorithm, null);
+    }
+
+    /** {@link #writeBlobComputing(InputStream, io.cargohold.digest.DigestAlgorithm)}, noting what it makes in {@code journal}. */
+    public Written writeBlobComputing(InputStream content, io.cargohold.digest.DigestAlgorithm algorithm, WriteJournal journal)
+            throws IOException {
         Path blobs = dir.resolve("blobs").resolve(algorithm.ociName());
         Files.createDirectories(blobs);
         Path tmp = blobs.resolve(".incoming.tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        if (journal != null) {
+            journal.note("T", dir.relativize(tmp).toString());
+        }
         boolean done = false;
         try {
             Digest digest;
@@ -235,6 +255,9 @@ public final class OciLayoutDir {
                 ch.force(true);
             }
             Path target = blobPath(digest);
+            if (journal != null && !Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                journal.note("B", digest.toString());
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             done = true;
             Fsync.directory(blobs);
@@ -291,5 +314,266 @@ public final class OciLayoutDir {
             root.put("schemaVersion", 2);
         }
         AtomicFile.write(index, JSON.writeValueAsBytes(root));
+    }
+
+    // ---------------------------------------------------------------- write journals
+
+    /**
+     * The journals this JVM writes, by path: never opened a second time here (closing any descriptor
+     * of a file drops the process's fcntl locks on it), their lines read from memory.
+     */
+    private static final java.util.Map<Path, WriteJournal> LIVE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final String JOURNAL_PREFIX = ".cargohold-write-";
+    private static final String JOURNAL_SUFFIX = ".journal";
+
+    /**
+     * Starts a write into this layout that leaves nothing behind when it fails or is killed: a journal
+     * {@code .cargohold-write-<random>.journal}, locked (fcntl) while the writer lives, lists every temp
+     * file before it is made, every blob before it is renamed into place ({@code B}) and every blob
+     * found present and relied on ({@code U}). {@link WriteJournal#finish} (after the commit) just
+     * deletes the journal; {@link WriteJournal#abort} deletes the temp files, the blobs it made that
+     * index.json does not reach and no live journal relies on, and the layout itself when this write
+     * created it and nothing else came in. Journals of writers that are gone (their lock is free: killed)
+     * are cleaned up the same way when the next write starts.
+     *
+     * @param createdLayout whether the caller created the layout directory for this write
+     */
+    public WriteJournal beginWrite(boolean createdLayout) throws IOException {
+        cleanAbandonedJournals();
+        Path file = dir.resolve(JOURNAL_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE) + JOURNAL_SUFFIX);
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ);
+        try {
+            java.nio.channels.FileLock lock = ch.lock();
+            WriteJournal j = new WriteJournal(file, ch, lock, createdLayout);
+            LIVE.put(file.toAbsolutePath().normalize(), j);
+            if (createdLayout) {
+                j.note("L", "created");
+            }
+            return j;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(file);
+            throw e;
+        }
+    }
+
+    /** One write's journal: see {@link #beginWrite}. */
+    public final class WriteJournal implements AutoCloseable {
+        private final Path file;
+        private final java.nio.channels.FileChannel ch;
+        private final java.nio.channels.FileLock lock;
+        private final boolean createdLayout;
+        private final List<String> lines = new ArrayList<>();
+        private boolean closed;
+
+        private WriteJournal(Path file, java.nio.channels.FileChannel ch, java.nio.channels.FileLock lock, boolean createdLayout) {
+            this.file = file;
+            this.ch = ch;
+            this.lock = lock;
+            this.createdLayout = createdLayout;
+        }
+
+        synchronized List<String> lines() {
+            return List.copyOf(lines);
+        }
+
+        synchronized void note(String kind, String what) throws IOException {
+            lines.add(kind + " " + what);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap((kind + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+
+        /** Notes a present blob this write relies on (before it checks that it is there). */
+        public void uses(Digest d) throws IOException {
+            note("U", d.toString());
+        }
+
+        /** The write committed: only the journal goes. */
+        public synchronized void finish() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Files.deleteIfExists(file);
+            lock.release();
+            ch.close();
+            LIVE.remove(file.toAbsolutePath().normalize());
+        }
+
+        /** The write failed: what it made goes (see {@link #beginWrite}). */
+        public synchronized void abort() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                undo(List.copyOf(lines), file);
+            } finally {
+                Files.deleteIfExists(file);
+                lock.release();
+                ch.close();
+                LIVE.remove(file.toAbsolutePath().normalize());
+            }
+            if (createdLayout) {
+                removeIfOnlyOurs();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            abort();
+        }
+    }
+
+    /** Journals whose writer is gone (their lock can be had): undone and deleted. */
+    private void cleanAbandonedJournals() throws IOException {
+        for (Path j : journals()) {
+            if (LIVE.containsKey(j.toAbsolutePath().normalize())) {
+                continue;
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(j, java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileLock lock;
+                try {
+                    lock = ch.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException mineAndLive) {
+                    continue;
+                }
+                if (lock == null) {
+                    continue; // a live writer in another process
+                }
+                try {
+                    undo(Files.readAllLines(j, StandardCharsets.UTF_8), j);
+                    Files.deleteIfExists(j);
+                } finally {
+                    lock.release();
+                }
+            } catch (NoSuchFileException goneMeanwhile) {
+                // another writer cleaned it
+            }
+        }
+    }
+
+    private List<Path> journals() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (var s = Files.newDirectoryStream(dir, JOURNAL_PREFIX + "*" + JOURNAL_SUFFIX)) {
+            s.forEach(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * Deletes the temp files of a journal and the blobs it made that index.json does not reach and no
+     * other live journal relies on. When index.json cannot be read, no blob is deleted.
+     */
+    private void undo(List<String> lines, Path self) throws IOException {
+        java.util.Set<Digest> keep = reachableFromIndex();
+        for (Path other : journals()) {
+            if (!other.equals(self)) {
+                try {
+                    WriteJournal mine = LIVE.get(other.toAbsolutePath().normalize());
+                    for (String l : mine != null ? mine.lines() : Files.readAllLines(other, StandardCharsets.UTF_8)) {
+                        if (l.startsWith("B ") || l.startsWith("U ")) {
+                            keep.add(Digest.parse(l.substring(2)));
+                        }
+                    }
+                } catch (IOException | RuntimeException unreadable) {
+                    return; // cannot tell what it relies on: keep every blob
+                }
+            }
+        }
+        for (String l : lines) {
+            if (l.startsWith("T ")) {
+                Path t = dir.resolve(l.substring(2)).normalize();
+                if (t.startsWith(dir.resolve("blobs")) && t.getFileName().toString().startsWith(".")) {
+                    Files.deleteIfExists(t);
+                }
+            }
+        }
+        if (keep.contains(null)) {
+            return;
+        }
+        for (String l : lines) {
+            if (l.startsWith("B ")) {
+                Digest d;
+                try {
+                    d = Digest.parse(l.substring(2));
+                } catch (IOException bad) {
+                    continue;
+                }
+                if (!keep.contains(d)) {
+                    Files.deleteIfExists(blobPath(d));
+                }
+            }
+        }
+    }
+
+    /** Every digest index.json reaches (documents read and verified); a set holding null when it cannot be walked. */
+    private java.util.Set<Digest> reachableFromIndex() {
+        java.util.Set<Digest> out = new java.util.HashSet<>();
+        try {
+            io.cargohold.oci.graph.DescriptorWalker w = io.cargohold.oci.graph.DescriptorWalker.over(new io.cargohold.oci.graph.DescriptorWalker.Loader() {
+                @Override
+                public byte[] read(Descriptor d, String namedBy) throws IOException {
+                    return readVerified(d, namedBy);
+                }
+
+                @Override
+                public boolean has(Descriptor d) {
+                    return Files.exists(blobPath(d.digest()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                }
+            }, io.cargohold.oci.graph.DescriptorWalker.Subjects.IF_PRESENT);
+            for (Descriptor top : manifests()) {
+                w.walk(top, "index.json", new io.cargohold.oci.graph.DescriptorWalker.Visitor() {
+                    @Override
+                    public boolean enter(Descriptor d, String namedBy) {
+                        out.add(d.digest());
+                        return true;
+                    }
+
+                    @Override
+                    public void failed(Descriptor d, String namedBy, io.cargohold.errors.CargoholdException e) {
+                        // a broken graph keeps what it names as far as it can be read
+                    }
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            out.add(null);
+        }
+        return out;
+    }
+
+    /** After a failed first write into a layout this write created: remove the layout when nothing else is in it. */
+    private void removeIfOnlyOurs() throws IOException {
+        try {
+            if (!manifests().isEmpty() || !journals().isEmpty()) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
+        for (Path p : new Path[] {dir.resolve("index.json"), dir.resolve("oci-layout")}) {
+            Files.deleteIfExists(p);
+        }
+        try (var algs = Files.newDirectoryStream(dir.resolve("blobs"))) {
+            for (Path a : algs) {
+                try {
+                    Files.delete(a);
+                } catch (java.nio.file.DirectoryNotEmptyException notOnlyOurs) {
+                    return;
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            // fine
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("blobs"));
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException notOnlyOurs) {
+            // something else is there: leave it
+        }
     }
 }
