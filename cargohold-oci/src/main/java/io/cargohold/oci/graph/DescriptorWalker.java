@@ -20,7 +20,9 @@ import java.util.Set;
  * loaded through a {@link Loader}, bounded ({@link OciParser#MAX_DOCUMENT}), checked against their
  * descriptor (size, then digest) and parsed strictly; every other blob is a leaf and never read
  * here. Each digest is visited once per walk. Hostile graphs are errors: a document nested deeper
- * than {@link #MAX_DEPTH} or naming one of its own ancestors.
+ * than {@link #MAX_DEPTH}, naming one of its own ancestors, or a graph of more than
+ * {@link #MAX_BLOBS} blobs. The recursion is bounded by {@link #MAX_DEPTH} (a few frames per level),
+ * so no input can exhaust the stack; a 10,000-deep index is refused at level 17.
  *
  * <p>A {@link Visitor} sees each descriptor before it is loaded ({@link Visitor#enter}, parents
  * first; returning false skips it and what it names) and after its children ({@link Visitor#leave},
@@ -30,6 +32,11 @@ import java.util.Set;
 public final class DescriptorWalker {
     /** Deepest nesting of documents accepted below the top (an index of indexes of indexes …). */
     public static final int MAX_DEPTH = 16;
+    /**
+     * Most blobs one walk visits: a hostile graph of wide indexes (each up to {@link OciParser#MAX_DOCUMENT}
+     * bytes of descriptors) could otherwise name millions; real images have a few hundred.
+     */
+    public static final int MAX_BLOBS = 250_000;
 
     /** What to do with the {@code subject} of a referrer. */
     public enum Subjects {
@@ -142,6 +149,10 @@ public final class DescriptorWalker {
         }
         if (!seen.add(d.digest())) {
             return;
+        }
+        if (seen.size() > MAX_BLOBS) {
+            throw new CorruptException(what(d) + " (named by " + namedBy + "): the graph names more than " + MAX_BLOBS
+                    + " blobs; refusing to walk it");
         }
         if (!v.enter(d, namedBy)) {
             return;
