@@ -201,7 +201,7 @@ public final class OciStore implements AutoCloseable {
         }
         JsonNode root;
         try {
-            root = OciParser.JSON.readTree(current);
+            root = OciParser.Json.MAPPER.readTree(current);
         } catch (IOException e) {
             root = null;
         }
@@ -222,7 +222,7 @@ public final class OciStore implements AutoCloseable {
             String name = nameNode.isTextual() ? nameNode.textValue() : null;
             Descriptor d;
             try {
-                d = OciParser.descriptorFromBytes(OciParser.JSON.writeValueAsBytes(entry), "index.json entry");
+                d = OciParser.descriptorFromBytes(OciParser.Json.MAPPER.writeValueAsBytes(entry), "index.json entry");
             } catch (CargoholdException e) {
                 kept.add(new Kept(entry, name, e.getMessage()));
                 continue;
@@ -247,7 +247,7 @@ public final class OciStore implements AutoCloseable {
         if (current != null) {
             JsonNode root;
             try {
-                root = OciParser.JSON.readTree(current);
+                root = OciParser.Json.MAPPER.readTree(current);
             } catch (IOException e) {
                 return new LayoutSync(List.of(), List.of(), "not an OCI index");
             }
@@ -333,7 +333,7 @@ public final class OciStore implements AutoCloseable {
             manifests.add(OciParser.toJson(r.descriptor().withAnnotations(a)));
         }
         for (Kept k : kept) {
-            manifests.add(OciParser.JSON.convertValue(k.entry(), Object.class));
+            manifests.add(OciParser.Json.MAPPER.convertValue(k.entry(), Object.class));
         }
         Map<String, Object> index = new LinkedHashMap<>();
         index.put("schemaVersion", 2);
@@ -366,7 +366,7 @@ public final class OciStore implements AutoCloseable {
                 problems.add("index.json is missing");
             } else {
                 try {
-                    root = OciParser.JSON.readTree(current);
+                    root = OciParser.Json.MAPPER.readTree(current);
                 } catch (IOException e) {
                     root = null;
                 }
@@ -385,7 +385,7 @@ public final class OciStore implements AutoCloseable {
                     String name = nameNode.isTextual() ? nameNode.textValue() : null;
                     Descriptor d;
                     try {
-                        d = OciParser.descriptorFromBytes(OciParser.JSON.writeValueAsBytes(entry), "index.json entry");
+                        d = OciParser.descriptorFromBytes(OciParser.Json.MAPPER.writeValueAsBytes(entry), "index.json entry");
                     } catch (CargoholdException e) {
                         problems.add("index.json entry " + (name == null ? "(unnamed)" : name) + " is malformed: " + e.getMessage());
                         continue;

@@ -38,9 +38,6 @@ public final class CargoholdCommand implements Runnable {
 
     Double lockTimeoutSeconds;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
             description = "Fail with exit code 6 instead of waiting longer than this for another process's lock.")
     void lockTimeout(double seconds) {

@@ -69,6 +69,9 @@ public final class QuickCommands {
                 } catch (NumberFormatException e) {
                     return null;
                 }
+                if (!(lockTimeout >= 0) || lockTimeout.isInfinite()) {
+                    return null; // picocli's path reports it
+                }
             }
         }
         StoreCommand command = command(args, i);
