@@ -99,7 +99,8 @@ class BlobCommandsTest {
         Instant added = Instant.parse(info.get("added").asText());
         assertFalse(added.isBefore(before.minusSeconds(1)) || added.isAfter(Instant.now().plusSeconds(1)), added::toString);
         assertTrue(info.get("data").isObject() && info.get("data").isEmpty());
-        assertTrue(info.get("referencedBy").isArray() && info.get("referencedBy").isEmpty());
+        // only the put's fresh-blob lease, which keeps it from a gc for the grace period
+        assertEquals(1, info.get("referencedBy").size(), info.toString());
         assertArrayEquals(content, cli.run("blob", "get", digest).ok().stdout());
     }
 
@@ -283,10 +284,10 @@ class BlobCommandsTest {
         cli.withStdin(content, "blob", "put", "--media-type", "text/plain", "-").ok();
         cli.run("blob", "data", "set", digest, "z-last", "2").ok();
         cli.run("blob", "data", "set", digest, "a-first", "1").ok();
-        cli.run("kv", "set", "refs", "v1", "x", "--blob", digest).ok();
+        cli.run("kv", "set", "tags", "v1", "x", "--blob", digest).ok();
 
         List<String> lines = cli.run("blob", "info", digest.substring(0, 12)).ok().lines();
-        assertEquals(7, lines.size(), lines::toString);
+        assertEquals(8, lines.size(), lines::toString);
         assertEquals("digest:     " + digest, lines.get(0));
         assertEquals("size:       7", lines.get(1));
         assertEquals("media type: text/plain", lines.get(2));
@@ -294,12 +295,13 @@ class BlobCommandsTest {
         Instant.parse(lines.get(3).substring("added:      ".length()));
         assertEquals("data:       a-first=1", lines.get(4));
         assertEquals("data:       z-last=2", lines.get(5));
-        assertEquals("referenced: refs/v1", lines.get(6));
+        assertEquals("referenced: leases/fresh/" + digest, lines.get(6), "the put's fresh-blob lease");
+        assertEquals("referenced: tags/v1", lines.get(7));
 
         JsonNode json = cli.run("blob", "info", "--json", digest).ok().json();
         assertEquals("1", json.get("data").get("a-first").asText());
         assertEquals("2", json.get("data").get("z-last").asText());
-        assertEquals("refs/v1", json.get("referencedBy").get(0).asText());
+        assertEquals("tags/v1", json.get("referencedBy").get(1).asText());
 
         cli.run("blob", "info", sha256(utf8("absent"))).fails(ExitCodes.NOT_FOUND, "blob " + sha256(utf8("absent")) + " not found");
     }
@@ -356,9 +358,9 @@ class BlobCommandsTest {
         cli.withStdin(pinned, "blob", "put", "-").ok();
         cli.withStdin(loose, "blob", "put", "-").ok();
         cli.run("blob", "data", "set", l, "label", "x").ok();
-        cli.run("kv", "set", "refs", "app:v1", "manifest", "--blob", p).ok();
+        cli.run("kv", "set", "tags", "app:v1", "manifest", "--blob", p).ok();
 
-        cli.run("blob", "rm", p).fails(ExitCodes.CONFLICT, "blob " + p + " is referenced by key/value records (refs/app:v1)");
+        cli.run("blob", "rm", p).fails(ExitCodes.CONFLICT, "blob " + p + " is referenced by key/value records (tags/app:v1)");
         assertTrue(Files.exists(blobFile(p)));
         assertArrayEquals(pinned, cli.run("blob", "get", p).ok().stdout());
 
@@ -370,10 +372,10 @@ class BlobCommandsTest {
 
         // Repointing the record releases the blob.
         cli.withStdin(loose, "blob", "put", "-").ok();
-        cli.run("kv", "set", "refs", "app:v1", "manifest", "--blob", l).ok();
+        cli.run("kv", "set", "tags", "app:v1", "manifest", "--blob", l).ok();
         assertEquals(p + "\n", cli.run("blob", "rm", p).ok().out());
-        cli.run("blob", "rm", l).fails(ExitCodes.CONFLICT, "refs/app:v1");
-        cli.run("kv", "rm", "refs", "app:v1").ok();
+        cli.run("blob", "rm", l).fails(ExitCodes.CONFLICT, "tags/app:v1");
+        cli.run("kv", "rm", "tags", "app:v1").ok();
 
         // Several at once, in order.
         cli.withStdin(pinned, "blob", "put", "-").ok();

@@ -73,49 +73,49 @@ class DataKvStatusCommandsTest {
         cli.withStdin(content, "blob", "put", "-").ok();
         Instant before = Instant.now().minusSeconds(1);
 
-        assertEquals("", cli.run("kv", "set", "refs", "app:v1", "one").ok().out());
-        cli.run("kv", "set", "refs", "app:v2", "two", "--blob", d.substring(0, 14)).ok();
-        cli.run("kv", "set", "refs", "lib:v1", "three").ok();
+        assertEquals("", cli.run("kv", "set", "notes", "app:v1", "one").ok().out());
+        cli.run("kv", "set", "notes", "app:v2", "two", "--blob", d.substring(0, 14)).ok();
+        cli.run("kv", "set", "notes", "lib:v1", "three").ok();
         cli.run("kv", "set", "tags", "app:v1", "other namespace").ok();
 
-        assertEquals("one\n", cli.run("kv", "get", "refs", "app:v1").ok().out());
+        assertEquals("one\n", cli.run("kv", "get", "notes", "app:v1").ok().out());
         assertEquals("other namespace\n", cli.run("kv", "get", "tags", "app:v1").ok().out());
 
-        JsonNode plain = cli.run("kv", "get", "--json", "refs", "app:v1").ok().json();
+        JsonNode plain = cli.run("kv", "get", "--json", "notes", "app:v1").ok().json();
         assertEquals(List.of("namespace", "key", "value", "blob", "updated"), Cli.fieldNames(plain));
-        assertEquals("refs", plain.get("namespace").asText());
+        assertEquals("notes", plain.get("namespace").asText());
         assertEquals("app:v1", plain.get("key").asText());
         assertEquals("one", plain.get("value").asText());
         assertTrue(plain.get("blob").isNull());
         assertTrue(!Instant.parse(plain.get("updated").asText()).isBefore(before));
-        JsonNode pinned = cli.run("kv", "get", "refs", "app:v2", "--json").ok().json();
+        JsonNode pinned = cli.run("kv", "get", "notes", "app:v2", "--json").ok().json();
         assertEquals(d, pinned.get("blob").asText(), "the prefix was resolved to the full digest");
 
-        assertEquals(List.of("app:v1\tone", "app:v2\ttwo\t" + d, "lib:v1\tthree"), cli.run("kv", "ls", "refs").ok().lines());
-        assertEquals(List.of("app:v1\tone", "app:v2\ttwo\t" + d), cli.run("kv", "ls", "refs", "--prefix", "app:").ok().lines());
-        assertEquals(List.of(), cli.run("kv", "ls", "refs", "--prefix", "zzz").ok().lines());
+        assertEquals(List.of("app:v1\tone", "app:v2\ttwo\t" + d, "lib:v1\tthree"), cli.run("kv", "ls", "notes").ok().lines());
+        assertEquals(List.of("app:v1\tone", "app:v2\ttwo\t" + d), cli.run("kv", "ls", "notes", "--prefix", "app:").ok().lines());
+        assertEquals(List.of(), cli.run("kv", "ls", "notes", "--prefix", "zzz").ok().lines());
         assertEquals(List.of(), cli.run("kv", "ls", "nothing-here").ok().lines());
-        JsonNode rows = cli.run("kv", "ls", "--json", "refs", "--prefix", "app:").ok().json();
+        JsonNode rows = cli.run("kv", "ls", "--json", "notes", "--prefix", "app:").ok().json();
         assertEquals(2, rows.size());
         assertEquals(List.of("namespace", "key", "value", "blob", "updated"), Cli.fieldNames(rows.get(0)));
         assertEquals("app:v1", rows.get(0).get("key").asText());
         assertEquals(d, rows.get(1).get("blob").asText());
 
-        cli.run("kv", "set", "refs", "app:v1", "replaced").ok();
-        assertEquals("replaced\n", cli.run("kv", "get", "refs", "app:v1").ok().out());
-        assertEquals("kv records:     4", cli.run("status").ok().lines().get(4));
+        cli.run("kv", "set", "notes", "app:v1", "replaced").ok();
+        assertEquals("replaced\n", cli.run("kv", "get", "notes", "app:v1").ok().out());
+        assertEquals("kv records:     5", cli.run("status").ok().lines().get(4), "four records and the put's fresh-blob lease");
 
-        assertEquals("", cli.run("kv", "rm", "refs", "app:v1").ok().out());
-        cli.run("kv", "get", "refs", "app:v1").fails(ExitCodes.NOT_FOUND, "no record \"app:v1\" in namespace \"refs\"");
-        cli.run("kv", "rm", "refs", "app:v1").fails(ExitCodes.NOT_FOUND, "no record \"app:v1\" in namespace \"refs\"");
+        assertEquals("", cli.run("kv", "rm", "notes", "app:v1").ok().out());
+        cli.run("kv", "get", "notes", "app:v1").fails(ExitCodes.NOT_FOUND, "no record \"app:v1\" in namespace \"notes\"");
+        cli.run("kv", "rm", "notes", "app:v1").fails(ExitCodes.NOT_FOUND, "no record \"app:v1\" in namespace \"notes\"");
         assertEquals("other namespace\n", cli.run("kv", "get", "tags", "app:v1").ok().out());
 
         String absent = sha256(utf8("absent"));
-        cli.run("kv", "set", "refs", "x", "y", "--blob", absent).fails(ExitCodes.NOT_FOUND, "blob " + absent + " not found");
-        cli.run("kv", "set", "refs", "x", "y", "--blob", "nothex").fails(ExitCodes.USAGE, "invalid digest prefix");
-        cli.run("kv", "get", "refs", "x").fails(ExitCodes.NOT_FOUND, "no record");
+        cli.run("kv", "set", "notes", "x", "y", "--blob", absent).fails(ExitCodes.NOT_FOUND, "blob " + absent + " not found");
+        cli.run("kv", "set", "notes", "x", "y", "--blob", "nothex").fails(ExitCodes.USAGE, "invalid digest prefix");
+        cli.run("kv", "get", "notes", "x").fails(ExitCodes.NOT_FOUND, "no record");
         cli.run("kv", "set", "", "k", "v").fails(ExitCodes.USAGE, "namespace must not be empty");
-        cli.run("kv", "set", "refs", "", "v").fails(ExitCodes.USAGE, "key must not be empty");
+        cli.run("kv", "set", "notes", "", "v").fails(ExitCodes.USAGE, "key must not be empty");
         cli.run("kv", "ls").fails(ExitCodes.USAGE, "Missing required parameter");
         cli.run("kv").fails(ExitCodes.USAGE, "Missing required subcommand");
     }
@@ -137,7 +137,7 @@ class DataKvStatusCommandsTest {
         cli.withStdin(big, "blob", "put", "-").ok();
         cli.withStdin(small, "blob", "put", "-").ok();
         cli.run("blob", "data", "set", sha256(small), "n", "v").ok();
-        cli.run("kv", "set", "refs", "k", "v").ok();
+        cli.run("kv", "set", "notes", "k", "v").ok();
 
         // Sizes are formatted the same whatever the default locale (a German one would say "1,5").
         Locale saved = Locale.getDefault();
@@ -148,7 +148,7 @@ class DataKvStatusCommandsTest {
         } finally {
             Locale.setDefault(saved);
         }
-        assertEquals(List.of("blobs:          2 (1.5 KiB)", "data records:   1", "kv records:     1"), lines.subList(2, 5));
+        assertEquals(List.of("blobs:          2 (1.5 KiB)", "data records:   1", "kv records:     3"), lines.subList(2, 5)); // the record and the puts' two fresh-blob leases
 
         JsonNode json = cli.run("status", "--json").ok().json();
         assertEquals(List.of("root", "schemaVersion", "blobs", "bytes", "dataRecords", "kvRecords", "ingests", "ingestBytes"),
@@ -158,6 +158,6 @@ class DataKvStatusCommandsTest {
         assertEquals(2, json.get("blobs").asLong());
         assertEquals(1536 + 10, json.get("bytes").asLong());
         assertEquals(1, json.get("dataRecords").asLong());
-        assertEquals(1, json.get("kvRecords").asLong());
+        assertEquals(3, json.get("kvRecords").asLong(), "the record and the two puts' fresh-blob leases");
     }
 }
