@@ -13,10 +13,16 @@ import java.util.Map;
 /**
  * skopeo-style progress of a copy on a terminal: one line per blob ("Copying blob sha256:0f75…
  * 12.3 MiB / 40.1 MiB  31%  52.0 MiB/s", then "done" or "skipped: already exists"), redrawn in place
- * at most five times a second. Thread-safe (layers move in parallel).
+ * at most five times a second, with the state in colour ("done" green, "skipped" and "resumed at"
+ * yellow) unless {@code NO_COLOR} is set to a non-empty value (no-color.org) or {@code TERM} is
+ * {@code dumb}. Thread-safe (layers move in parallel).
  */
 public final class CopyProgress implements CopyListener {
+    private static final String GREEN = "\033[32m";
+    private static final String YELLOW = "\033[33m";
+    private static final String RESET = "\033[0m";
     private final PrintStream err;
+    private final boolean color;
     private final long start = System.nanoTime();
     private final Map<String, Line> lines = new LinkedHashMap<>();
     private int drawnLines;
@@ -37,14 +43,25 @@ public final class CopyProgress implements CopyListener {
         }
     }
 
-    public CopyProgress(PrintStream err) {
+    public CopyProgress(PrintStream err, boolean color) {
         this.err = err;
+        this.color = color;
     }
 
-    /** A progress display when stderr is a terminal, else null. */
-    public static CopyProgress forTerminal(PrintStream err) {
+    /** A progress display when stderr is a terminal, else null; colours as {@link #colorWanted} says. */
+    public static CopyProgress forTerminal(PrintStream err, Map<String, String> env) {
         var console = System.console();
-        return console != null && console.isTerminal() ? new CopyProgress(err) : null;
+        return console != null && console.isTerminal() ? new CopyProgress(err, colorWanted(env)) : null;
+    }
+
+    /** Colour unless NO_COLOR is set and not empty, or TERM is dumb. */
+    public static boolean colorWanted(Map<String, String> env) {
+        String noColor = env.get("NO_COLOR");
+        return (noColor == null || noColor.isEmpty()) && !"dumb".equals(env.get("TERM"));
+    }
+
+    private String paint(String colour, String text) {
+        return color ? colour + text + RESET : text;
     }
 
     private static String key(Descriptor d) {
@@ -112,7 +129,7 @@ public final class CopyProgress implements CopyListener {
         for (Line l : all) {
             sb.append('\r').append(l.label).append(' ');
             if (l.state != null && l.state.startsWith("skipped")) {
-                sb.append(l.state);
+                sb.append(paint(YELLOW, l.state));
             } else {
                 long end = l.state != null ? l.finished : now;
                 double secs = Math.max(1e-3, (end - l.started) / 1e9);
@@ -122,10 +139,10 @@ public final class CopyProgress implements CopyListener {
                 }
                 sb.append("  ").append(Output.bytes((long) (Math.max(0, l.done - Math.max(0, l.resumedFrom)) / secs))).append("/s");
                 if (l.resumedFrom >= 0) {
-                    sb.append("  resumed at ").append(Output.bytes(l.resumedFrom));
+                    sb.append("  ").append(paint(YELLOW, "resumed at " + Output.bytes(l.resumedFrom)));
                 }
                 if (l.state != null) {
-                    sb.append("  ").append(l.state);
+                    sb.append("  ").append(paint(GREEN, l.state));
                 }
             }
             sb.append("\033[K\n");

@@ -21,6 +21,7 @@ public final class Main {
 
     public static void main(String[] args) {
         io.cargohold.StartupWarmup.begin();
+        Logging.configure(args);
         int code = run(System.in, System.out, System.err, System.getenv(), args);
         System.out.flush();
         System.exit(code);

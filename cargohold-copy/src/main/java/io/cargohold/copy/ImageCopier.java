@@ -42,6 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --all} every instance and the index (rewritten only when an instance changed).
  */
 public final class ImageCopier {
+    /** Debug lines (cargohold --debug): what each blob became (reused or copied) and what was written. */
+    private static final System.Logger LOG = System.getLogger(ImageCopier.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ImageSource src;
@@ -100,6 +102,7 @@ public final class ImageCopier {
             dst.putManifest(written, true);
         }
         options.listener().manifestWritten(written);
+        LOG.log(System.Logger.Level.DEBUG, "committing {0}: manifest {1}", dst.reference().string(), written.digest());
         dst.commit(top);
         return new CopyResult(src.reference().string(), dst.reference().string(), written, instances, copied.get(), reused.get(),
                 bytes.get());
@@ -311,10 +314,12 @@ public final class ImageCopier {
         options.listener().blobStarted(d, CopyBlob.Kind.CONFIG);
         Optional<Descriptor> have = dst.tryReuse(blob);
         if (have.isPresent()) {
+            LOG.log(System.Logger.Level.DEBUG, "config {0}: the destination has it", d.digest());
             reused.incrementAndGet();
             options.listener().blobDone(d, true);
             return have.get();
         }
+        LOG.log(System.Logger.Level.DEBUG, "config {0}: copying {1} bytes", d.digest(), config.length);
         Descriptor out = dst.putBlob(new ByteArrayInputStream(config), blob);
         copied.incrementAndGet();
         bytes.addAndGet(config.length);
@@ -334,6 +339,7 @@ public final class ImageCopier {
         boolean keepsOriginal = named == null || target(named, named) == named;
         Optional<Descriptor> have = keepsOriginal ? dst.tryReuse(asIs) : Optional.empty();
         if (have.isPresent()) {
+            LOG.log(System.Logger.Level.DEBUG, "layer {0} {1}: the destination has it", i, orig.digest());
             reused.incrementAndGet();
             options.listener().blobDone(orig, true);
             return have.get();
@@ -354,6 +360,8 @@ public final class ImageCopier {
         if (outType == null) {
             outType = LayerMediaTypes.layerType(MediaTypes.OCI_MANIFEST, out);
         }
+        LOG.log(System.Logger.Level.DEBUG, "layer {0} {1}: copying {2} bytes as {3}{4}", i, from.digest(), from.size(), outType,
+                out == in ? "" : " (" + in + " to " + out + ")");
         if (out == in && dst.resumesBlobs() && from.digest() != null && from.size() >= 0) {
             // the destination resumes: it opens the source at the offset its ingest reached and verifies the whole blob
             CopyBlob blob = new CopyBlob(from, orig, CopyBlob.Kind.LAYER, i, diffId, chain);

@@ -50,6 +50,8 @@ import java.util.function.LongConsumer;
  * honouring {@code Retry-After}. Thread-safe: one client serves parallel blob transfers.
  */
 public final class RegistryClient implements Closeable {
+    /** Debug lines (cargohold --debug): every request and its status. */
+    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** The Accept list of a manifest GET: OCI and Docker schema 2 (then schema 1, to name it in an error). */
@@ -351,6 +353,7 @@ public final class RegistryClient implements Closeable {
                 throw new UnavailableException(r.what() + ": " + describe(e), e);
             }
             int s = resp.statusCode();
+            LOG.log(System.Logger.Level.DEBUG, "{0} {1} -> {2}", r.method(), uri(r.path()), s);
             if (s == 401 && !reauthed && r.replayable()) {
                 Challenge c = Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null));
                 resp.body().close();

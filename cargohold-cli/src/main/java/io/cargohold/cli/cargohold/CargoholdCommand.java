@@ -28,7 +28,7 @@ public final class CargoholdCommand implements Runnable {
             LogoutCommand.class, LsTagsCommand.class);
 
     /** Options of this command that take a value (so that value is not a subcommand's name). */
-    public static final Set<String> OPTIONS_WITH_VALUE = Set.of("--root", "--lock-timeout");
+    public static final Set<String> OPTIONS_WITH_VALUE = Set.of("--root", "--lock-timeout", "--log-level");
 
     final CliContext context;
 
@@ -47,6 +47,19 @@ public final class CargoholdCommand implements Runnable {
         }
         lockTimeoutSeconds = seconds;
     }
+
+    /** Read by {@link io.cargohold.cli.Logging} before picocli runs (the backend takes its level once); checked here. */
+    @Option(names = "--log-level", paramLabel = "LEVEL", scope = ScopeType.INHERIT,
+            description = "Log messages at or above LEVEL on stderr: trace, debug, info, warn, error (default), fatal, panic.")
+    void logLevel(String level) {
+        if (!io.cargohold.cli.Logging.LEVELS.contains(level.toLowerCase(java.util.Locale.ROOT))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--log-level: unknown level \"" + level + "\" (one of: "
+                    + String.join(", ", io.cargohold.cli.Logging.LEVELS) + ")");
+        }
+    }
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Same as --log-level debug: every blob's fate, every registry request.")
+    boolean debug;
 
     public CargoholdCommand(CliContext context) {
         this.context = context;

@@ -141,7 +141,7 @@ final class CopyCommand implements Callable<Integer> {
                 srcCertDir, srcCreds, srcAuthFile != null ? srcAuthFile : authFile, retryTimes), seen)).parse(source);
         ImageReference dst = transports.with(io.cargohold.registry.docker.DockerTransport.with(RegistryFlags.build(ctx().env(), destTlsVerify,
                 destCertDir, destCreds, destAuthFile != null ? destAuthFile : authFile, retryTimes), seen)).parse(destination);
-        CopyProgress progress = quiet || json ? null : CopyProgress.forTerminal(ctx().err());
+        CopyProgress progress = quiet || json ? null : CopyProgress.forTerminal(ctx().err(), ctx().env());
         if (progress != null) {
             o = o.withListener(progress);
         }

@@ -19,6 +19,6 @@ abstract class OciCommand extends StoreCommand {
     /** Import and export as copies over this store, with per-blob progress on a terminal's stderr. */
     ImportExport imports(OciStore oci) {
         return new ImportExport(oci, CopyContext.of(oci.blobs().root(), CopyCommand.defaultStorage(ctx().env())),
-                CopyProgress.forTerminal(ctx().err()));
+                CopyProgress.forTerminal(ctx().err(), ctx().env()));
     }
 }
