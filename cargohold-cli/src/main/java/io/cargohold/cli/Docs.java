@@ -97,6 +97,10 @@ public final class Docs {
                 m.option(List.of(sub.getCommandName()), "", summary(d, "") + ". See cargohold-" + sub.getCommandName() + "(1).");
             }
         }
+        List<String> examples = io.cargohold.cli.cargohold.Examples.BY_COMMAND.get(spec.qualifiedName());
+        if (examples != null) {
+            m.section("EXAMPLES").literal(examples);
+        }
         String[] footer = spec.usageMessage().footer();
         List<String> lines = new ArrayList<>();
         for (String f : footer) {

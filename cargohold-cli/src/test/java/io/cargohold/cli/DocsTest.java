@@ -80,6 +80,88 @@ class DocsTest {
         assertTrue(complete(script, "_complete_cargohold", "cargohold", "blob", "").contains("put"));
     }
 
+    /** Every command, option and argument is described, and every command's help shows examples that parse as that command. */
+    @Test
+    void everyCommandHasDescriptionsAndExamplesThatParse() {
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        checkTree(Docs.commandLine(), seen);
+        assertEquals(new java.util.TreeSet<>(io.cargohold.cli.cargohold.Examples.BY_COMMAND.keySet()), seen,
+                "the examples table names exactly the commands there are");
+    }
+
+    private static void checkTree(picocli.CommandLine cl, java.util.Set<String> seen) {
+        var spec = cl.getCommandSpec();
+        String name = spec.qualifiedName();
+        seen.add(name);
+        assertTrue(!String.join("", spec.usageMessage().description()).isBlank(), name + " has no description");
+        spec.options().stream().filter(o -> !o.hidden()).forEach(o ->
+                assertTrue(!String.join("", o.description()).isBlank(), name + " " + o.longestName() + " has no description"));
+        spec.positionalParameters().stream().filter(p -> !p.hidden()).forEach(p ->
+                assertTrue(!String.join("", p.description()).isBlank(), name + " " + p.paramLabel() + " has no description"));
+        String help = cl.getUsageMessage();
+        assertTrue(help.contains("Example"), name + " --help shows no example:\n" + help);
+        // wrapped at spaces only: every word of every description stays whole (paths, names, globs)
+        java.util.Set<String> tokens = new java.util.HashSet<>(List.of(help.split("\\s+")));
+        List<String> texts = new java.util.ArrayList<>(List.of(String.join(" ", spec.usageMessage().description())));
+        spec.options().stream().filter(o -> !o.hidden()).forEach(o -> texts.add(String.join(" ", o.description())));
+        spec.positionalParameters().stream().filter(p -> !p.hidden()).forEach(p -> texts.add(String.join(" ", p.description())));
+        for (String text : texts) {
+            for (String word : text.split("\\s+")) {
+                assertTrue(word.isEmpty() || tokens.contains(word), name + ": \"" + word + "\" is split in --help:\n" + help);
+            }
+        }
+        for (String line : help.split("\\R")) {
+            assertTrue(line.length() <= 80 || line.strip().startsWith("cargohold ") || !line.strip().contains(" "),
+                    name + ": line longer than 80 columns: " + line);
+        }
+        for (String example : io.cargohold.cli.cargohold.Examples.BY_COMMAND.get(name)) {
+            List<String> words = shellWords(example.substring(example.indexOf("cargohold ") < 0 ? 0 : example.lastIndexOf("| ") < 0 ? 0
+                    : example.lastIndexOf("| ") + 2));
+            assertEquals("cargohold", words.getFirst(), example);
+            picocli.CommandLine fresh = Docs.commandLine();
+            var parsed = fresh.parseArgs(words.subList(1, words.size()).toArray(String[]::new));
+            var leaf = parsed;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            assertTrue(leaf.commandSpec().qualifiedName().startsWith(name), example + " parses as " + leaf.commandSpec().qualifiedName());
+        }
+        for (picocli.CommandLine sub : new java.util.LinkedHashSet<>(cl.getSubcommands().values())) {
+            checkTree(sub, seen);
+        }
+    }
+
+    /** Words as a POSIX shell splits them: blanks separate, single and double quotes group. */
+    private static List<String> shellWords(String line) {
+        List<String> out = new java.util.ArrayList<>();
+        StringBuilder w = null;
+        char quote = 0;
+        for (char c : line.toCharArray()) {
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    w.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                w = w == null ? new StringBuilder() : w;
+            } else if (c == ' ') {
+                if (w != null) {
+                    out.add(w.toString());
+                    w = null;
+                }
+            } else {
+                w = w == null ? new StringBuilder() : w;
+                w.append(c);
+            }
+        }
+        if (w != null) {
+            out.add(w.toString());
+        }
+        return out;
+    }
+
     @Test
     void everyManPageRendersAndNamesItsOptions() throws Exception {
         requireMan();

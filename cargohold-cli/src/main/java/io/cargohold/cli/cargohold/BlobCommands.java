@@ -106,7 +106,7 @@ final class BlobCommands {
 
     @Command(name = "get", description = "Write a blob to stdout (or a file), verifying its digest as it goes.")
     static final class Get extends StoreCommand {
-        @Parameters(paramLabel = "DIGEST|PREFIX")
+        @Parameters(paramLabel = "DIGEST|PREFIX", description = "The blob: its digest (sha256:… or sha512:…) or an unambiguous prefix of it.")
         String ref;
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (atomically) instead of stdout.")
@@ -183,7 +183,7 @@ final class BlobCommands {
 
     @Command(name = "info", description = "Show a blob's index entry and data records.")
     static final class Info extends StoreCommand {
-        @Parameters(paramLabel = "DIGEST|PREFIX")
+        @Parameters(paramLabel = "DIGEST|PREFIX", description = "The blob: its digest (sha256:… or sha512:…) or an unambiguous prefix of it.")
         String ref;
 
         @Option(names = "--json", description = "Print JSON.")
@@ -215,7 +215,7 @@ final class BlobCommands {
 
     @Command(name = "resolve", description = "Print the full digest an unambiguous prefix names.")
     static final class Resolve extends StoreCommand {
-        @Parameters(paramLabel = "PREFIX")
+        @Parameters(paramLabel = "PREFIX", description = "The start of a digest (with or without the algorithm), at least 4 hex digits.")
         String prefix;
 
         @Override
@@ -227,7 +227,7 @@ final class BlobCommands {
 
     @Command(name = "rm", description = "Remove blobs (and their data records). Blobs referenced by kv records are refused.")
     static final class Rm extends StoreCommand {
-        @Parameters(paramLabel = "DIGEST|PREFIX", arity = "1..*")
+        @Parameters(paramLabel = "DIGEST|PREFIX", arity = "1..*", description = "The blobs: digests or unambiguous prefixes.")
         List<String> refs;
 
         @Override

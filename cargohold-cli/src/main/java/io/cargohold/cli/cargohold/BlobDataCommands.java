@@ -17,13 +17,13 @@ final class BlobDataCommands {
 
     @Command(name = "set", description = "Set a data record on a blob.")
     static final class Set extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX")
+        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX", description = "The blob: its digest or an unambiguous prefix of it.")
         String ref;
 
-        @Parameters(index = "1", paramLabel = "NAME")
+        @Parameters(index = "1", paramLabel = "NAME", description = "The data record's name (e.g. a label key).")
         String name;
 
-        @Parameters(index = "2", paramLabel = "VALUE")
+        @Parameters(index = "2", paramLabel = "VALUE", description = "The value to store (text).")
         String value;
 
         @Override
@@ -35,10 +35,10 @@ final class BlobDataCommands {
 
     @Command(name = "get", description = "Print a data record's value.")
     static final class Get extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX")
+        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX", description = "The blob: its digest or an unambiguous prefix of it.")
         String ref;
 
-        @Parameters(index = "1", paramLabel = "NAME")
+        @Parameters(index = "1", paramLabel = "NAME", description = "The data record's name (e.g. a label key).")
         String name;
 
         @Override
@@ -52,7 +52,7 @@ final class BlobDataCommands {
 
     @Command(name = "ls", description = "List a blob's data records (NAME=VALUE).")
     static final class Ls extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX")
+        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX", description = "The blob: its digest or an unambiguous prefix of it.")
         String ref;
 
         @Option(names = "--json", description = "Print JSON.")
@@ -72,10 +72,10 @@ final class BlobDataCommands {
 
     @Command(name = "rm", description = "Remove a data record.")
     static final class Rm extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX")
+        @Parameters(index = "0", paramLabel = "DIGEST|PREFIX", description = "The blob: its digest or an unambiguous prefix of it.")
         String ref;
 
-        @Parameters(index = "1", paramLabel = "NAME")
+        @Parameters(index = "1", paramLabel = "NAME", description = "The data record's name (e.g. a label key).")
         String name;
 
         @Override

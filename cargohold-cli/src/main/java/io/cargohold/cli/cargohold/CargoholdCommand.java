@@ -73,6 +73,8 @@ public final class CargoholdCommand implements Runnable {
                 cl.addSubcommand(new CommandLine(c));
             }
         }
+        Examples.install(cl);
+        WrappedHelp.install(cl);
         return cl;
     }
 

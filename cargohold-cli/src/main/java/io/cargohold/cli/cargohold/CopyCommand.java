@@ -84,7 +84,7 @@ final class CopyCommand implements Callable<Integer> {
     String destCreds;
 
     @Option(names = "--authfile", paramLabel = "FILE",
-            description = "Auth file for both sides (default ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).")
+            description = "Auth file for both sides (default $XDG_RUNTIME_DIR/containers/auth.json, then ~/.docker/config.json).")
     Path authFile;
 
     @Option(names = "--src-authfile", paramLabel = "FILE", description = "Auth file for the source (overrides --authfile).")
@@ -96,10 +96,10 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--retry-times", paramLabel = "N", description = "Retries of a failed registry request or dropped download (default 3).")
     Integer retryTimes;
 
-    @Parameters(index = "0", paramLabel = "SOURCE")
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "Where the image comes from, as TRANSPORT:REFERENCE (e.g. oci:/tmp/layout:latest, docker://localhost:5000/app:1).")
     String source;
 
-    @Parameters(index = "1", paramLabel = "DESTINATION")
+    @Parameters(index = "1", paramLabel = "DESTINATION", description = "Where it goes, as TRANSPORT:REFERENCE (e.g. cargohold:app:1, containers-storage:app:1).")
     String destination;
 
     private CliContext ctx() {

@@ -136,7 +136,7 @@ final class ImageCommands {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
-        @Parameters(paramLabel = "DIR")
+        @Parameters(paramLabel = "DIR", description = "The OCI image layout directory to write (created when absent).")
         Path dir;
 
         @Override
@@ -189,7 +189,7 @@ final class ImageCommands {
 
     @Command(name = "inspect", description = "Show a reference's manifest or index: platforms, config, layers.")
     static final class Inspect extends OciCommand {
-        @Parameters(paramLabel = "NAME:TAG")
+        @Parameters(paramLabel = "NAME:TAG", description = "A reference in the store, e.g. app:1 or library/app:latest.")
         String ref;
 
         @Option(names = "--raw", description = "Print the manifest or index exactly as stored.")
@@ -280,7 +280,7 @@ final class ImageCommands {
             @Option(names = "--ref", paramLabel = "NAME:TAG", description = "The reference to remove.")
             String option;
 
-            @Parameters(paramLabel = "NAME:TAG")
+            @Parameters(paramLabel = "NAME:TAG", description = "A reference in the store, e.g. app:1 or library/app:latest.")
             String positional;
         }
 
@@ -306,7 +306,7 @@ final class ImageCommands {
     @Command(name = "check", description = {"Check that every blob a reference needs is present and intact.",
             "Exit 0 when complete, 5 when something is missing or corrupt."})
     static final class Check extends OciCommand {
-        @Parameters(paramLabel = "NAME:TAG")
+        @Parameters(paramLabel = "NAME:TAG", description = "A reference in the store, e.g. app:1 or library/app:latest.")
         String ref;
 
         @Option(names = "--json", description = "Print JSON.")

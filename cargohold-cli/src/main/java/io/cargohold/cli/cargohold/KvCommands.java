@@ -33,13 +33,13 @@ final class KvCommands {
 
     @Command(name = "set", description = "Create or replace a record.")
     static final class Set extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAMESPACE")
+        @Parameters(index = "0", paramLabel = "NAMESPACE", description = "The records' namespace (refs and leases are reserved for the OCI store).")
         String namespace;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", description = "The record's key within the namespace.")
         String key;
 
-        @Parameters(index = "2", paramLabel = "VALUE")
+        @Parameters(index = "2", paramLabel = "VALUE", description = "The record's value (text).")
         String value;
 
         @Option(names = "--blob", paramLabel = "DIGEST|PREFIX", description = "A blob the record references (it cannot be removed while referenced).")
@@ -60,10 +60,10 @@ final class KvCommands {
 
     @Command(name = "get", description = "Print a record's value.")
     static final class Get extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAMESPACE")
+        @Parameters(index = "0", paramLabel = "NAMESPACE", description = "The records' namespace (refs and leases are reserved for the OCI store).")
         String namespace;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", description = "The record's key within the namespace.")
         String key;
 
         @Option(names = "--json", description = "Print the whole record as JSON.")
@@ -84,7 +84,7 @@ final class KvCommands {
 
     @Command(name = "ls", description = "List a namespace's records (KEY, VALUE, blob).")
     static final class Ls extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAMESPACE")
+        @Parameters(index = "0", paramLabel = "NAMESPACE", description = "The records' namespace (refs and leases are reserved for the OCI store).")
         String namespace;
 
         @Option(names = "--prefix", paramLabel = "PREFIX", description = "Only keys starting with PREFIX.")
@@ -109,10 +109,10 @@ final class KvCommands {
 
     @Command(name = "rm", description = "Remove a record.")
     static final class Rm extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAMESPACE")
+        @Parameters(index = "0", paramLabel = "NAMESPACE", description = "The records' namespace (refs and leases are reserved for the OCI store).")
         String namespace;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", description = "The record's key within the namespace.")
         String key;
 
         @Override

@@ -23,7 +23,7 @@ final class LoginCommand implements Callable<Integer> {
     @Mixin
     RegistryFlags flags;
 
-    @Option(names = {"-u", "--username"}, paramLabel = "USER")
+    @Option(names = {"-u", "--username"}, paramLabel = "USER", description = "The user name (with --password or --password-stdin; or give --creds USER:PASS instead).")
     String username;
 
     @Option(names = {"-p", "--password"}, paramLabel = "PASS", description = "The password (visible to other users: prefer --password-stdin).")

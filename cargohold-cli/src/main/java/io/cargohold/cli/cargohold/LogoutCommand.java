@@ -19,13 +19,13 @@ final class LogoutCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--authfile", paramLabel = "FILE", description = "Auth file (default ${XDG_RUNTIME_DIR}/containers/auth.json).")
+    @Option(names = "--authfile", paramLabel = "FILE", description = "Auth file (default $XDG_RUNTIME_DIR/containers/auth.json).")
     Path authFile;
 
     @Option(names = {"-a", "--all"}, description = "Remove every registry's credentials.")
     boolean all;
 
-    @Parameters(paramLabel = "REGISTRY", arity = "0..1")
+    @Parameters(paramLabel = "REGISTRY", arity = "0..1", description = "The registry (HOST[:PORT]) whose credentials to remove.")
     String registry;
 
     @Override

@@ -27,7 +27,7 @@ final class LsTagsCommand implements Callable<Integer> {
     @Mixin
     RegistryFlags flags;
 
-    @Parameters(paramLabel = "docker://HOST/NAME")
+    @Parameters(paramLabel = "docker://HOST/NAME", description = "The repository whose tags to list, e.g. docker://localhost:5000/app.")
     String repository;
 
     @Override

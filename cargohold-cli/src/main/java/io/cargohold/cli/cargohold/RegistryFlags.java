@@ -20,7 +20,7 @@ final class RegistryFlags {
     @Option(names = "--creds", paramLabel = "USER:PASS", description = "Credentials for the registry (default: from the auth file).")
     String creds;
 
-    @Option(names = "--authfile", paramLabel = "FILE", description = "Auth file (default ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).")
+    @Option(names = "--authfile", paramLabel = "FILE", description = "Auth file (default $XDG_RUNTIME_DIR/containers/auth.json, then ~/.docker/config.json).")
     Path authFile;
 
     @Option(names = "--retry-times", paramLabel = "N", description = "Retries of a failed request (default 3).")
