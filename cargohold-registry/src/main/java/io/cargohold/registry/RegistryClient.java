@@ -120,7 +120,9 @@ public final class RegistryClient implements Closeable {
             List<URI> candidates = new ArrayList<>();
             candidates.add(URI.create("https://" + endpoint));
             if (!options.tlsVerify()) {
-                candidates.add(URI.create("http://" + endpoint));
+                // a loopback registry with a port is usually plain HTTP: try that first and spare the TLS set-up
+                // (a TLS registry answers plain HTTP with 400, and HTTPS is tried next)
+                candidates.add(loopbackWithPort(endpoint) ? 0 : 1, URI.create("http://" + endpoint));
             }
             IOException last = null;
             for (URI b : candidates) {
@@ -130,7 +132,7 @@ public final class RegistryClient implements Closeable {
                                 TimedBody.handler(options.readTimeout()));
                         byte[] body = readSmall(r);
                         int s = r.statusCode();
-                        if (s == 200 || s == 401) {
+                        if ((s == 200 || s == 401) && (b.getScheme().equals("https") || isDistribution(r))) {
                             challenge = s == 401 ? Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)) : null;
                             base = b;
                             return;
@@ -138,6 +140,11 @@ public final class RegistryClient implements Closeable {
                         if (retryableStatus(s) && attempt < options.retryTimes()) {
                             sleep(backoff(attempt, retryAfter(r)));
                             continue;
+                        }
+                        if (b.getScheme().equals("http") && candidates.indexOf(b) < candidates.size() - 1) {
+                            // plain HTTP tried first and refused (a TLS port answers 400): HTTPS next
+                            last = RegistryErrors.of(s, body, "pinging container registry " + host + " over plain HTTP");
+                            break;
                         }
                         throw RegistryErrors.of(s, body, "pinging container registry " + host);
                     } catch (InterruptedException e) {
@@ -159,6 +166,20 @@ public final class RegistryClient implements Closeable {
             }
             throw new UnavailableException("pinging container registry " + host + ": " + describe(last), last);
         }
+    }
+
+    private static boolean loopbackWithPort(String endpoint) {
+        int colon = endpoint.lastIndexOf(':');
+        if (colon < 0 || endpoint.endsWith("]")) {
+            return false;
+        }
+        String h = endpoint.substring(0, colon);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+    }
+
+    /** A distribution registry's answer (not some other plain HTTP server's): its version header, or a 401 challenge. */
+    private static boolean isDistribution(HttpResponse<?> r) {
+        return r.headers().firstValue("Docker-Distribution-Api-Version").isPresent() || r.headers().firstValue("WWW-Authenticate").isPresent();
     }
 
     /**
@@ -611,7 +632,9 @@ public final class RegistryClient implements Closeable {
      */
     public Uploaded upload(String repo, InputStream content, Digest expected, long size, LongConsumer progress) throws IOException {
         String what = "writing blob " + (expected == null ? "" : expected + " ") + "to " + named(repo);
-        MessageDigest md = sha256();
+        // with a digest to expect, the registry checks it (DIGEST_INVALID: nothing stored) and our caller verifies
+        // the stream as it reads it (the copy engine does): hashing here too would only cost a second pass
+        MessageDigest md = expected == null ? sha256() : null;
         int chunk = (int) Math.min(options.chunkSize(), Integer.MAX_VALUE - 16);
         byte[] buf = content.readNBytes(chunk);
         int len = buf.length;
@@ -619,7 +642,9 @@ public final class RegistryClient implements Closeable {
         int more = len < chunk ? -1 : content.read();
         String location = startUpload(repo, what);
         if (more < 0) {
-            md.update(buf, 0, len);
+            if (md != null) {
+                md.update(buf, 0, len);
+            }
             Digest d = finish(md, expected, what, location, repo);
             Result r = call(new Req("PUT", withDigest(location, d), repo, "pull,push", what).header("Content-Type", "application/octet-stream")
                     .body(buf), 201, 204);
@@ -631,7 +656,9 @@ public final class RegistryClient implements Closeable {
         }
         long offset = 0;
         while (len > 0) {
-            md.update(buf, 0, len);
+            if (md != null) {
+                md.update(buf, 0, len);
+            }
             location = patch(repo, location, buf, len, offset, what);
             offset += len;
             if (progress != null) {
@@ -665,6 +692,9 @@ public final class RegistryClient implements Closeable {
     }
 
     private Digest finish(MessageDigest md, Digest expected, String what, String location, String repo) throws IOException {
+        if (md == null) {
+            return expected;
+        }
         Digest d = Digest.parse("sha256:" + java.util.HexFormat.of().formatHex(md.digest()));
         if (expected != null && !expected.equals(d)) {
             cancel(location, repo);
