@@ -654,6 +654,9 @@ public final class RegistryClient implements Closeable {
             }
             return new Uploaded(d, len);
         }
+        if (!options.chunked()) {
+            return streamed(repo, location, buf, (byte) more, content, md, expected, size, progress, what);
+        }
         long offset = 0;
         while (len > 0) {
             if (md != null) {
@@ -681,6 +684,59 @@ public final class RegistryClient implements Closeable {
                 .body(new byte[0]), 201, 204);
         checkStored(r, d, what);
         return new Uploaded(d, offset);
+    }
+
+    /**
+     * The rest of a large upload in one streamed PATCH (what was read ahead first, then the stream), then
+     * the PUT with the digest: the source is read once, as it is sent. Not retried (the stream cannot be
+     * read again); a failure cancels the upload.
+     */
+    private Uploaded streamed(String repo, String location, byte[] head, byte peeked, InputStream rest, MessageDigest md, Digest expected,
+                              long size, LongConsumer progress, String what) throws IOException {
+        long[] sent = {0};
+        InputStream all = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head),
+                new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(new byte[] {peeked}), rest)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    if (md != null) {
+                        md.update(b, off, n);
+                    }
+                    sent[0] += n;
+                    if (progress != null) {
+                        progress.accept(n);
+                    }
+                }
+                return n;
+            }
+        };
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> all);
+        if (size >= 0) {
+            body = HttpRequest.BodyPublishers.fromPublisher(body, size);
+        }
+        Result r;
+        try {
+            r = call(new Req("PATCH", location, repo, "pull,push", what).header("Content-Type", "application/octet-stream").stream(body), 202, 204);
+        } catch (IOException e) {
+            cancel(location, repo);
+            // the stream's own failure (a digest mismatch found by the caller's verifying stream) is the one to report
+            Throwable c = e.getCause();
+            while (c != null && !(c instanceof CargoholdException)) {
+                c = c.getCause();
+            }
+            throw c instanceof CargoholdException ce ? ce : e;
+        }
+        location = location(r, what);
+        Digest d = finish(md, expected, what, location, repo);
+        if (size >= 0 && sent[0] != size) {
+            cancel(location, repo);
+            throw new CorruptException(what + ": size mismatch: " + sent[0] + " bytes, expected " + size);
+        }
+        Result put = call(new Req("PUT", withDigest(location, d), repo, "pull,push", what).header("Content-Type", "application/octet-stream")
+                .body(new byte[0]), 201, 204);
+        checkStored(put, d, what);
+        return new Uploaded(d, sent[0]);
     }
 
     private static MessageDigest sha256() {

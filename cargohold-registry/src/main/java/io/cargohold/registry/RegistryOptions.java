@@ -19,12 +19,15 @@ import java.util.Map;
  * @param connectTimeout  establishing a connection
  * @param readTimeout     waiting for a response's headers, or for more bytes of a body: a registry silent for
  *                        longer is an error, never a hang
- * @param chunkSize       uploads up to this size go as one PUT; larger ones as PATCH chunks of this size
+ * @param chunkSize       uploads up to this size go as one PUT of buffered bytes (retried like any request); larger
+ *                        ones as PATCH chunks of this size when {@code chunked}, else streamed in one PATCH
+ * @param chunked         larger uploads in buffered PATCH chunks, each resent after a failure from what the registry
+ *                        has (set by {@link #withChunkSize}); default one streamed PATCH, as containers/image does
  * @param env             the environment (auth file and cert dir defaults); null = the process's
  */
 public record RegistryOptions(boolean tlsVerify, Path certDir, Credentials credentials, Path authFile, int retryTimes,
                               Duration retryDelay, Duration connectTimeout, Duration readTimeout, long chunkSize,
-                              Map<String, String> env) {
+                              boolean chunked, Map<String, String> env) {
     public static final long DEFAULT_CHUNK = 32L << 20;
 
     public RegistryOptions {
@@ -41,38 +44,46 @@ public record RegistryOptions(boolean tlsVerify, Path certDir, Credentials crede
     }
 
     public static RegistryOptions defaults() {
-        return new RegistryOptions(true, null, null, null, 3, null, null, null, DEFAULT_CHUNK, null);
+        return new RegistryOptions(true, null, null, null, 3, null, null, null, DEFAULT_CHUNK, false, null);
     }
 
     public RegistryOptions withTlsVerify(boolean v) {
-        return new RegistryOptions(v, certDir, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, env);
+        return new RegistryOptions(v, certDir, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, chunked, env);
     }
 
     public RegistryOptions withCertDir(Path d) {
-        return new RegistryOptions(tlsVerify, d, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, env);
+        return new RegistryOptions(tlsVerify, d, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, chunked, env);
     }
 
     public RegistryOptions withCredentials(Credentials c) {
-        return new RegistryOptions(tlsVerify, certDir, c, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, env);
+        return new RegistryOptions(tlsVerify, certDir, c, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, chunked, env);
     }
 
     public RegistryOptions withAuthFile(Path f) {
-        return new RegistryOptions(tlsVerify, certDir, credentials, f, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, env);
+        return new RegistryOptions(tlsVerify, certDir, credentials, f, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, chunked, env);
     }
 
     public RegistryOptions withRetries(int times, Duration firstDelay) {
-        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, times, firstDelay, connectTimeout, readTimeout, chunkSize, env);
+        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, times, firstDelay, connectTimeout, readTimeout, chunkSize, chunked, env);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration read) {
-        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, retryTimes, retryDelay, connect, read, chunkSize, env);
+        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, retryTimes, retryDelay, connect, read, chunkSize, chunked, env);
     }
 
+    /** Uploads larger than {@code bytes} go in buffered PATCH chunks of that size. */
     public RegistryOptions withChunkSize(long bytes) {
-        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, bytes, env);
+        return withChunkSize(bytes, true);
+    }
+
+    /** The monolithic limit, and whether larger uploads are chunked ({@code true}) or streamed in one PATCH. */
+    public RegistryOptions withChunkSize(long bytes, boolean chunkedUploads) {
+        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, bytes,
+                chunkedUploads, env);
     }
 
     public RegistryOptions withEnv(Map<String, String> e) {
-        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize, e);
+        return new RegistryOptions(tlsVerify, certDir, credentials, authFile, retryTimes, retryDelay, connectTimeout, readTimeout, chunkSize,
+                chunked, e);
     }
 }

@@ -108,6 +108,17 @@ class RegistryClientTest {
         // an unknown digest is computed while uploading
         RegistryClient.Uploaded u = client.upload("up/test", new ByteArrayInputStream(large), null, -1, null);
         assertEquals(Digest.sha256(large), u.digest());
+        // streamed: one PATCH of everything past the first 64 KiB (the default for large blobs), known size or not
+        try (RegistryClient streaming = RegistryClient.open(registry.host(), options().withChunkSize(64 * 1024, false))) {
+            byte[] big = random(64 * 1024 * 5 + 3, 13);
+            assertEquals(Digest.sha256(big), streaming.upload("up/stream", new ByteArrayInputStream(big), Digest.sha256(big), big.length, null).digest());
+            assertEquals(big.length, streaming.headBlob("up/stream", Digest.sha256(big)).orElseThrow());
+            byte[] big2 = random(64 * 1024 * 2 + 1, 14);
+            assertEquals(Digest.sha256(big2), streaming.upload("up/stream", new ByteArrayInputStream(big2), null, -1, null).digest());
+            try (InputStream in = streaming.getBlob("up/stream", Digest.sha256(big2), big2.length, 0)) {
+                assertArrayEquals(big2, in.readAllBytes());
+            }
+        }
         assertTrue(client.headBlob("up/test", Digest.sha256(random(10, 99))).isEmpty());
     }
 
