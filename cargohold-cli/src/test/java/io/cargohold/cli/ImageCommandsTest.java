@@ -64,8 +64,16 @@ class ImageCommandsTest {
         Cli.Result check = cli.run("check", "app:latest").ok();
         assertTrue(check.out().endsWith("complete\n"), check.out());
 
-        cli.run("rm", "--ref", "app:v2").ok();
+        assertEquals("removed app:v2\n", cli.run("rm", "--ref", "app:v2").ok().out(), "rm says what it removed");
         cli.run("rm", "--ref", "app:v2").fails(ExitCodes.NOT_FOUND, "reference app:v2 not found");
+        // several at once: each is tried, every failure reported, the first failure's exit code
+        cli.run("copy", "cargohold:app:latest", "cargohold:app:a").ok();
+        cli.run("copy", "cargohold:app:latest", "cargohold:app:b").ok();
+        Cli.Result several = cli.run("rm", "app:a", "app:gone", "app:b");
+        assertEquals(ExitCodes.NOT_FOUND, several.code(), several.err());
+        assertEquals("removed app:a\nremoved app:b\n", several.out());
+        assertTrue(several.err().contains("reference app:gone not found"), several.err());
+        assertTrue(cli.run("list").ok().out().contains("app:latest") && !cli.run("list").ok().out().contains("app:a\t"));
         JsonNode dry = cli.run("gc", "--dry-run", "--json").ok().json();
         assertTrue(dry.get("dryRun").asBoolean());
         int count = dry.get("count").asInt();

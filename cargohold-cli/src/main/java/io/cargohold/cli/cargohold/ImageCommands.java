@@ -271,22 +271,39 @@ final class ImageCommands {
         }
     }
 
-    @Command(name = "rm", description = "Remove a reference (its blobs stay until gc).")
+    @Command(name = "rm", description = {"Remove references (their blobs stay until gc), saying which; with several, each is",
+            "tried and every failure reported (the exit code is the first failure's)."})
     static final class Rm extends OciCommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Target target;
 
         static final class Target {
-            @Option(names = "--ref", paramLabel = "NAME:TAG", description = "The reference to remove.")
-            String option;
+            @Option(names = "--ref", paramLabel = "NAME:TAG", description = "A reference to remove (repeatable).")
+            List<String> option;
 
-            @Parameters(paramLabel = "NAME:TAG", description = "A reference in the store, e.g. app:1 or library/app:latest.")
-            String positional;
+            @Parameters(paramLabel = "NAME:TAG", arity = "1..*", description = "References in the store, e.g. app:1 or library/app:latest.")
+            List<String> positional;
         }
 
         @Override
         int run(OciStore oci) throws IOException {
-            String name = target.option != null ? target.option : target.positional;
+            int code = ExitCodes.OK;
+            for (String name : target.option != null ? target.option : target.positional) {
+                try {
+                    remove(oci, name);
+                    ctx().out().println("removed " + name);
+                } catch (io.cargohold.errors.CargoholdException e) {
+                    if (target.option == null && target.positional.size() == 1 || target.option != null && target.option.size() == 1) {
+                        throw e; // one reference: the usual error path
+                    }
+                    ctx().err().println("cargohold: " + e.getMessage());
+                    code = code == ExitCodes.OK ? ExitCodes.of(e) : code;
+                }
+            }
+            return code;
+        }
+
+        private static void remove(OciStore oci, String name) throws IOException {
             Reference ref;
             try {
                 ref = Reference.parse(name);
@@ -294,12 +311,11 @@ final class ImageCommands {
                 // Not a valid name, but maybe the key of a malformed record that list reported: remove that.
                 if (oci.listing().malformed().stream().anyMatch(m -> m.key().equals(name))) {
                     oci.remove(name);
-                    return 0;
+                    return;
                 }
                 throw e;
             }
             oci.remove(ref);
-            return 0;
         }
     }
 
