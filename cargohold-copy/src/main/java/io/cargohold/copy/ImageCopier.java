@@ -368,12 +368,13 @@ public final class ImageCopier {
             Descriptor stored;
             try {
                 stored = dst.putBlobResumable(offset -> {
-                    if (offset == 0) {
-                        // the whole blob passes here: checked while it streams, as on the other path
-                        return new VerifyingInputStream(new Counting(src.blob(from), orig), from.digest(), from.size(), what(from));
+                    // no VerifyingInputStream here: the destination's writer hashes every byte as it takes it (and what an
+                    // interrupted write left), refuses more than the size at once and the digest at commit; a second pass
+                    // over every layer would only cost CPU
+                    if (offset > 0) {
+                        options.listener().blobResumed(orig, offset);
                     }
-                    options.listener().blobResumed(orig, offset);
-                    return new Counting(src.blob(from, offset), orig);
+                    return new Counting(offset == 0 ? src.blob(from) : src.blob(from, offset), orig);
                 }, blob);
             } catch (CorruptException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith(what(from))) {
