@@ -29,6 +29,9 @@ public final class Train {
     static final java.util.Set<String> CONTENT = java.util.Set.of("applydiff", "import-layer", "diff", "diffsize", "changes", "check", "copy");
 
     public static void main(String[] args) throws IOException {
+        // what main does before run: the environment and the warm-up thread (their classes then come from the cache)
+        System.getenv().size();
+        io.cargohold.StartupWarmup.begin();
         boolean quick = args.length > 1 && args[1].equals("quick");
         Path dir = Path.of(args[0]);
         String g = dir.resolve("root").toString();

@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +91,7 @@ class ParallelGzipTest {
 
     private static byte[] gzip(byte[] all, int threads, int chunk) throws IOException {
         ByteArrayOutputStream z = new ByteArrayOutputStream();
-        try (OutputStream out = new ParallelGzipOutputStream(z, Deflater.DEFAULT_COMPRESSION, threads)) {
+        try (OutputStream out = new ParallelGzipOutputStream(z, ParallelGzipOutputStream.LEVEL, threads)) {
             for (int off = 0; off < all.length; off += chunk) {
                 out.write(all, off, Math.min(chunk, all.length - off));
             }
