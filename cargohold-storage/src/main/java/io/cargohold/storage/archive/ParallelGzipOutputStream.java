@@ -61,7 +61,7 @@ final class ParallelGzipOutputStream extends OutputStream {
      * zlib level 3 on every core: zlib deflates ~2.5 times slower per core than upstream's klauspost
      * deflate at its default level, and level 3 (the best of zlib's fast levels) closes most of that:
      * on the large test image's 595 MiB base layer it wrote 324,695,336 bytes in 22.9 s, level 6
-     * 313,685,170 bytes in 54-63 s, upstream 312,929,124 bytes (bench/README.md section 15).
+     * 313,685,170 bytes in 54-63 s, upstream 312,929,124 bytes (bench/README.md section 16).
      */
     ParallelGzipOutputStream(OutputStream out) {
         this(out, LEVEL, Runtime.getRuntime().availableProcessors());
