@@ -111,6 +111,7 @@ public final class Main {
         Defaults defaults = null;
         if (g.graph.isEmpty() && g.run.isEmpty() && g.driver.isEmpty() && g.storageOpts.isEmpty()) {
             defaults = Defaults.load(env, host);
+            defaults.printLog(out, err);
             g.fromDefaults(defaults);
         }
         List<String> args = global.args();
@@ -159,8 +160,12 @@ public final class Main {
         StoreOptions options;
         Store store;
         try {
-            options = StoreSetup.options(g.graph, g.run, g.driver, g.storageOpts, cwd, defaults != null ? defaults : Defaults.load(env, host),
-                    err);
+            if (defaults == null) {
+                // upstream's GetStore loads the defaults too (types.Options), logging as it goes
+                defaults = Defaults.load(env, host);
+                defaults.printLog(out, err);
+            }
+            options = StoreSetup.options(g.graph, g.run, g.driver, g.storageOpts, cwd, defaults, err);
             store = Store.open(options);
         } catch (Exception e) {
             out.print("error initializing: " + message(e) + "\n");

@@ -26,7 +26,7 @@ public final class Tools {
     private Tools() {}
 
     /** The tools a peer test may skip for with {@code -Dcargohold.peers=skip}. */
-    public static final java.util.Set<String> PEERS = java.util.Set.of("skopeo", "umoci", "podman", "docker-registry");
+    public static final java.util.Set<String> PEERS = java.util.Set.of("skopeo", "umoci", "podman", "docker-registry", "containers-storage");
     /** How skip reasons for peer tools start (the test summary groups and counts them). */
     public static final String PEER_SKIP_MARK = "[peer tool]";
 
