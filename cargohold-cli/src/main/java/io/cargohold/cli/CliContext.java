@@ -35,4 +35,18 @@ public record CliContext(InputStream in, PrintStream out, PrintStream err, Map<S
         String home = env.getOrDefault("HOME", System.getProperty("user.home"));
         return Path.of(home, ".local", "share", "cargohold");
     }
+
+    /** Where {@link #storeRoot} took the root from: {@code --root}, {@code $CARGOHOLD_ROOT}, {@code $XDG_DATA_HOME} or {@code $HOME}. */
+    public String storeRootSource(Path option) {
+        if (option != null) {
+            return "--root";
+        }
+        if (!env.getOrDefault("CARGOHOLD_ROOT", "").isEmpty()) {
+            return "$CARGOHOLD_ROOT";
+        }
+        if (!env.getOrDefault("XDG_DATA_HOME", "").isEmpty()) {
+            return "$XDG_DATA_HOME";
+        }
+        return env.containsKey("HOME") ? "$HOME" : "user.home";
+    }
 }

@@ -13,6 +13,8 @@ import io.cargohold.copy.Transports;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.fs.AtomicFile;
 import io.cargohold.storage.StoreOptions;
+import io.cargohold.storage.config.ConfigHost;
+import io.cargohold.storage.config.StorageConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -106,9 +108,24 @@ final class CopyCommand implements Callable<Integer> {
         return ((CargoholdCommand) spec.root().userObject()).context;
     }
 
-    /** containers-storage's default store: upstream's default roots with the vfs driver (storage.conf is not read yet). */
-    static StoreOptions defaultStorage(Map<String, String> env) {
-        return StoreOptions.vfs(Path.of("/var/lib/containers/storage"), Path.of("/run/containers/storage"));
+    /**
+     * containers-storage's default store as skopeo would use it: storage.conf and the environment, resolved
+     * by the storage library ({@link StorageConfig}) exactly as {@code containers-storage} resolves them.
+     * When they cannot be had (a bad file, a driver this library lacks), a copy that names
+     * {@code containers-storage:} among {@code refs} fails with the reason; any other copy goes on without
+     * a default store.
+     */
+    static StoreOptions defaultStorage(Map<String, String> env, String... refs) throws IOException {
+        try {
+            return StorageConfig.load(env, ConfigHost.REAL).toStoreOptions(Path.of("").toAbsolutePath());
+        } catch (IOException e) {
+            for (String r : refs) {
+                if (r.startsWith("containers-storage:")) {
+                    throw new IOException("the default containers-storage store (storage.conf): " + e.getMessage(), e);
+                }
+            }
+            return null;
+        }
     }
 
     @Override
@@ -145,7 +162,7 @@ final class CopyCommand implements Callable<Integer> {
         if (progress != null) {
             o = o.withListener(progress);
         }
-        CopyContext context = CopyContext.of(ctx().storeRoot(top.root), defaultStorage(ctx().env()));
+        CopyContext context = CopyContext.of(ctx().storeRoot(top.root), defaultStorage(ctx().env(), source, destination));
         long t0 = System.nanoTime();
         CopyResult r = ImageCopier.copy(src, dst, context, o);
         double secs = (System.nanoTime() - t0) / 1e9;

@@ -17,7 +17,7 @@ abstract class OciCommand extends StoreCommand {
     abstract int run(OciStore oci) throws IOException;
 
     /** Import and export as copies over this store, with per-blob progress on a terminal's stderr. */
-    ImportExport imports(OciStore oci) {
+    ImportExport imports(OciStore oci) throws IOException {
         return new ImportExport(oci, CopyContext.of(oci.blobs().root(), CopyCommand.defaultStorage(ctx().env())),
                 CopyProgress.forTerminal(ctx().err(), ctx().env()));
     }

@@ -223,6 +223,10 @@ public final class StorageConfig {
             } else if (files.stream().noneMatch(f -> f.path().equals(conf))) {
                 files.add(new ConfFile(conf, rootless ? "rootless user file" : "system default", ConfFile.Status.ABSENT, ""));
             }
+            if (opts.runRoot.isEmpty() && opts.graphRoot.isEmpty() && opts.driver.isEmpty() && opts.driverOptions.isEmpty()) {
+                // nothing at all (the user's file could not be read): GetStore then takes loadDefaultStoreOptions' options
+                opts = defaults;
+            }
             if (!opts.runRoot.isEmpty()) {
                 opts.runRoot = expandEnvPath(opts.runRoot);
             }

@@ -180,6 +180,12 @@ class StorageConfigTest {
         // ... but for root an existing /usr/share file is read again last and wins (upstream's DefaultConfigFile quirk)
         write("host/usr/share/containers/storage.conf", "[storage]\ndriver = \"vfs\"\ngraphroot = \"/usr-g\"\nrunroot = \"/usr-r\"\n");
         assertEquals("/usr-g", root(Map.of("XDG_CONFIG_HOME", dir.resolve("xdg").toString())).graphRoot());
+        // a bad /usr/share file after a good /etc one: reported, and /etc's store used (upstream's GetStore falls back to it)
+        Files.writeString(usr, "[storage]\nrunroot = 5\n");
+        StorageDefaults fallback = root(Map.of());
+        assertNull(fallback.error());
+        assertEquals("/etc-g", fallback.graphRoot());
+        assertTrue(warnings(fallback, "stdout").getFirst().startsWith("Failed to read " + usr + " toml: "), fallback.log().toString());
         // $CONTAINERS_STORAGE_CONF beats everything
         Path own = write("own.conf", "[storage]\ndriver = \"vfs\"\ngraphroot = \"/own-g\"\nrunroot = \"/own-r\"\n"
                 + "[storage.options]\nadditionalimagestores = [\"/ro\"]\n");

@@ -1,0 +1,150 @@
+package io.cargohold.cli.cargohold;
+
+import io.cargohold.cli.CliContext;
+import io.cargohold.cli.Output;
+import io.cargohold.storage.IdMap;
+import io.cargohold.storage.config.ConfFile;
+import io.cargohold.storage.config.ConfigHost;
+import io.cargohold.storage.config.StorageConfig;
+import io.cargohold.storage.config.StorageDefaults;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cargohold info}: what was read from where. The content store's root and which of
+ * {@code --root}, {@code $CARGOHOLD_ROOT}, {@code $XDG_DATA_HOME} or {@code $HOME} gave it; the
+ * containers-storage defaults ({@code cargohold copy}'s default {@code containers-storage:} store, the same
+ * {@code containers-storage} resolves) with every storage.conf file looked at and what came of it. Opens
+ * no store and changes nothing (except that, as upstream, a rootless user's runtime directory is created
+ * when it is looked for).
+ */
+@Command(name = "info", description = {
+        "Show the configuration in use and where it came from: the content store root (--root, $CARGOHOLD_ROOT, $XDG_DATA_HOME",
+        "or $HOME) and the containers-storage defaults from storage.conf ($CONTAINERS_STORAGE_CONF, $XDG_CONFIG_HOME,",
+        "/etc/containers, /usr/share/containers; $STORAGE_DRIVER, $STORAGE_OPTS), with each file found, absent or in error."},
+        footer = {"", "Example:", "  cargohold info", "  CONTAINERS_STORAGE_CONF=./storage.conf cargohold info --json"})
+final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    private CliContext ctx() {
+        return ((CargoholdCommand) spec.root().userObject()).context;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        CargoholdCommand top = (CargoholdCommand) spec.root().userObject();
+        Map<String, Object> info = collect(ctx(), top.root, ConfigHost.REAL, StorageConfig.rootlessUid(ctx().env()));
+        if (json) {
+            Output.json(ctx().out(), info);
+        } else {
+            print(ctx().out(), info);
+        }
+        return 0;
+    }
+
+    /** What {@code info} shows, as the JSON document it prints with {@code --json}. */
+    static Map<String, Object> collect(CliContext ctx, Path rootOption, ConfigHost host, int uid) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("root", ctx.storeRoot(rootOption).toString());
+        content.put("from", ctx.storeRootSource(rootOption));
+        m.put("contentStore", content);
+        StorageDefaults d = StorageConfig.load(ctx.env(), uid, host);
+        Map<String, Object> cs = new LinkedHashMap<>();
+        cs.put("uid", uid);
+        cs.put("driver", d.driver());
+        cs.put("graphRoot", d.graphRoot());
+        cs.put("runRoot", d.runRoot());
+        cs.put("driverOptions", d.driverOptions());
+        cs.put("rootlessStoragePath", d.rootlessStoragePath());
+        cs.put("uidMap", maps(d.uidMap()));
+        cs.put("gidMap", maps(d.gidMap()));
+        cs.put("rootAutoUsernsUser", d.rootAutoNsUser());
+        cs.put("autoUsernsMinSize", d.autoNsMinSize());
+        cs.put("autoUsernsMaxSize", d.autoNsMaxSize());
+        cs.put("pullOptions", d.pullOptions() == null ? Map.of() : new java.util.TreeMap<>(d.pullOptions()));
+        cs.put("disableVolatile", d.disableVolatile());
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (ConfFile f : d.files()) {
+            Map<String, Object> fm = new LinkedHashMap<>();
+            fm.put("path", f.path().toString());
+            fm.put("role", f.role());
+            fm.put("status", f.status().name().toLowerCase(java.util.Locale.ROOT));
+            if (!f.detail().isEmpty()) {
+                fm.put("error", f.detail());
+            }
+            files.add(fm);
+        }
+        cs.put("files", files);
+        List<Map<String, Object>> log = new ArrayList<>();
+        for (StorageDefaults.LogLine l : d.log()) {
+            log.add(new LinkedHashMap<>(Map.of("level", l.level().equals("stdout") ? "error" : l.level(), "message", l.message())));
+        }
+        cs.put("messages", log);
+        cs.put("error", d.error() == null ? null : d.error().getMessage());
+        m.put("containersStorage", cs);
+        return m;
+    }
+
+    private static List<String> maps(List<IdMap> maps) {
+        return maps.stream().map(x -> x.containerId() + ":" + x.hostId() + ":" + x.size()).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static void print(PrintStream out, Map<String, Object> info) {
+        Map<String, Object> content = (Map<String, Object>) info.get("contentStore");
+        Map<String, Object> cs = (Map<String, Object>) info.get("containersStorage");
+        StringBuilder b = new StringBuilder();
+        b.append("content store:\n");
+        b.append("  root:          ").append(content.get("root")).append(" (from ").append(content.get("from")).append(")\n");
+        b.append("containers-storage defaults (uid ").append(cs.get("uid")).append("):\n");
+        if (cs.get("error") != null) {
+            b.append("  error:         ").append(cs.get("error")).append('\n');
+        } else {
+            b.append("  driver:        ").append(cs.get("driver").toString().isEmpty() ? "(none: vfs)" : cs.get("driver")).append('\n');
+            b.append("  graph root:    ").append(cs.get("graphRoot")).append('\n');
+            b.append("  run root:      ").append(cs.get("runRoot")).append('\n');
+            b.append("  options:       ").append(String.join(" ", (List<String>) cs.get("driverOptions"))).append('\n');
+            if (!cs.get("rootlessStoragePath").toString().isEmpty()) {
+                b.append("  rootless path: ").append(cs.get("rootlessStoragePath")).append('\n');
+            }
+            if (!((List<?>) cs.get("uidMap")).isEmpty() || !((List<?>) cs.get("gidMap")).isEmpty()) {
+                b.append("  uid map:       ").append(String.join(",", (List<String>) cs.get("uidMap"))).append('\n');
+                b.append("  gid map:       ").append(String.join(",", (List<String>) cs.get("gidMap"))).append('\n');
+            }
+            Map<String, String> pull = (Map<String, String>) cs.get("pullOptions");
+            if (!pull.isEmpty()) {
+                List<String> kv = new ArrayList<>();
+                pull.forEach((k, v) -> kv.add(k + "=" + v));
+                b.append("  pull options:  ").append(String.join(" ", kv)).append('\n');
+            }
+        }
+        b.append("  storage.conf files:\n");
+        for (Map<String, Object> f : (List<Map<String, Object>>) cs.get("files")) {
+            b.append("    ").append(String.format("%-7s", f.get("status"))).append(' ').append(f.get("path")).append(" (")
+                    .append(f.get("role")).append(')');
+            if (f.containsKey("error")) {
+                b.append(": ").append(f.get("error"));
+            }
+            b.append('\n');
+        }
+        for (Map<String, Object> l : (List<Map<String, Object>>) cs.get("messages")) {
+            b.append("  ").append(l.get("level")).append(": ").append(l.get("message")).append('\n');
+        }
+        out.print(b);
+    }
+}
