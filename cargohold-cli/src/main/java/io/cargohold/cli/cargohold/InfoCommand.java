@@ -57,7 +57,7 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     /** What {@code info} shows, as the JSON document it prints with {@code --json}. */
-    static Map<String, Object> collect(CliContext ctx, Path rootOption, ConfigHost host, int uid) {
+    static Map<String, Object> collect(CliContext ctx, Path rootOption, ConfigHost host, int uid) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("root", ctx.storeRoot(rootOption).toString());

@@ -13,7 +13,7 @@ public final class InfoAccess {
     private InfoAccess() {
     }
 
-    public static Map<String, Object> collect(CliContext ctx, Path root, ConfigHost host, int uid) {
+    public static Map<String, Object> collect(CliContext ctx, Path root, ConfigHost host, int uid) throws java.io.IOException {
         return InfoCommand.collect(ctx, root, host, uid);
     }
 
