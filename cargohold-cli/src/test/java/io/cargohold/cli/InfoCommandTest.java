@@ -60,6 +60,15 @@ class InfoCommandTest {
         assertEquals(tmp.resolve("opt").toString(), opt.at("/contentStore/root").asText());
         assertEquals("--root", opt.at("/contentStore/from").asText());
         assertTrue(Files.notExists(tmp.resolve("opt")), "info opens no store");
+        // the registry auth files, as login and lookups use them
+        assertEquals(tmp.resolve("containers/auth.json").toString(), j.at("/registry/authFile").asText());
+        assertEquals("absent", j.at("/registry/authFiles/0/status").asText());
+        Files.createDirectories(tmp.resolve("containers"));
+        Files.writeString(tmp.resolve("containers/auth.json"), "{}");
+        assertEquals("found", Cli.raw(new byte[0], env, "info", "--json").ok().json().at("/registry/authFiles/0/status").asText());
+        env.put("REGISTRY_AUTH_FILE", tmp.resolve("a.json").toString());
+        assertEquals(tmp.resolve("a.json").toString(), Cli.raw(new byte[0], env, "info", "--json").ok().json().at("/registry/authFile")
+                .asText());
         env.remove("CARGOHOLD_ROOT");
         env.remove("XDG_DATA_HOME");
         assertEquals("$HOME", Cli.raw(new byte[0], env, "info", "--json").ok().json().at("/contentStore/from").asText());

@@ -24,14 +24,16 @@ import picocli.CommandLine.Spec;
  * {@code cargohold info}: what was read from where. The content store's root and which of
  * {@code --root}, {@code $CARGOHOLD_ROOT}, {@code $XDG_DATA_HOME} or {@code $HOME} gave it; the
  * containers-storage defaults ({@code cargohold copy}'s default {@code containers-storage:} store, the same
- * {@code containers-storage} resolves) with every storage.conf file looked at and what came of it. Opens
+ * {@code containers-storage} resolves) with every storage.conf file looked at and what came of it; the
+ * registry auth file login writes and the files credentials are looked up in. Opens
  * no store and changes nothing (except that, as upstream, a rootless user's runtime directory is created
  * when it is looked for).
  */
 @Command(name = "info", description = {
         "Show the configuration in use and where it came from: the content store root (--root, $CARGOHOLD_ROOT, $XDG_DATA_HOME",
         "or $HOME) and the containers-storage defaults from storage.conf ($CONTAINERS_STORAGE_CONF, $XDG_CONFIG_HOME,",
-        "/etc/containers, /usr/share/containers; $STORAGE_DRIVER, $STORAGE_OPTS), with each file found, absent or in error."},
+        "/etc/containers, /usr/share/containers; $STORAGE_DRIVER, $STORAGE_OPTS), with each file found, absent or in error,",
+        "and the registry auth file ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR, ~/.config) with the files credentials come from."},
         footer = {"", "Example:", "  cargohold info", "  CONTAINERS_STORAGE_CONF=./storage.conf cargohold info --json"})
 final class InfoCommand implements Callable<Integer> {
     @Spec
@@ -97,7 +99,22 @@ final class InfoCommand implements Callable<Integer> {
         cs.put("messages", log);
         cs.put("error", d.error() == null ? null : d.error().getMessage());
         m.put("containersStorage", cs);
+        Map<String, Object> reg = new LinkedHashMap<>();
+        reg.put("authFile", io.cargohold.registry.AuthFile.defaultPath(ctx.env()).toString());
+        List<Map<String, Object>> auth = new ArrayList<>();
+        for (Path p : io.cargohold.registry.AuthFile.searchPath(ctx.env())) {
+            auth.add(file(p));
+        }
+        reg.put("authFiles", auth);
+        m.put("registry", reg);
         return m;
+    }
+
+    private static Map<String, Object> file(Path p) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("path", p.toString());
+        f.put("status", java.nio.file.Files.isRegularFile(p) ? "found" : java.nio.file.Files.exists(p) ? "not a file" : "absent");
+        return f;
     }
 
     private static List<String> maps(List<IdMap> maps) {
@@ -144,6 +161,13 @@ final class InfoCommand implements Callable<Integer> {
         }
         for (Map<String, Object> l : (List<Map<String, Object>>) cs.get("messages")) {
             b.append("  ").append(l.get("level")).append(": ").append(l.get("message")).append('\n');
+        }
+        Map<String, Object> reg = (Map<String, Object>) info.get("registry");
+        b.append("registries (docker://):\n");
+        b.append("  auth file:     ").append(reg.get("authFile")).append(" (login writes here)\n");
+        b.append("  credentials looked up in:\n");
+        for (Map<String, Object> f : (List<Map<String, Object>>) reg.get("authFiles")) {
+            b.append("    ").append(String.format("%-7s", f.get("status"))).append(' ').append(f.get("path")).append('\n');
         }
         out.print(b);
     }
