@@ -22,6 +22,7 @@ public final class Examples {
             Map.entry("cargohold", List.of("cargohold demo", "cargohold copy oci:/tmp/layout:latest cargohold:app:1", "cargohold list")),
             Map.entry("cargohold demo", List.of("cargohold demo", "cargohold demo --storage-root /tmp/cs --json")),
             Map.entry("cargohold status", List.of("cargohold status --json")),
+            Map.entry("cargohold info", List.of("cargohold info", "cargohold info --json")),
             Map.entry("cargohold copy", List.of("cargohold copy oci:/tmp/layout:latest 'containers-storage:[vfs@/tmp/g+/tmp/r]app:1'",
                     "cargohold copy --all docker://localhost:5000/app:1 cargohold:app:1",
                     "cargohold copy --dest-compress-format zstd cargohold:app:1 oci-archive:/tmp/app.tar")),

@@ -29,12 +29,11 @@ import picocli.CommandLine.Spec;
  * no store and changes nothing (except that, as upstream, a rootless user's runtime directory is created
  * when it is looked for).
  */
-@Command(name = "info", description = {
-        "Show the configuration in use and where it came from: the content store root (--root, $CARGOHOLD_ROOT, $XDG_DATA_HOME",
-        "or $HOME) and the containers-storage defaults from storage.conf ($CONTAINERS_STORAGE_CONF, $XDG_CONFIG_HOME,",
-        "/etc/containers, /usr/share/containers; $STORAGE_DRIVER, $STORAGE_OPTS), with each file found, absent or in error,",
-        "and the registry auth file ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR, ~/.config) with the files credentials come from."},
-        footer = {"", "Example:", "  cargohold info", "  CONTAINERS_STORAGE_CONF=./storage.conf cargohold info --json"})
+@Command(name = "info", description = "Show the configuration in use and where it came from: the content store root (--root,"
+        + " $CARGOHOLD_ROOT, $XDG_DATA_HOME or $HOME); the containers-storage defaults from storage.conf"
+        + " ($CONTAINERS_STORAGE_CONF, $XDG_CONFIG_HOME, /etc/containers, /usr/share/containers; $STORAGE_DRIVER, $STORAGE_OPTS)"
+        + " with each file found, absent or in error; and the registry auth file ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR,"
+        + " ~/.config) with the files credentials come from. Opens no store.")
 final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
