@@ -33,12 +33,15 @@ final class StoreCommands {
                 new Command(List.of("status"), "", 0, 0, "Check on graph driver status", flags -> {
                     var json = json(flags);
                     return inv -> {
-                        // vfs reports no status of its own: the four basics only
-                        List<List<String>> status = List.of(
+                        // the four basics, then the driver's own lines (vfs has none)
+                        List<List<String>> status = new java.util.ArrayList<>(List.of(
                                 List.of("Root", inv.store().graphRoot().toString()),
                                 List.of("Run Root", inv.store().runRoot().toString()),
                                 List.of("Driver Name", inv.store().options().driver()),
-                                List.of("Driver Options", FlagSet.goList(driverOptions(inv))));
+                                List.of("Driver Options", FlagSet.goList(driverOptions(inv)))));
+                        for (var line : inv.store().driverStatus()) {
+                            status.add(List.of(line.getKey(), line.getValue()));
+                        }
                         if (json.get()) {
                             Output.json(inv.out(), status);
                         } else {

@@ -11,22 +11,32 @@ import java.util.Locale;
  * {@code [storage.options]}), {@code KEY=VALUE} strings parsed and checked as upstream's drivers do at
  * Init, with their messages. vfs: {@code vfs.imagestore} / {@code .imagestore} (comma-separated additional
  * read-only stores), {@code vfs.ignore_chown_errors} / {@code .ignore_chown_errors}; {@code vfs.mountopt} and
- * anything else are refused.
+ * anything else are refused. overlay (keys case-folded, {@code overlay.}, {@code overlay2.} or {@code .}
+ * prefixed): {@code mountopt}, {@code imagestore} / {@code additionalimagestore} (absolute directories),
+ * {@code mount_program} (must exist), {@code skip_mount_home}, {@code ignore_chown_errors},
+ * {@code force_mask} ({@code shared}, {@code private} or octal), {@code override_kernel_check} (ignored);
+ * {@code size} and {@code inodes} (XFS project quotas) and {@code additionallayerstore} are refused here.
  *
  * @param raw           the options as given, after checking
  * @param imageStores   the additional read-only image stores they name (relative paths resolved against the working directory)
  * @param ignoreChownErrors whether they set ignore_chown_errors
  */
-public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ignoreChownErrors) {
+public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ignoreChownErrors, String mountProgram,
+                            String mountOptions, Integer forceMask, boolean skipMountHome) {
     public DriverOptions {
         raw = List.copyOf(raw);
         imageStores = List.copyOf(imageStores);
+        mountProgram = mountProgram == null ? "" : mountProgram;
+        mountOptions = mountOptions == null ? "" : mountOptions;
     }
 
-    public static final DriverOptions NONE = new DriverOptions(List.of(), List.of(), false);
+    public static final DriverOptions NONE = new DriverOptions(List.of(), List.of(), false, "", "", null, false);
 
     /** Parses {@code options} for {@code driver}; relative paths are resolved against {@code cwd}. */
     public static DriverOptions parse(String driver, List<String> options, Path cwd) throws InvalidArgumentException {
+        if (driver.equals("overlay") || driver.equals("overlay2")) {
+            return parseOverlay(options);
+        }
         List<Path> imageStores = new ArrayList<>();
         boolean ignoreChown = false;
         for (String option : options) {
@@ -52,7 +62,83 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                 default -> throw new InvalidArgumentException("failed to GetDriver graph " + driver + ": driver not supported");
             }
         }
-        return new DriverOptions(options, imageStores, ignoreChown);
+        return new DriverOptions(options, imageStores, ignoreChown, "", "", null, false);
+    }
+
+    /** Upstream's overlay parseOptions, with its messages. */
+    private static DriverOptions parseOverlay(List<String> options) throws InvalidArgumentException {
+        List<Path> imageStores = new ArrayList<>();
+        boolean ignoreChown = false;
+        String mountProgram = "";
+        String mountOptions = "";
+        Integer forceMask = null;
+        boolean skipMountHome = false;
+        for (String option : options) {
+            int eq = option.indexOf('=');
+            if (eq < 0) {
+                throw new InvalidArgumentException("unable to parse key/value option: " + option);
+            }
+            String key = option.substring(0, eq).strip();
+            String val = option.substring(eq + 1).strip();
+            String k = key.toLowerCase(Locale.ROOT);
+            for (String prefix : List.of("overlay.", "overlay2.", ".")) {
+                if (k.startsWith(prefix)) {
+                    k = k.substring(prefix.length());
+                }
+            }
+            switch (k) {
+                case "override_kernel_check" -> {
+                }
+                case "mountopt" -> mountOptions = val;
+                case "size", "inodes" -> throw new InvalidArgumentException(
+                        "storage option overlay.size and overlay.inodes only supported for backingFS XFS");
+                case "imagestore", "additionalimagestore" -> {
+                    if (val.isEmpty()) {
+                        continue;
+                    }
+                    for (String store : val.split(",", -1)) {
+                        String clean = Path.of(store.isEmpty() ? "." : store).normalize().toString();
+                        if (!clean.startsWith("/")) {
+                            throw new InvalidArgumentException("overlay: image path " + goQuote(clean) + " is not absolute.  Can not be relative");
+                        }
+                        Path p = Path.of(clean);
+                        if (!java.nio.file.Files.exists(p)) {
+                            throw new InvalidArgumentException("overlay: can't stat imageStore dir " + clean + ": stat " + clean
+                                    + ": no such file or directory");
+                        }
+                        if (!java.nio.file.Files.isDirectory(p)) {
+                            throw new InvalidArgumentException("overlay: image path " + goQuote(clean) + " must be a directory");
+                        }
+                        imageStores.add(p);
+                    }
+                }
+                case "additionallayerstore" -> throw new InvalidArgumentException("overlay: additionallayerstore is not supported");
+                case "mount_program" -> {
+                    if (!val.isEmpty() && !java.nio.file.Files.exists(Path.of(val))) {
+                        throw new InvalidArgumentException("overlay: can't stat program " + goQuote(val) + ": stat " + val
+                                + ": no such file or directory");
+                    }
+                    mountProgram = val;
+                }
+                case "skip_mount_home" -> skipMountHome = parseBool(val);
+                case "ignore_chown_errors" -> ignoreChown = parseBool(val);
+                case "force_mask" -> {
+                    switch (val) {
+                        case "shared" -> forceMask = 0755;
+                        case "private" -> forceMask = 0700;
+                        default -> {
+                            try {
+                                forceMask = Integer.parseInt(val, 8);
+                            } catch (NumberFormatException e) {
+                                throw new InvalidArgumentException("strconv.ParseInt: parsing " + goQuote(val) + ": invalid syntax");
+                            }
+                        }
+                    }
+                }
+                default -> throw new InvalidArgumentException("overlay: Unknown option " + key);
+            }
+        }
+        return new DriverOptions(options, imageStores, ignoreChown, mountProgram, mountOptions, forceMask, skipMountHome);
     }
 
     /** Go's strconv.ParseBool, with its error. */

@@ -40,6 +40,11 @@ public final class Store implements AutoCloseable {
         return engine.options();
     }
 
+    /** The graph driver's status as name/value pairs (none for vfs), as upstream's {@code Status()}. */
+    public List<java.util.Map.Entry<String, String>> driverStatus() {
+        return engine.driverStatus();
+    }
+
     public Path graphRoot() {
         return engine.layout().graphRoot();
     }

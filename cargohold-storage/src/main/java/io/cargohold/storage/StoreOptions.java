@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Where a store lives and how it behaves: graph root, run root, the graph driver ({@code vfs}),
+ * Where a store lives and how it behaves: graph root, run root, the graph driver ({@code vfs} or {@code overlay}),
  * additional read-only image stores ({@code vfs.imagestore}), the store's default ID maps,
  * {@code vfs.ignore_chown_errors} (ownership changes that fail while applying a diff are reported and
  * ignored), and the driver options as given ({@link #driverOptions}; {@link #withDriverOptions} parses
@@ -21,6 +21,9 @@ public record StoreOptions(Path graphRoot, Path runRoot, String driver, List<Pat
         if (driver == null || driver.isEmpty()) {
             driver = "vfs";
         }
+        if (driver.equals("overlay2")) {
+            driver = "overlay";
+        }
     }
 
     public static StoreOptions vfs(Path graphRoot, Path runRoot) {
@@ -34,7 +37,7 @@ public record StoreOptions(Path graphRoot, Path runRoot, String driver, List<Pat
 
     /** Whether this library has a graph driver of that name. */
     public static boolean isSupportedDriver(String driver) {
-        return driver == null || driver.isEmpty() || driver.equals("vfs");
+        return driver == null || driver.isEmpty() || driver.equals("vfs") || driver.equals("overlay") || driver.equals("overlay2");
     }
 
     public StoreOptions withImageStores(List<Path> stores) {

@@ -34,7 +34,7 @@ final class FsckCommand extends StoreCommand {
     @Option(names = {"--run", "-R"}, paramLabel = "DIR", description = "containers-storage run root (default /run/containers/storage).")
     Path run;
 
-    @Option(names = "--storage-driver", paramLabel = "NAME", defaultValue = "vfs", description = "Storage driver (only vfs).")
+    @Option(names = "--storage-driver", paramLabel = "NAME", defaultValue = "vfs", description = "Storage driver (vfs or overlay).")
     String driver;
 
     @Option(names = "--image-store", paramLabel = "DIR", description = "An additional read-only image store (checked and reported, never changed); repeatable.")

@@ -48,12 +48,12 @@ final class StorageFsck {
             ctx.err().println("cargohold: --max-age: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        if (!driver.equals("vfs")) {
-            ctx.err().println("cargohold: --storage-driver " + driver + ": only vfs is supported");
+        if (!StoreOptions.isSupportedDriver(driver)) {
+            ctx.err().println("cargohold: --storage-driver " + driver + ": only vfs and overlay are supported");
             return ExitCodes.USAGE;
         }
-        StoreOptions options = StoreOptions.vfs(graph != null ? graph : Path.of("/var/lib/containers/storage"),
-                run != null ? run : Path.of("/run/containers/storage")).withImageStores(imageStores);
+        StoreOptions options = StoreOptions.of(graph != null ? graph : Path.of("/var/lib/containers/storage"),
+                run != null ? run : Path.of("/run/containers/storage"), driver).withImageStores(imageStores);
         Store store = Store.open(options);
         CheckOptions co = (quick ? CheckOptions.quick() : CheckOptions.full()).withMaxUnreferencedAge(age);
         Line line = Line.forTerminal(ctx.err());

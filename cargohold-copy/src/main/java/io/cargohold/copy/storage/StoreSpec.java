@@ -9,8 +9,8 @@ import java.util.List;
  * The {@code [DRIVER@GRAPHROOT+RUNROOT:OPTIONS]} part of a containers-storage reference, split as
  * containers/image v5.23's {@code storageTransport.ParseReference} splits it (each part optional but
  * not all; roots absolute), and turned into store options as {@code storage.GetStore} would: a
- * missing root comes from the default store, no driver means vfs (the only one here; upstream probes,
- * overlay first), and the vfs driver's options are upstream's.
+ * missing root comes from the default store, no driver means vfs (upstream probes, overlay first), and
+ * the drivers' options (vfs, overlay) are parsed and checked by the storage library as upstream's drivers do.
  */
 record StoreSpec(String driver, String graphRoot, String runRoot, List<String> options) {
     StoreSpec {
@@ -64,7 +64,7 @@ record StoreSpec(String driver, String graphRoot, String runRoot, List<String> o
         String name = driver.isEmpty() ? "vfs" : driver;
         if (!StoreOptions.isSupportedDriver(name)) {
             throw new InvalidArgumentException("failed to GetDriver graph " + name + " " + g
-                    + ": driver not supported (only vfs is implemented)");
+                    + ": driver not supported");
         }
         return StoreOptions.of(g, r, name).withDriverOptions(options, Path.of("").toAbsolutePath());
     }

@@ -99,9 +99,15 @@ class StorageReferenceTest {
         StoreOptions opts = parse("containers-storage:[vfs@/g+/r:vfs.ignore_chown_errors=true,vfs.imagestore=/ro]app").storeOptions(ctx);
         assertEquals(true, opts.ignoreChownErrors());
         assertEquals(List.of(Path.of("/ro")), opts.imageStores());
-        assertEquals("failed to GetDriver graph overlay /g: driver not supported (only vfs is implemented)",
-                assertThrows(InvalidArgumentException.class, () -> parse("containers-storage:[overlay@/g+/r]app").storeOptions(ctx))
+        assertEquals("failed to GetDriver graph btrfs /g: driver not supported",
+                assertThrows(InvalidArgumentException.class, () -> parse("containers-storage:[btrfs@/g+/r]app").storeOptions(ctx))
                         .getMessage());
+        StoreOptions overlay = parse("containers-storage:[overlay@/g+/r:overlay.mountopt=nodev]app").storeOptions(ctx);
+        assertEquals("overlay", overlay.driver());
+        assertEquals(List.of("overlay.mountopt=nodev"), overlay.driverOptions());
+        assertEquals("overlay: Unknown option overlay.bogus",
+                assertThrows(InvalidArgumentException.class, () -> parse("containers-storage:[overlay@/g+/r:overlay.bogus=1]app")
+                        .storeOptions(ctx)).getMessage());
         assertEquals("vfs driver does not support mount options",
                 assertThrows(InvalidArgumentException.class, () -> parse("containers-storage:[vfs@/g+/r:vfs.mountopt=x]app")
                         .storeOptions(ctx)).getMessage());

@@ -57,9 +57,21 @@ final class Extractor {
     private long size;
 
     private boolean ignoreChownErrors;
+    /** Non-null: the overlay whiteout format (upstream's Unpack with the overlay converter), else AUFS (UnpackLayer). */
+    private OverlayWhiteouts overlay;
 
     Extractor ignoreChownErrors(boolean ignore) {
         this.ignoreChownErrors = ignore;
+        return this;
+    }
+
+    /**
+     * Applies to an overlay {@code diff/} directory as upstream's overlay driver does ({@code Unpack} with
+     * the overlay whiteout converter): whiteouts become 0/0 character devices, opaque markers the opaque
+     * xattr - nothing is deleted - and an entry for the root itself is skipped.
+     */
+    Extractor overlayWhiteouts(OverlayWhiteouts wo) {
+        this.overlay = wo;
         return this;
     }
 
@@ -90,6 +102,20 @@ final class Extractor {
             throw new InRoot.BreakoutException("layer entry " + quote(name) + " is outside of the layer");
         }
         InRoot.Dir parent = rel.equals(".") ? new InRoot.Dir(in.root(), true, null) : in.directory(PathNames.parent(rel), true);
+        if (overlay != null) {
+            if (rel.equals(".")) {
+                return; // Unpack: an existing root directory is left as it is
+            }
+            String b = PathNames.base(rel);
+            if (b.startsWith(WH)) {
+                if (!parent.isDirectory()) {
+                    return;
+                }
+                overlay.convertRead(b, parent.path(), toHost(h.uid(), uidMap, "UID"), toHost(h.gid(), gidMap, "GID"));
+                in.invalidate();
+                return;
+            }
+        }
         if (rel.startsWith(WH_META)) {
             if (rel.startsWith(WH_LINKDIR + "/") && h.isRegular()) {
                 stashAufsLink(rel, h, tr, crc);

@@ -42,6 +42,15 @@ public final class LayerArchive {
      * {@code tarSplit}. On failure the tree may be partly modified (the caller discards the layer).
      */
     public static ApplyResult apply(InputStream diff, Path root, OutputStream tarSplit, ApplyOptions o) throws IOException {
+        return apply(diff, root, tarSplit, o, null);
+    }
+
+    /**
+     * As {@link #apply(InputStream, Path, OutputStream, ApplyOptions)}, with whiteouts in overlay's format
+     * when {@code overlay} is not null (the root is an overlay layer's {@code diff/} directory).
+     */
+    public static ApplyResult apply(InputStream diff, Path root, OutputStream tarSplit, ApplyOptions o, OverlayWhiteouts overlay)
+            throws IOException {
         PushbackInputStream pb = new PushbackInputStream(diff, 10240);
         byte[] head = new byte[10240];
         int n = pb.readNBytes(head, 0, head.length);
@@ -55,14 +64,14 @@ public final class LayerArchive {
         DigestingInputStream uncompressed = new DigestingInputStream(plain, DigestAlgorithm.SHA256);
         // reading, both digests and decompression on a second thread; parsing and writing files on this one
         try (ReadAheadInputStream ahead = new ReadAheadInputStream(uncompressed, 1 << 18, 8)) {
-            return apply(ahead, compressed, uncompressed, compression, root, tarSplit, o);
+            return apply(ahead, compressed, uncompressed, compression, root, tarSplit, o, overlay);
         }
     }
 
     private static ApplyResult apply(InputStream tar, DigestingInputStream compressed, DigestingInputStream uncompressed,
-            Compression compression, Path root, OutputStream tarSplit, ApplyOptions o) throws IOException {
+            Compression compression, Path root, OutputStream tarSplit, ApplyOptions o, OverlayWhiteouts overlay) throws IOException {
         TarReader tr = new TarReader(tar);
-        Extractor x = new Extractor(root, o.uidMap(), o.gidMap()).ignoreChownErrors(o.ignoreChownErrors());
+        Extractor x = new Extractor(root, o.uidMap(), o.gidMap()).ignoreChownErrors(o.ignoreChownErrors()).overlayWhiteouts(overlay);
         Set<Long> uids = new TreeSet<>();
         Set<Long> gids = new TreeSet<>();
         try (TarSplitWriter ts = new TarSplitWriter(tarSplit); ParallelCrc64 crc = new ParallelCrc64()) {

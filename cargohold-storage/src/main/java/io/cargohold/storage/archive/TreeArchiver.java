@@ -56,7 +56,7 @@ public final class TreeArchiver {
                 sink.write(h, null);
             } else {
                 addTarFile(sink, TreeChanges.resolve(dir, c.path()), c.path().substring(1), uidMap, gidMap, seen,
-                        names);
+                        names, null);
             }
         }
         sink.finish();
@@ -69,21 +69,37 @@ public final class TreeArchiver {
      */
     public static void tarTree(Path dir, List<IdMap> uidMap, List<IdMap> gidMap, OutputStream out)
             throws IOException {
+        tarTree(dir, uidMap, gidMap, null, List.of(), out);
+    }
+
+    /**
+     * Upstream's overlay native diff ({@code TarWithOptions} of a layer's {@code diff/} directory with the
+     * overlay whiteout converter): as {@link #tarTree(Path, List, List, OutputStream)}, whiteout devices
+     * written as {@code .wh.} entries and opaque directories followed by {@code .wh..wh..opq} where
+     * {@code lowerDiffs} (the lower layers' diff directories, topmost first) had the directory.
+     */
+    public static void tarTree(Path dir, List<IdMap> uidMap, List<IdMap> gidMap, OverlayWhiteouts overlay, List<Path> lowerDiffs,
+            OutputStream out) throws IOException {
+        Converter conv = overlay == null ? null : new Converter(overlay, lowerDiffs);
         TarSink sink = new TarSink(out);
         Map<Long, String> seen = new HashMap<>();
         UserNames names = UserNames.load();
         FsStat st = FsStat.lstat(dir);
         if (!st.isDir()) {
             // Upstream archives a non-directory source as the single entry of its base name.
-            addTarFile(sink, dir, dir.getFileName().toString(), uidMap, gidMap, seen, names);
+            addTarFile(sink, dir, dir.getFileName().toString(), uidMap, gidMap, seen, names, conv);
         } else {
-            walk(dir, "", sink, uidMap, gidMap, seen, names);
+            walk(dir, "", sink, uidMap, gidMap, seen, names, conv);
         }
         sink.finish();
     }
 
+    /** An overlay whiteout converter with the lower layers it looks at. */
+    private record Converter(OverlayWhiteouts whiteouts, List<Path> lowerDiffs) {
+    }
+
     private static void walk(Path dir, String prefix, TarSink sink, List<IdMap> uidMap, List<IdMap> gidMap,
-            Map<Long, String> seen, UserNames names) throws IOException {
+            Map<Long, String> seen, UserNames names, Converter conv) throws IOException {
         List<String> children;
         try {
             children = list(dir);
@@ -93,7 +109,7 @@ public final class TreeArchiver {
         for (String child : children) {
             Path p = dir.resolve(child);
             String rel = prefix + child;
-            addTarFile(sink, p, rel, uidMap, gidMap, seen, names);
+            addTarFile(sink, p, rel, uidMap, gidMap, seen, names, conv);
             FsStat st;
             try {
                 st = FsStat.lstat(p);
@@ -101,7 +117,7 @@ public final class TreeArchiver {
                 continue;
             }
             if (st.isDir()) {
-                walk(p, rel + "/", sink, uidMap, gidMap, seen, names);
+                walk(p, rel + "/", sink, uidMap, gidMap, seen, names, conv);
             }
         }
     }
@@ -119,7 +135,7 @@ public final class TreeArchiver {
     }
 
     private static void addTarFile(TarSink sink, Path path, String name, List<IdMap> uidMap, List<IdMap> gidMap,
-            Map<Long, String> seen, UserNames names) throws IOException {
+            Map<Long, String> seen, UserNames names, Converter conv) throws IOException {
         Entry h;
         try {
             h = Entry.fromFile(path, name, uidMap, gidMap, seen, names, false);
@@ -128,6 +144,18 @@ public final class TreeArchiver {
         }
         if (h == null) {
             return;
+        }
+        if (conv != null) {
+            Entry wo;
+            try {
+                wo = conv.whiteouts().convertWrite(h, path, FsStat.lstat(path), conv.lowerDiffs());
+            } catch (IOException e) {
+                return; // upstream logs a failed entry and goes on
+            }
+            if (wo != null) {
+                sink.write(h, null);
+                h = wo;
+            }
         }
         if (h.type == Entry.REG && h.size > 0) {
             InputStream in;

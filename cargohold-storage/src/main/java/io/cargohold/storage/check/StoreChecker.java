@@ -642,7 +642,7 @@ public final class StoreChecker {
             List<String> ids = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dirs)) {
                 for (Path p : ds) {
-                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && snap.layout().isLayerDirectoryName(p.getFileName().toString())) {
                         ids.add(p.getFileName().toString());
                     }
                 }

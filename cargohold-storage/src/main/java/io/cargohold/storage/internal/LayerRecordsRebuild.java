@@ -49,7 +49,7 @@ final class LayerRecordsRebuild {
         if (Files.isDirectory(layout.layerTrees())) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.layerTrees())) {
                 for (Path p : ds) {
-                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && layout.isLayerDirectoryName(p.getFileName().toString())) {
                         trees.add(p.getFileName().toString());
                     }
                 }

@@ -21,6 +21,7 @@ import io.cargohold.storage.archive.LayerPaths;
 import io.cargohold.storage.archive.TreeCopy;
 import io.cargohold.storage.internal.Records.LayerRec;
 import io.cargohold.storage.internal.driver.GraphDriver;
+import io.cargohold.storage.internal.driver.KernelMounts;
 import io.cargohold.storage.internal.driver.vfs.VfsDriver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -460,31 +461,56 @@ final class LayerStore {
      * set to {@code chown}. Layer paths are resolved inside their layer's root only.
      */
     void copy(List<CopyLocation> sources, CopyLocation target, IdPair chown) throws IOException {
-        LayerRec tl = target.layer() == null ? null : requireWritable(target.layer());
-        Path dst = tl == null ? Path.of(target.path()) : LayerPaths.resolve(treeOf(tl), target.path(), false);
-        boolean slash = target.path().endsWith("/");
-        for (CopyLocation src : sources) {
-            LayerRec sl = src.layer() == null ? null : require(src.layer());
-            Path from = sl == null ? Path.of(src.path()) : LayerPaths.resolve(treeOf(sl), src.path(), true);
-            TreeCopy.copy(from, dst, slash, sl == null ? List.of() : sl.uidMap, sl == null ? List.of() : sl.gidMap,
-                    tl == null ? List.of() : tl.uidMap, tl == null ? List.of() : tl.gidMap, chown);
+        List<String> mounted = new ArrayList<>();
+        try {
+            LayerRec tl = target.layer() == null ? null : requireWritable(target.layer());
+            Path dst = tl == null ? Path.of(target.path()) : LayerPaths.resolve(contentOf(tl, mounted), target.path(), false);
+            boolean slash = target.path().endsWith("/");
+            for (CopyLocation src : sources) {
+                LayerRec sl = src.layer() == null ? null : require(src.layer());
+                Path from = sl == null ? Path.of(src.path()) : LayerPaths.resolve(contentOf(sl, mounted), src.path(), true);
+                TreeCopy.copy(from, dst, slash, sl == null ? List.of() : sl.uidMap, sl == null ? List.of() : sl.gidMap,
+                        tl == null ? List.of() : tl.uidMap, tl == null ? List.of() : tl.gidMap, chown);
+            }
+        } finally {
+            for (String id : mounted.reversed()) {
+                driver.put(id);
+            }
         }
+    }
+
+    /** The layer's complete tree: vfs's directory, or the driver's mount of it (remembered in {@code mounted} for a put). */
+    private Path contentOf(LayerRec r, List<String> mounted) throws IOException {
+        if (driver.tree(r.id) != null) {
+            return treeOf(r);
+        }
+        Path p = driver.get(r.id, GraphDriver.MountOptions.DEFAULT);
+        mounted.add(r.id);
+        return p;
     }
 
     // ================================================================== mounts
 
+    /**
+     * Upstream's layerStore.Mount: a layer still mounted gets its count raised; otherwise the driver
+     * mounts it (vfs: its tree) and the count and mount point are recorded in mountpoints.json.
+     */
     Path mount(String key) throws IOException {
         LayerRec r = requireWritable(key);
-        Path dir = layout.layerTree(r.id);
-        if (!Files.isDirectory(dir)) {
-            throw new NotFoundException("layer " + r.id + " has no tree at " + dir);
+        if (r.mountCount > 0 && !r.mountPoint.isEmpty() && driver.tree(r.id) == null
+                && KernelMounts.isMountPoint(Path.of(r.mountPoint))) {
+            r.mountCount++;
+            saveMountpoints();
+            return Path.of(r.mountPoint);
         }
+        Path mp = driver.get(r.id, new GraphDriver.MountOptions(List.of(), r.mountLabel));
         r.mountCount++;
-        r.mountPoint = dir.toString();
+        r.mountPoint = mp.toString();
         saveMountpoints();
-        return dir;
+        return mp;
     }
 
+    /** Upstream's layerStore.Unmount: the count lowered, or at the last (or forced) the driver unmounts. */
     boolean unmount(String key, boolean force) throws IOException {
         LayerRec r = requireWritable(key);
         if (r.mountCount > 1 && !force) {
@@ -492,19 +518,32 @@ final class LayerStore {
             saveMountpoints();
             return true;
         }
+        try {
+            driver.put(r.id);
+        } catch (NoSuchFileException gone) {
+            // as upstream: a layer directory that is gone counts as unmounted
+        }
         r.mountCount = 0;
         r.mountPoint = "";
         saveMountpoints();
         return false;
     }
 
-    /** Upstream's Shutdown, the layer part: the mounted layers; with {@code force} unmounted, else an error. */
+    /**
+     * Upstream's Shutdown, the layer part: the mounted layers; with {@code force} unmounted, else an error.
+     * Without an error the driver cleans up what it set up (overlay: the private home mount).
+     */
     List<String> shutdown(boolean force) throws IOException {
         List<String> mounted = new ArrayList<>();
         for (LayerRec l : layers) {
             if (l.mountCount > 0) {
                 mounted.add(l.id);
                 if (force) {
+                    try {
+                        driver.put(l.id);
+                    } catch (NoSuchFileException gone) {
+                        // unmounted with it
+                    }
                     l.mountCount = 0;
                     l.mountPoint = "";
                 }
@@ -516,6 +555,7 @@ final class LayerStore {
         if (!mounted.isEmpty() && !force) {
             throw new FailedPreconditionException("a layer is mounted: layer is in use by a container");
         }
+        driver.cleanup();
         return mounted;
     }
 

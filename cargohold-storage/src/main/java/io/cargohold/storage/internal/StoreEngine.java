@@ -113,6 +113,11 @@ public final class StoreEngine {
         }
     }
 
+    /** The graph driver's status lines (upstream's Status: overlay's backing file system, d_type, native diff, metacopy). */
+    public synchronized List<java.util.Map.Entry<String, String>> driverStatus() {
+        return layerStore.driver().status();
+    }
+
     // ================================================================== layers
 
     public synchronized List<Layer> layers() throws IOException {

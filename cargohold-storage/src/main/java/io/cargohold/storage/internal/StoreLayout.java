@@ -4,8 +4,9 @@ import java.nio.file.Path;
 import java.util.Base64;
 
 /**
- * Every path of a containers/storage v1.43.0 store with the vfs driver, under the graph root G and
- * the run root R (see the disk-format spec, section 1). The only code that builds them.
+ * Every path of a containers/storage v1.43.0 store, under the graph root G and the run root R (see
+ * the disk-format spec, section 1), but those inside an overlay layer's directory (the overlay
+ * driver's). The only code that builds them.
  */
 public record StoreLayout(Path graphRoot, Path runRoot, String driver) {
     public StoreLayout {
@@ -25,13 +26,27 @@ public record StoreLayout(Path graphRoot, Path runRoot, String driver) {
         return graphRoot.resolve(driver);
     }
 
-    /** {@code G/vfs/dir}: the layer trees. */
+    /** {@code G/vfs/dir}: the layer trees (overlay: {@code G/overlay}, the layer directories). */
     public Path layerTrees() {
-        return driverHome().resolve("dir");
+        return driver.equals("overlay") ? driverHome() : driverHome().resolve("dir");
     }
 
+    /** vfs: {@code G/vfs/dir/ID}, the layer's tree; overlay: {@code G/overlay/ID/diff}, the layer's own files. */
     public Path layerTree(String id) {
-        return layerTrees().resolve(Path.of(id).getFileName().toString());
+        Path dir = layerTrees().resolve(Path.of(id).getFileName().toString());
+        return driver.equals("overlay") ? dir.resolve("diff") : dir;
+    }
+
+    /**
+     * Whether an entry of {@link #layerTrees()} names a layer: for overlay not the {@code l} link directory,
+     * nor the driver's staging and feature-check directories.
+     */
+    public boolean isLayerDirectoryName(String name) {
+        if (!driver.equals("overlay")) {
+            return true;
+        }
+        return !name.equals("l") && !name.equals("staging") && !name.startsWith("compat") && !name.startsWith("opaque-bug-check")
+                && !name.startsWith("metacopy-check") && !name.startsWith(".");
     }
 
     public Path layersDir() {

@@ -108,10 +108,15 @@ public final class Tools {
      * checked.
      */
     public static java.util.Map<String, String> containersEnv(Path dir, Path graphRoot, Path runRoot) throws IOException {
+        return containersEnv(dir, graphRoot, runRoot, "vfs");
+    }
+
+    /** {@link #containersEnv(Path, Path, Path)} for a store with the graph driver {@code driver}. */
+    public static java.util.Map<String, String> containersEnv(Path dir, Path graphRoot, Path runRoot, String driver) throws IOException {
         Files.createDirectories(dir.resolve("tmp"));
         Files.writeString(dir.resolve("containers.conf"), "");
         Files.writeString(dir.resolve("registries.conf"), "");
-        Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\ngraphroot = \"" + graphRoot.toAbsolutePath()
+        Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"" + driver + "\"\ngraphroot = \"" + graphRoot.toAbsolutePath()
                 + "\"\nrunroot = \"" + runRoot.toAbsolutePath() + "\"\n");
         return java.util.Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString(),
                 "CONTAINERS_REGISTRIES_CONF", dir.resolve("registries.conf").toString(),
@@ -124,10 +129,15 @@ public final class Tools {
      * without a daemon, systemd or a network: cgroupfs, no events, its own tmp and network directories.
      */
     public static List<String> podmanIsolation(Path dir, Path graphRoot, Path runRoot) throws IOException {
+        return podmanIsolation(dir, graphRoot, runRoot, "vfs");
+    }
+
+    /** {@link #podmanIsolation(Path, Path, Path)} for a store with the graph driver {@code driver}. */
+    public static List<String> podmanIsolation(Path dir, Path graphRoot, Path runRoot, String driver) throws IOException {
         Files.createDirectories(dir.resolve("libpod"));
         Files.createDirectories(dir.resolve("net"));
         return List.of("--root", graphRoot.toAbsolutePath().toString(), "--runroot", runRoot.toAbsolutePath().toString(),
-                "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
+                "--storage-driver", driver, "--cgroup-manager", "cgroupfs", "--events-backend", "none",
                 "--tmpdir", dir.resolve("libpod").toString(), "--network-config-dir", dir.resolve("net").toString());
     }
 
