@@ -38,6 +38,8 @@ final class ExpectedTree {
         boolean explicit;
         /** The layer (its depth in the chain) whose entry last set this inode. */
         int layer;
+        /** Made by the applier at an unknown time (an overlay whiteout device). */
+        boolean timeUnknown;
 
         Inode copy() {
             Inode i = new Inode();
@@ -50,6 +52,7 @@ final class ExpectedTree {
             i.link = link;
             i.explicit = explicit;
             i.layer = layer;
+            i.timeUnknown = timeUnknown;
             return i;
         }
     }
@@ -59,8 +62,19 @@ final class ExpectedTree {
     }
 
     final TreeMap<String, Node> nodes = new TreeMap<>();
+    /**
+     * An overlay layer's own {@code diff/} directory (upstream's Unpack with the overlay converter): a
+     * whiteout is a 0/0 character device owned as its entry, an opaque marker removes nothing (it is an
+     * xattr), and an entry for the root is skipped.
+     */
+    private final boolean overlay;
 
     ExpectedTree() {
+        this(false);
+    }
+
+    ExpectedTree(boolean overlay) {
+        this.overlay = overlay;
         Inode root = new Inode();
         root.type = DIR;
         root.layer = -1;
@@ -69,7 +83,7 @@ final class ExpectedTree {
 
     /** A deep copy (hard links stay shared within the copy), for a child layer. */
     ExpectedTree copy() {
-        ExpectedTree t = new ExpectedTree();
+        ExpectedTree t = new ExpectedTree(overlay);
         t.nodes.clear();
         Map<Inode, Inode> copies = new IdentityHashMap<>();
         for (Map.Entry<String, Node> e : nodes.entrySet()) {
@@ -122,6 +136,28 @@ final class ExpectedTree {
         }
         String parent = parent(rel);
         String base = base(rel);
+        if (overlay && rel.isEmpty()) {
+            return;
+        }
+        if (overlay && base.startsWith(WH)) {
+            if (!ensureDirectory(parent, layer, uidMap, gidMap) || base.equals(WH_OPAQUE)) {
+                return;
+            }
+            String target = join(parent, base.substring(WH.length()));
+            if (nodes.containsKey(target)) {
+                return; // the applier's mknod fails on an existing path
+            }
+            Inode i = new Inode();
+            i.type = TarHeader.CHAR;
+            i.mode = 0;
+            i.uid = toHost(h.uid(), uidMap);
+            i.gid = toHost(h.gid(), gidMap);
+            i.explicit = true;
+            i.timeUnknown = true;
+            i.layer = layer;
+            nodes.put(target, new Node(i, layer));
+            return;
+        }
         if (!rel.isEmpty() && base.startsWith(WH)) {
             Node d = nodes.get(parent);
             if (d == null || d.inode().type != DIR) {
