@@ -299,7 +299,12 @@ final class LayerStore {
         layers.add(r);
         save();
         try {
-            driver.create(ref(r), parent == null ? null : ref(parent));
+            if (parent != null && (!parent.uidMap.equals(r.uidMap) || !parent.gidMap.equals(r.gidMap))) {
+                // upstream: Create, then UpdateLayerIDMap when the maps differ from the parent's
+                driver.createMapped(ref(r), ref(parent));
+            } else {
+                driver.create(ref(r), parent == null ? null : ref(parent));
+            }
             if (diff != null) {
                 apply(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest())
                         .expectingUncompressedDigest(o.expectedDiffDigest()));
@@ -338,7 +343,7 @@ final class LayerStore {
         layers.add(r);
         save();
         try {
-            driver.create(ref(r), ref(top));
+            driver.createMapped(ref(r), ref(top));
             Path ts = tarSplitOf(top);
             if (Files.exists(ts)) {
                 RecordFiles.write(layout.tarSplit(r.id), out -> Files.copy(ts, out));

@@ -37,6 +37,14 @@ public interface GraphDriver {
      */
     void create(LayerRef layer, LayerRef parent) throws IOException;
 
+    /**
+     * CreateFromTemplate for an ID-mapped copy: a layer with {@code template}'s content and owners shifted
+     * from the template's maps to the layer's (vfs: a shifted copy, as {@link #create} makes it).
+     */
+    default void createMapped(LayerRef layer, LayerRef template) throws IOException {
+        create(layer, template);
+    }
+
     /** Remove: the layer's directory and whatever the driver keeps for it; absent is no error. */
     void remove(String id) throws IOException;
 

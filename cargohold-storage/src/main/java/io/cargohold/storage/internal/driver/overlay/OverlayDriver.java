@@ -359,6 +359,66 @@ public final class OverlayDriver implements GraphDriver {
         }
     }
 
+    /**
+     * Upstream's CreateFromTemplate + UpdateLayerIDMap: a layer on top of the template, mounted, every
+     * owner shifted from the template's maps to the layer's through the mount (overlayfs copies the
+     * files up), unmounted; the upper becomes {@code diff1} under a fresh {@code diff}, the work
+     * directory is made again.
+     */
+    @Override
+    public void createMapped(LayerRef layer, LayerRef template) throws IOException {
+        create(layer, template);
+        Path dir = home.resolve(layer.id());
+        Path merged = get(layer.id(), MountOptions.DEFAULT);
+        try {
+            chownByMaps(merged, template, layer);
+        } finally {
+            put(layer.id());
+        }
+        Path diff = dir.resolve("diff");
+        int perms = options.forceMask() != null ? options.forceMask() : (int) Files.getAttribute(diff, "unix:mode") & 07777;
+        int i = 0;
+        while (Files.exists(dir.resolve(i == 0 ? "diff" : "diff" + i))) {
+            i++;
+        }
+        for (; i > 0; i--) {
+            Files.move(dir.resolve(i - 1 == 0 ? "diff" : "diff" + (i - 1)), dir.resolve("diff" + i));
+        }
+        long rootUid = VfsDriver.mapId(0, List.of(), layer.uidMap());
+        long rootGid = VfsDriver.mapId(0, List.of(), layer.gidMap());
+        Trees.removeAll(dir.resolve("work"));
+        mkdirAs(dir.resolve("work"), DEFAULT_PERMS, rootUid, rootGid);
+        mkdirAs(diff, perms, rootUid, rootGid);
+    }
+
+    /** ChownPathByMaps: every owner under {@code root} from the template's maps (host → container) to the layer's (→ host). */
+    private static void chownByMaps(Path root, LayerRef from, LayerRef to) throws IOException {
+        java.util.ArrayDeque<Path> todo = new java.util.ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            Path p = todo.pop();
+            Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,mode", LinkOption.NOFOLLOW_LINKS);
+            long uid = Integer.toUnsignedLong((int) a.get("uid"));
+            long gid = Integer.toUnsignedLong((int) a.get("gid"));
+            int mode = (int) a.get("mode");
+            long nu = VfsDriver.mapId(uid, from.uidMap(), to.uidMap());
+            long ng = VfsDriver.mapId(gid, from.gidMap(), to.gidMap());
+            if (nu != uid || ng != gid) {
+                PosixFs.lchown(p, (int) nu, (int) ng);
+                if ((mode & 0170000) != 0120000 && (mode & 06000) != 0) {
+                    PosixFs.chmod(p, mode & 07777); // chown cleared setuid/setgid
+                }
+            }
+            if ((mode & 0170000) == 0040000) {
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                    for (Path c : ds) {
+                        todo.push(c);
+                    }
+                }
+            }
+        }
+    }
+
     /** Go's os.Mkdir (mode less the umask) then chown, as idtools.MkdirAs. */
     private static void mkdirAs(Path p, int mode, long uid, long gid) throws IOException {
         Files.createDirectory(p, PosixFilePermissions.asFileAttribute(permissions(mode)));
@@ -536,9 +596,18 @@ public final class OverlayDriver implements GraphDriver {
         }
         List<String> absLowers = new ArrayList<>();
         List<String> relLowers = new ArrayList<>();
-        readLink(dir);
+        String link = readLink(dir);
         int perms = options.forceMask() != null ? options.forceMask() : DEFAULT_PERMS;
         boolean permsKnown = false;
+        // diff1, diff2, ...: earlier uppers kept by an ID-map update (UpdateLayerIDMap), lowest last
+        for (int n = 1; Files.exists(dir.resolve("diff" + n)); n++) {
+            if (!permsKnown) {
+                perms = (int) Files.getAttribute(dir.resolve("diff" + n), "unix:mode") & 07777;
+                permsKnown = true;
+            }
+            absLowers.add(dir.resolve("diff" + n).toString());
+            relLowers.add(LinkIds.LINK_DIR + "/" + link + "/../diff" + n);
+        }
         for (String l : lowers) {
             if (l.isEmpty()) {
                 continue;
@@ -570,6 +639,10 @@ public final class OverlayDriver implements GraphDriver {
             }
             absLowers.add(lower);
             relLowers.add(l);
+            for (int n = 1; Files.exists(Path.of(lower + "/../diff" + n)); n++) {
+                absLowers.add(lower + "/../diff" + n);
+                relLowers.add(l + "/../diff" + n);
+            }
         }
         if (absLowers.isEmpty()) {
             absLowers.add(dir.resolve("empty").toString());
