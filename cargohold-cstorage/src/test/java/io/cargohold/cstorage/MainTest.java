@@ -219,13 +219,17 @@ class MainTest {
                 run(store("--storage-opt", "vfs.ignore_chown_errors=maybe", "status")));
         assertEquals(new Result(1, "error initializing: no storage runroot or graphroot specified: missing necessary StoreOptions\n", ""),
                 run("-s", "vfs", "--storage-opt", ".ignore_chown_errors=1", "status"));
+        assertEquals(new Result(1, "error initializing: overlay: Unknown option overlay.bogus\n", ""),
+                run("-g", "og", "-R", "or", "-s", "overlay", "--storage-opt", "overlay.bogus=1", "status"));
+        assertEquals(new Result(1, "error initializing: overlay: image path \"relative\" is not absolute.  Can not be relative\n", ""),
+                run("-g", "og", "-R", "or", "-s", "overlay", "--storage-opt", "overlay.imagestore=relative", "status"));
 
-        Result d = run("-g", "g", "-R", "r", "-s", "overlay", "status");
+        Result d = run("-g", "g", "-R", "r", "-s", "btrfs", "status");
         assertEquals(1, d.status());
-        assertEquals("error initializing: failed to GetDriver graph overlay " + dir.resolve("g") + ": driver not supported\n", d.out());
-        assertTrue(d.err().contains("level=error msg=\"Failed to GetDriver graph overlay " + dir.resolve("g") + "\""), d.err());
+        assertEquals("error initializing: failed to GetDriver graph btrfs " + dir.resolve("g") + ": driver not supported\n", d.out());
+        assertTrue(d.err().contains("level=error msg=\"Failed to GetDriver graph btrfs " + dir.resolve("g") + "\""), d.err());
         // GetStore made its directories and lock files before the driver failed
-        for (String p : List.of("g/mounts", "g/tmp", "g/overlay", "g/storage.lock", "g/userns.lock", "r")) {
+        for (String p : List.of("g/mounts", "g/tmp", "g/btrfs", "g/storage.lock", "g/userns.lock", "r")) {
             assertTrue(Files.exists(dir.resolve(p)), p);
         }
     }
