@@ -508,10 +508,30 @@ final class LayerStore {
             saveMountpoints();
             return Path.of(r.mountPoint);
         }
-        Path mp = driver.get(r.id, new GraphDriver.MountOptions(List.of(), r.mountLabel));
+        // The count first, then the mount: a process killed in between leaves a count without a mount
+        // (which the next mount or unmount takes as it finds it), never a mount no record counts.
+        int before = r.mountCount;
+        String beforePoint = r.mountPoint;
         r.mountCount++;
-        r.mountPoint = mp.toString();
+        r.mountPoint = driver.mountPath(r.id).toString();
         saveMountpoints();
+        Path mp;
+        try {
+            mp = driver.get(r.id, new GraphDriver.MountOptions(List.of(), r.mountLabel));
+        } catch (IOException | RuntimeException e) {
+            r.mountCount = before;
+            r.mountPoint = beforePoint;
+            try {
+                saveMountpoints();
+            } catch (IOException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        if (!mp.toString().equals(r.mountPoint)) {
+            r.mountPoint = mp.toString();
+            saveMountpoints();
+        }
         return mp;
     }
 

@@ -54,6 +54,9 @@ public interface GraphDriver {
     /** Get: mounts the layer (when the driver mounts) and returns the path of its complete tree. */
     Path get(String id, MountOptions options) throws IOException;
 
+    /** Where {@link #get} mounts the layer (vfs: its tree; overlay: {@code <id>/merged}), known before mounting. */
+    Path mountPath(String id);
+
     /** Put: releases what {@link #get} did (unmounts). */
     void put(String id) throws IOException;
 

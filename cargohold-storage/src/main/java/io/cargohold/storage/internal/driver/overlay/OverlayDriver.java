@@ -775,6 +775,11 @@ public final class OverlayDriver implements GraphDriver {
     }
 
     @Override
+    public Path mountPath(String id) {
+        return dir(id).resolve("merged");
+    }
+
+    @Override
     public void put(String id) throws IOException {
         Path dir = dir(id);
         if (!Files.exists(dir)) {

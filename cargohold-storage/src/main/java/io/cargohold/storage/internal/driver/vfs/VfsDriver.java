@@ -120,9 +120,14 @@ public final class VfsDriver implements GraphDriver {
     public Path get(String id, MountOptions options) throws IOException {
         Path dir = dir(id);
         if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString());
+            throw new io.cargohold.errors.NotFoundException("layer " + id + " has no tree at " + dir);
         }
         return dir;
+    }
+
+    @Override
+    public Path mountPath(String id) {
+        return dir(id);
     }
 
     @Override
