@@ -16,7 +16,7 @@ layout=${CARGOHOLD_BENCH_IMAGE:-/work/bench-images/large/app}
 rounds=${ROUNDS:-3}
 work=$(mktemp -d "${CARGOHOLD_BENCH_TMPDIR:-/tmp}/overlay-bench.XXXXXX")
 cleanup() {
-	grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	{ grep " $work" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,8 +53,8 @@ for round in $(seq 1 "$rounds"); do
 		t0=$(now); apply "$cs" "$2" "$d" > /dev/null; t1=$(now)
 		times[$who]="${times[$who]:-} $(( (t1 - t0) / 1000000 ))"
 		"$cs" --storage-driver "$2" -g "$d/g" -R "$d/r" shutdown -f > /dev/null 2>&1 || true
-		cleanup_one() { grep " $d" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done; }
-		cleanup_one; rm -rf "$d"
+		{ grep " $d" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+		rm -rf "$d"
 	done
 done
 echo "-- apply ${#blobs[@]} layers + image + container (ms, median of $rounds; rounds:${times[ours overlay]} |${times[ours vfs]} |${times[upstream overlay]})"
