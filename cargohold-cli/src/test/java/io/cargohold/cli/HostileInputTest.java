@@ -194,6 +194,19 @@ class HostileInputTest {
         cli.run("export", "--sref", "app:1", "--dref", "example.com/app:v1.0", tmp.resolve("out").toString()).ok();
         cli.run("copy", "", "cargohold:x:1").fails(2, "invalid image name");
 
+        Map<String, String> graceEnv = new java.util.HashMap<>(cli.env);
+        graceEnv.put("CARGOHOLD_FRESH_BLOB_GRACE", "-1");
+        Cli.raw(new byte[0], graceEnv, "--root", cli.root.toString(), "status").fails(2, "$CARGOHOLD_FRESH_BLOB_GRACE must be");
+        // The grace period is configurable: at 0 a put's blob is garbage at once, by default it is kept.
+        Path loose = tmp.resolve("loose");
+        Files.writeString(loose, "a blob nothing references");
+        cli.run("blob", "put", loose.toString()).ok();
+        assertTrue(cli.run("gc").ok().out().contains("freed 0 blobs"), "kept by its fresh-blob lease");
+        graceEnv.put("CARGOHOLD_FRESH_BLOB_GRACE", "0");
+        Files.writeString(loose, "another blob nothing references");
+        Cli.raw(new byte[0], graceEnv, "--root", cli.root.toString(), "blob", "put", loose.toString()).ok();
+        assertTrue(cli.run("gc").ok().out().contains("freed 1 blobs"), "no lease at a grace period of 0");
+
         cli.run("kv", "set", "refs", "x:1", "{}").fails(2, "namespace \"refs\" is reserved");
         cli.run("kv", "rm", "refs", "app:1").fails(2, "namespace \"refs\" is reserved");
         cli.run("kv", "set", "leases", "l/1", "2030-01-01T00:00:00Z").fails(2, "namespace \"leases\" is reserved");

@@ -66,7 +66,7 @@ final class FsckCommand extends StoreCommand {
 
     /** Opens the store without its cleanup of leftover temp files, which fsck reports (and removes with --repair). */
     @Override
-    StoreOptions storeOptions() {
+    StoreOptions storeOptions() throws io.cargohold.errors.InvalidArgumentException {
         return super.storeOptions().withCleanTempFiles(false);
     }
 

@@ -28,10 +28,32 @@ abstract class StoreCommand implements Callable<Integer> {
         return top().context;
     }
 
-    StoreOptions storeOptions() {
+    StoreOptions storeOptions() throws io.cargohold.errors.InvalidArgumentException {
         StoreOptions o = StoreOptions.defaults();
+        String grace = ctx().env().get("CARGOHOLD_FRESH_BLOB_GRACE");
+        if (grace != null) {
+            o = o.withFreshBlobGrace(freshBlobGrace(grace));
+        }
         Double t = top().lockTimeoutSeconds;
         return t == null ? o : o.withLockTimeout(Duration.ofMillis((long) (t * 1000)));
+    }
+
+    /**
+     * {@code $CARGOHOLD_FRESH_BLOB_GRACE}: seconds (0 or more) that a blob put without a reference is kept
+     * from gc (StoreOptions.freshBlobGrace; default 1 hour).
+     */
+    static Duration freshBlobGrace(String seconds) throws io.cargohold.errors.InvalidArgumentException {
+        double s;
+        try {
+            s = Double.parseDouble(seconds);
+        } catch (NumberFormatException e) {
+            s = -1;
+        }
+        if (!(s >= 0) || Double.isInfinite(s)) {
+            throw new io.cargohold.errors.InvalidArgumentException(
+                    "$CARGOHOLD_FRESH_BLOB_GRACE must be a number of seconds, 0 or more (got \"" + seconds + "\")");
+        }
+        return Duration.ofMillis((long) (s * 1000));
     }
 
     @Override
