@@ -44,8 +44,8 @@ public final class OsErrors {
         if (e instanceof AccessDeniedException && reason == null) {
             reason = "Permission denied";
         }
-        if (e instanceof NotDirectoryException && reason == null) {
-            reason = "Not a directory";
+        if ((e instanceof NotDirectoryException || e instanceof java.nio.file.FileAlreadyExistsException) && reason == null) {
+            reason = "Not a directory"; // createDirectories found a file in the way
         }
         String advice = advice(reason == null ? e.getMessage() : reason);
         if (advice == null) {
@@ -59,7 +59,10 @@ public final class OsErrors {
     public static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof FileSystemException fse) {
-                String reason = fse.getReason() != null ? fse.getReason() : t instanceof AccessDeniedException ? "Permission denied" : null;
+                String reason = fse.getReason() != null ? fse.getReason()
+                        : t instanceof AccessDeniedException ? "Permission denied"
+                        : t instanceof NotDirectoryException ? "Not a directory"
+                        : t instanceof java.nio.file.FileAlreadyExistsException ? "Not a directory" : null;
                 String advice = advice(reason);
                 if (advice != null) {
                     return fse.getFile() + (fse.getOtherFile() != null ? " -> " + fse.getOtherFile() : "") + ": " + advice;

@@ -174,6 +174,18 @@ class HostileInputTest {
     }
 
     @Test
+    void aDirectoryWhereAFileWasExpectedIsNamedWithWhatToDo() throws IOException {
+        Cli db = new Cli(tmp.resolve("db"));
+        Files.createDirectories(db.root.resolve("cargohold.db"));
+        db.run("list").fails(1, "cannot open the store at " + db.root + ": " + db.root.resolve("cargohold.db")
+                + " is a directory where a file was expected; move it away");
+        Cli ingest = new Cli(tmp.resolve("ingest"));
+        Files.createDirectories(ingest.root);
+        Files.writeString(ingest.root.resolve("ingest"), "not a directory");
+        ingest.run("status").fails(1, ingest.root.resolve("ingest") + " is a file where a directory was expected; move it away");
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() throws IOException {
         Cli.raw(new byte[0], Map.of("HOME", tmp.toString()), "--root", "", "list").fails(2, "--root must not be empty");
         Cli.raw(new byte[0], Map.of("HOME", tmp.toString(), "CARGOHOLD_ROOT", ""), "list").fails(2, "$CARGOHOLD_ROOT is set but empty");

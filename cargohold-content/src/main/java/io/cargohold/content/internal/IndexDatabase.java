@@ -219,8 +219,8 @@ final class IndexDatabase implements AutoCloseable {
                     + ": no space left on device; free space (cargohold gc removes unreferenced blobs) or use a store on another file system", e);
             case 8 -> new IOException("cannot " + what + " in index database " + file
                     + ": it is read-only (read-only file system or permission denied); remount it read-write or run as its owner", e);
-            case 14 -> new IOException("cannot " + what + ": cannot open index database " + file
-                    + " (permission denied, a directory in its place, or its directory is missing); check the path and its permissions", e);
+            case 14 -> new IOException("cannot " + what + " (permission denied, a directory in its place, or its directory is missing); "
+                    + "check the path and its permissions", e);
             case 10 -> {
                 String advice = io.cargohold.fs.OsErrors.advice(e.getMessage());
                 yield new IOException("cannot " + what + ": I/O error on index database " + file

@@ -89,6 +89,18 @@ public final class LocalBlobStore implements BlobStore {
                 throw io.cargohold.fs.OsErrors.explain(e, "create the store directory", dir.root());
             }
         }
+        for (Path file : new Path[] {dir.database(), dir.lockFile(), dir.indexJson(), dir.ociLayoutFile()}) {
+            if (Files.isDirectory(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("cannot open the store at " + dir.root() + ": " + file
+                        + " is a directory where a file was expected; move it away");
+            }
+        }
+        for (Path d : new Path[] {dir.blobsDir(), dir.ingestDir()}) {
+            if (Files.exists(d, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("cannot open the store at " + dir.root() + ": " + d
+                        + " is a file where a directory was expected; move it away");
+            }
+        }
         StoreLocks locks = new StoreLocks(dir.lockFile(), options.lockTimeout(), readOnly);
         if (!dir.isInitialised()) {
             if (readOnly != null && Files.isDirectory(dir.blobsDir()) && Files.isRegularFile(dir.database())) {
