@@ -127,13 +127,23 @@ public final class OciStore implements AutoCloseable {
      * record, which the next write would take for a foreign one.
      */
     public void remove(String key) throws IOException {
+        remove(List.of(key));
+    }
+
+    /** Removes several references in one step (index.json rewritten once); fails, removing none, when one is not there. */
+    public void remove(java.util.Collection<String> keys) throws IOException {
+        java.util.Set<String> gone = java.util.Set.copyOf(keys);
         blobs.withLayoutIndex((current, writer) -> {
             LayoutSync sync = adoptForeign(current);
-            if (blobs.getRecord(REFS, key).isEmpty()) {
-                throw new NotFoundException("reference " + key + " not found");
+            for (String key : gone) {
+                if (blobs.getRecord(REFS, key).isEmpty()) {
+                    throw new NotFoundException("reference " + key + " not found");
+                }
             }
-            writer.write(render(sync.kept(), key));
-            blobs.removeRecord(REFS, key);
+            writer.write(render(sync.kept(), gone));
+            for (String key : gone) {
+                blobs.removeRecord(REFS, key);
+            }
             return null;
         });
     }
@@ -154,7 +164,7 @@ public final class OciStore implements AutoCloseable {
         blobs.withLayoutIndex((current, writer) -> {
             LayoutSync sync = adoptForeign(current);
             storeReference(ref, d);
-            writer.write(render(sync.kept(), null));
+            writer.write(render(sync.kept(), java.util.Set.of()));
             return null;
         });
     }
@@ -166,7 +176,7 @@ public final class OciStore implements AutoCloseable {
     public LayoutSync syncLayoutIndex() throws IOException {
         return blobs.withLayoutIndex((current, writer) -> {
             LayoutSync sync = adoptForeign(current);
-            byte[] next = render(sync.kept(), null);
+            byte[] next = render(sync.kept(), java.util.Set.of());
             if (current == null || !java.util.Arrays.equals(current, next)) {
                 writer.write(next);
             }
@@ -321,11 +331,11 @@ public final class OciStore implements AutoCloseable {
         return null;
     }
 
-    /** The index.json of our references plus the kept foreign entries, leaving out the reference {@code without}. */
-    private byte[] render(List<Kept> kept, String without) throws IOException {
+    /** The index.json of our references plus the kept foreign entries, leaving out the references {@code without}. */
+    private byte[] render(List<Kept> kept, java.util.Set<String> without) throws IOException {
         List<Object> manifests = new ArrayList<>();
         for (ImageRef r : list()) {
-            if (r.reference().toString().equals(without)) {
+            if (without.contains(r.reference().toString())) {
                 continue;
             }
             Map<String, String> a = new TreeMap<>(r.descriptor().annotations());
@@ -412,7 +422,7 @@ public final class OciStore implements AutoCloseable {
             LayoutSync sync = null;
             if (repair && !problems.isEmpty()) {
                 sync = adoptForeign(current);
-                writer.write(render(sync.kept(), null));
+                writer.write(render(sync.kept(), java.util.Set.of()));
             }
             return new LayoutCheck(problems, sync);
         });
