@@ -182,6 +182,15 @@ class FaultTest {
         proxy.resetCounts();
         CopyResult r = pull("cargohold:killed:v1", options());
         assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
-        assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched only the missing part of the layer");
+        long fetched = proxy.bodyBytes("GET", blobPath());
+        if (proxy.requests("GET", blobPath()) == 1) {
+            assertEquals(bigLayer.size() - have, fetched, "the rerun fetched only the missing part of the layer");
+        } else {
+            // the rerun's own download was cut and resumed (a read timeout on a loaded machine: seen once at load
+            // 18 on 2 cores, 790,109 bytes more): what the proxy relayed but the client had not taken when it gave
+            // up is fetched again; still no second full download
+            assertTrue(fetched >= bigLayer.size() - have && fetched < bigLayer.size(), "the rerun fetched " + fetched + " bytes of "
+                    + bigLayer.size() + " with " + have + " in the ingest: " + proxy.exchanges());
+        }
     }
 }
