@@ -192,6 +192,15 @@ class KilledWorkerTest {
         sources.put("docker.io/library/app:v2", two.skopeoRef("v2"));
         sources.put("docker.io/library/multi:latest", multi.skopeoRef("latest"));
         List<String> names = List.copyOf(sources.keySet());
+        // How long each copy takes here, uninterrupted, into a scratch store: the kills land at random points
+        // within that (a fixed window of 5-125 ms missed every copy on a quiet machine: skopeo was still starting)
+        Map<String, Long> millis = new LinkedHashMap<>();
+        for (String name : names) {
+            long t0 = System.nanoTime();
+            Tools.ok(Map.of("TMPDIR", skopeoTmp.toString()), "skopeo", "copy", "--quiet", sources.get(name),
+                    Peers.ref(tmp.resolve("calibration-graph"), tmp.resolve("calibration-run"), name));
+            millis.put(name, Math.max(20, (System.nanoTime() - t0) / 1_000_000));
+        }
         int incompleteSeen = 0;
         int helpersOutliving = 0;
         int round = 0;
@@ -202,7 +211,7 @@ class KilledWorkerTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("TMPDIR", skopeoTmp.toString()); // c/image's temporary copies of blobs
             Process p = pb.start();
-            Thread.sleep(5 + random.nextInt(120));
+            Thread.sleep((long) (millis.get(name) * (0.3 + 0.65 * random.nextDouble())));
             // Only skopeo is killed: its storage-applyLayer helper (a child chrooted into the layer
             // tree being extracted) may outlive it for a moment, still writing or cleaning up while
             // our engine deletes the incomplete layer (upstream has the same window).
