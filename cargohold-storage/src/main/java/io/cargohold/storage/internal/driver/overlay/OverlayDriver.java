@@ -495,7 +495,20 @@ public final class OverlayDriver implements GraphDriver {
                 Files.deleteIfExists(home.resolve(LinkIds.LINK_DIR).resolve(lid));
             }
         } catch (NoSuchFileException e) {
-            // no link
+            // No link file: a creation killed between the short link's symlink and the link file (upstream's
+            // create has the same order, and its Remove then leaves the short link dangling). Better than
+            // upstream: remove any short link that points at this layer's diff.
+            Path links = home.resolve(LinkIds.LINK_DIR);
+            String target = "../" + dir.getFileName() + "/diff";
+            if (Files.isDirectory(links)) {
+                try (var s = Files.newDirectoryStream(links)) {
+                    for (Path l : s) {
+                        if (Files.isSymbolicLink(l) && Files.readSymbolicLink(l).toString().equals(target)) {
+                            Files.deleteIfExists(l);
+                        }
+                    }
+                }
+            }
         }
     }
 
