@@ -1,0 +1,49 @@
+package io.cargohold.text;
+
+/** Strings as Go's fmt and strconv write them, for messages that must read as upstream's (containers/storage). */
+public final class GoStrings {
+    private GoStrings() {
+    }
+
+    /** Go's {@code %q} of a string ({@code strconv.Quote}): escapes as Go does, non-printable code points in hex. */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            switch (cp) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case 7 -> b.append("\\a");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case 11 -> b.append("\\v");
+                default -> {
+                    if (cp < 0x20 || cp == 0x7f) {
+                        b.append(String.format("\\x%02x", cp));
+                    } else if (cp == 0xfffd || isPrintable(cp)) {
+                        b.appendCodePoint(cp);
+                    } else if (cp < 0x10000) {
+                        b.append(String.format("\\u%04x", cp));
+                    } else {
+                        b.append(String.format("\\U%08x", cp));
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static boolean isPrintable(int cp) {
+        if (cp < 0x80) {
+            return cp >= 0x20 && cp < 0x7f;
+        }
+        int t = Character.getType(cp);
+        return t != Character.CONTROL && t != Character.FORMAT && t != Character.SURROGATE && t != Character.PRIVATE_USE
+                && t != Character.UNASSIGNED && t != Character.LINE_SEPARATOR && t != Character.PARAGRAPH_SEPARATOR
+                && (t != Character.SPACE_SEPARATOR || cp == 0x20);
+    }
+}
