@@ -35,4 +35,19 @@ class LayerArchiveTest {
             }
         }
     }
+
+    @Test
+    void aCompressedDigestTheCallerGivesIsRecordedAsGivenWithTheCompressedSizeCounted() throws Exception {
+        Image img = TestImages.edgeCasesImage(2);
+        Layer l = img.layerSources().get(0);
+        byte[] blob = l.blob(Compression.GZIP).bytes();
+        String given = "sha256:" + "ab".repeat(32); // not the blob's: proves it is taken as given (upstream's OriginalDigest)
+        Path root = Files.createDirectory(tmp.resolve("given"));
+        ApplyResult r = LayerArchive.apply(new ByteArrayInputStream(blob), root, new ByteArrayOutputStream(),
+                ApplyOptions.defaults().withDigests(given, null));
+        assertEquals(given, r.compressedDigest());
+        assertEquals(blob.length, r.compressedSize());
+        assertEquals(l.diffId(), r.uncompressedDigest()); // the diff is still hashed
+        assertEquals(l.tar().bytes().length, r.uncompressedSize());
+    }
 }
