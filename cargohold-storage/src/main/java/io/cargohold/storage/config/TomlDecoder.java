@@ -177,75 +177,71 @@ final class TomlDecoder {
     }
 
     private Object unify(JsonNode data, Type type) throws InvalidArgumentException {
-        return switch (type) {
-            case Str s -> {
-                if (!data.isTextual()) {
-                    throw badtype("string", data);
-                }
-                yield data.textValue();
+        // instanceof tests, not a pattern switch: a type switch is linked at run time through an invokedynamic
+        // bootstrap that the AOT cache cannot keep (~10-30 ms at every start of both CLIs)
+        if (type instanceof Str) {
+            if (!data.isTextual()) {
+                throw badtype("string", data);
             }
-            case StrSlice s -> {
-                if (!data.isArray()) {
-                    throw badtype("slice", data);
-                }
-                List<String> out = new ArrayList<>();
-                for (JsonNode el : data) {
-                    out.add((String) unify(el, STR));
-                }
-                yield out;
+            return data.textValue();
+        } else if (type instanceof StrSlice) {
+            if (!data.isArray()) {
+                throw badtype("slice", data);
             }
-            case Uint32 u -> {
-                if (!data.isIntegralNumber()) {
-                    throw badtype("integer", data);
-                }
-                BigInteger v = data.bigIntegerValue();
-                if (v.bitLength() > 63) {
-                    throw error(v + " is out of range for int64");
-                }
-                if (v.signum() < 0 || v.longValue() > 0xFFFF_FFFFL) {
-                    throw error(v + " is out of range for uint32");
-                }
-                yield v.longValue();
+            List<String> out = new ArrayList<>();
+            for (JsonNode el : data) {
+                out.add((String) unify(el, STR));
             }
-            case Bool b -> {
-                if (!data.isBoolean()) {
-                    throw badtype("boolean", data);
-                }
-                yield data.booleanValue();
+            return out;
+        } else if (type instanceof Uint32) {
+            if (!data.isIntegralNumber()) {
+                throw badtype("integer", data);
             }
-            case StrMap m -> {
-                if (!(data instanceof ObjectNode o)) {
-                    yield null; // BurntSushi v1.2.0 unifyMap: a non-table is dropped without an error
-                }
-                Map<String, String> out = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> e : o.properties()) {
-                    enter(e.getKey());
-                    out.put(e.getKey(), (String) unify(e.getValue(), STR));
-                    context.removeLast();
-                }
-                yield out;
+            BigInteger v = data.bigIntegerValue();
+            if (v.bitLength() > 63) {
+                throw error(v + " is out of range for int64");
             }
-            case Struct st -> {
-                if (!(data instanceof ObjectNode o)) {
-                    throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
-                }
-                Map<String, Object> out = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> e : o.properties()) {
-                    String field = field(st, e.getKey());
-                    if (field == null) {
-                        continue;
-                    }
-                    enter(e.getKey());
-                    // two keys for one field ("storage" and "STORAGE"): Go unifies both into the same struct
-                    Object v = unify(e.getValue(), st.fields().get(field));
-                    if (v != null) {
-                        out.merge(field, v, TomlDecoder::merge);
-                    }
-                    context.removeLast();
-                }
-                yield out;
+            if (v.signum() < 0 || v.longValue() > 0xFFFF_FFFFL) {
+                throw error(v + " is out of range for uint32");
             }
-        };
+            return v.longValue();
+        } else if (type instanceof Bool) {
+            if (!data.isBoolean()) {
+                throw badtype("boolean", data);
+            }
+            return data.booleanValue();
+        } else if (type instanceof StrMap) {
+            if (!(data instanceof ObjectNode o)) {
+                return null; // BurntSushi v1.2.0 unifyMap: a non-table is dropped without an error
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                enter(e.getKey());
+                out.put(e.getKey(), (String) unify(e.getValue(), STR));
+                context.removeLast();
+            }
+            return out;
+        } else if (type instanceof Struct st) {
+            if (!(data instanceof ObjectNode o)) {
+                throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                String field = field(st, e.getKey());
+                if (field == null) {
+                    continue;
+                }
+                enter(e.getKey());
+                // two keys for one field ("storage" and "STORAGE"): Go unifies both into the same struct
+                Object v = unify(e.getValue(), st.fields().get(field));
+                if (v != null) {
+                    out.merge(field, v, TomlDecoder::merge);
+                }
+                context.removeLast();
+            }
+            return out;
+        }
+        throw new IllegalStateException("unknown type " + type);
     }
 
     @SuppressWarnings("unchecked")
