@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * by a killed process expires after {@link OciStore#LEASE_TTL}. Safe for several threads.
  */
 public final class ImportSession implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ImportSession.class.getName());
+
     private final OciStore store;
     private final String lease = LeaseOwner.newLeaseId();
     private final String expiry;
@@ -127,6 +129,9 @@ public final class ImportSession implements AutoCloseable {
         String ref = d.digest().toString();
         PutResult r;
         try (BlobWriter w = store.blobs().writer(ref, opts)) {
+            LOG.log(System.Logger.Level.DEBUG, () -> w.alreadyPresent() ? "blob " + d.digest() + ": present, nothing to fetch"
+                    : w.offset() > 0 ? "blob " + d.digest() + ": resuming at byte " + w.offset() + " of " + d.size() + " (what its ingest has)"
+                    : "blob " + d.digest() + ": writing from byte 0 of " + d.size());
             if (!w.alreadyPresent() && w.offset() < d.size()) {
                 try (InputStream in = content.open(w.offset())) {
                     in.transferTo(w);

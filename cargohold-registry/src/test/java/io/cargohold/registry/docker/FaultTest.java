@@ -157,42 +157,71 @@ class FaultTest {
         assertTrue(e2.getMessage().contains("no data from the registry"), e2.getMessage());
     }
 
+    /**
+     * kill -9 of a pull into the content store while the big layer streams (at a random point between 10 % and
+     * 85 % of it), then the same pull again: the rerun continues the layer from its ingest and fetches exactly the
+     * bytes the ingest lacks, in one request.
+     */
     @Test
-    @org.junit.jupiter.api.Disabled("known bug (issue 12 note): a rerun after an early kill sometimes refetches the whole layer "
-            + "instead of resuming (3,845,983 bytes of a 3,776,351-byte layer with 720,477 in the ingest, twice in CI runs)")
     void aKilledPullIsFinishedByARerunFetchingOnlyWhatWasMissing() throws Exception {
+        killThenRerun(false);
+    }
+
+    /**
+     * As above, and the rerun's own download is cut by the proxy halfway: it resumes with Range from the byte it
+     * stopped at, and the two requests together still fetch exactly the missing bytes (no byte twice).
+     */
+    @Test
+    void aKilledPullsRerunThatIsCutToo() throws Exception {
+        killThenRerun(true);
+    }
+
+    private void killThenRerun(boolean cutTheRerun) throws Exception {
         Path root = tmp.resolve("cargohold");
         String imageRef = "docker://" + proxy.host() + "/fault/large:v1";
+        double at = 0.10 + 0.75 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        String when = "killed at " + Math.round(at * 100) + " % of the layer";
         proxy.throttle(1 << 20);
         String childErr;
+        long relayedToChild;
         try (ChildJvm child = ChildJvm.start(RegistryPullWorker.class, root.toString(), imageRef, "killed:v1")) {
             child.await("START", 60);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (proxy.bodyBytesSoFar() < bigLayer.size() / 2 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+            while (proxy.bodyBytesSoFar(blobPath()) < at * bigLayer.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
             }
             child.kill();
+            relayedToChild = proxy.bodyBytesSoFar(blobPath());
             childErr = child.stderr() + child.output();
         }
         proxy.throttle(0);
+        // the killed pull's relay may still be running (it ends when the proxy's next write finds the socket gone):
+        // the reset starts a new count that it does not join, however late it ends (FaultProxyTest). Before the
+        // proxy counted per generation, that late relay was counted as the rerun's: the failures seen in CI
+        // (790,109 bytes "more" = the 720,477 in the ingest + 69,632 in flight when the child died).
+        proxy.resetCounts();
         long have;
         try (OciStore s = OciStore.open(root, StoreOptions.defaults())) {
             List<IngestStatus> ingests = s.blobs().ingests();
             have = ingests.stream().filter(i -> i.ref().equals(bigLayer.digest())).mapToLong(IngestStatus::offset).sum();
         }
-        assertTrue(have > 0, "the killed pull left part of the big layer in its ingest; the child said: " + childErr);
-        proxy.resetCounts();
-        CopyResult r = pull("cargohold:killed:v1", options());
+        assertTrue(have > 0 && have < bigLayer.size(), when + ": the killed pull left part of the big layer in its ingest ("
+                + have + " bytes, " + relayedToChild + " relayed); the child said: " + childErr);
+        long missing = bigLayer.size() - have;
+        if (cutTheRerun) {
+            proxy.add(Fault.of("GET", blobPath(), Kind.CUT_AFTER, missing / 2, 1));
+        }
+        // a long read timeout: a client that gives up on a slow read loses what was in flight (socket buffers, the
+        // HTTP client's) and fetches it again; that is not what this test is about, and a loaded machine must not
+        // produce it. Cuts by the proxy lose nothing: every byte it sent before closing reaches the client.
+        CopyResult r = pull("cargohold:killed:v1", options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
         assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
-        long fetched = proxy.bodyBytes("GET", blobPath());
-        if (proxy.requests("GET", blobPath()) == 1) {
-            assertEquals(bigLayer.size() - have, fetched, "the rerun fetched only the missing part of the layer");
-        } else {
-            // the rerun's own download was cut and resumed (a read timeout on a loaded machine: seen once at load
-            // 18 on 2 cores, 790,109 bytes more): what the proxy relayed but the client had not taken when it gave
-            // up is fetched again; still no second full download
-            assertTrue(fetched >= bigLayer.size() - have && fetched < bigLayer.size(), "the rerun fetched " + fetched + " bytes of "
-                    + bigLayer.size() + " with " + have + " in the ingest: " + proxy.exchanges());
+        String context = when + ", " + have + " bytes in the ingest, " + relayedToChild + " relayed to the killed pull: " + proxy.exchanges();
+        assertEquals(cutTheRerun ? 2 : 1, proxy.requests("GET", blobPath()), context);
+        assertEquals(missing, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part of the layer; " + context);
+        try (OciStore s = OciStore.open(root, StoreOptions.defaults())) {
+            assertTrue(s.blobs().contains(Digest.parse(bigLayer.digest())));
+            assertTrue(s.blobs().ingests().isEmpty(), "no ingest left: " + s.blobs().ingests());
         }
     }
 }

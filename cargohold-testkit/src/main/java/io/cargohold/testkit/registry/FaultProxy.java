@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * some bytes of the body, a corrupted body, a response that never comes (or stops mid-body), and an
  * overall bandwidth limit (to kill a client midway). Written by hand: it must cut connections and send
  * broken bodies, which no proxy library does on purpose.
+ *
+ * <p>Counts are per generation ({@link #resetCounts}): a relay that started before the reset (say, of a
+ * client killed a moment ago, whose relay ends only when the proxy's next write finds the socket gone) is
+ * neither listed nor counted after it, however late it ends.
  */
 public final class FaultProxy implements AutoCloseable {
     /** What to do to a matching request. */
@@ -60,6 +65,10 @@ public final class FaultProxy implements AutoCloseable {
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
     private final AtomicLong bodyBytes = new AtomicLong();
+    private final Map<String, AtomicLong> bodyBytesByPath = new ConcurrentHashMap<>();
+    /** Bumped by {@link #resetCounts}; each relay counts only while the generation it started in is current. */
+    private final java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final java.util.Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile long bytesPerSecond;
@@ -109,13 +118,54 @@ public final class FaultProxy implements AutoCloseable {
         return bodyBytes.get();
     }
 
+    /** Body bytes relayed so far for request paths containing {@code pathPart} (also for requests still running). */
+    public long bodyBytesSoFar(String pathPart) {
+        return bodyBytesByPath.entrySet().stream().filter(e -> e.getKey().contains(pathPart)).mapToLong(e -> e.getValue().get()).sum();
+    }
+
     public long requests(String method, String pathPart) {
         return exchanges.stream().filter(e -> e.method().equals(method) && e.path().contains(pathPart)).count();
     }
 
-    public void resetCounts() {
+    /**
+     * Starts a new count: clears the exchanges and bytes so far, and relays still running (of requests
+     * sent before this call) are not counted from now on, not even when they end.
+     */
+    public synchronized void resetCounts() {
+        generation.incrementAndGet();
         exchanges.clear();
         bodyBytes.set(0);
+        bodyBytesByPath.clear();
+    }
+
+    /** The number of connections being handled now (relays running, hanging responses). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Waits until no connection is being handled (at most {@code timeout}); false on timeout. */
+    public boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight.get() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    private synchronized void record(int gen, Exchange e) {
+        if (gen == generation.get()) {
+            exchanges.add(e);
+        }
+    }
+
+    private synchronized void count(int gen, String path, long n) {
+        if (gen == generation.get()) {
+            bodyBytes.addAndGet(n);
+            bodyBytesByPath.computeIfAbsent(path, k -> new AtomicLong()).addAndGet(n);
+        }
     }
 
     private void acceptLoop() {
@@ -123,6 +173,7 @@ public final class FaultProxy implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 open.add(s);
+                inFlight.incrementAndGet();
                 threads.submit(() -> {
                     try (s) {
                         handle(s);
@@ -130,6 +181,7 @@ public final class FaultProxy implements AutoCloseable {
                         // a client that went away, or a fault
                     } finally {
                         open.remove(s);
+                        inFlight.decrementAndGet();
                     }
                 });
             } catch (IOException e) {
@@ -167,12 +219,13 @@ public final class FaultProxy implements AutoCloseable {
         if (head.isEmpty()) {
             return;
         }
+        int gen = generation.get();
         String[] requestLine = head.get(0).split(" ");
         String method = requestLine[0];
         String path = requestLine[1];
         Fault f = take(method, path);
         if (f != null && f.kind() == Kind.HANG) {
-            exchanges.add(new Exchange(method, path, 0, 0));
+            record(gen, new Exchange(method, path, 0, 0));
             hang(client);
             return;
         }
@@ -185,7 +238,7 @@ public final class FaultProxy implements AutoCloseable {
                     + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             cout.write(body);
             cout.flush();
-            exchanges.add(new Exchange(method, path, (int) f.arg(), 0));
+            record(gen, new Exchange(method, path, (int) f.arg(), 0));
             return;
         }
         try (Socket up = new Socket()) {
@@ -229,7 +282,7 @@ public final class FaultProxy implements AutoCloseable {
                         }
                         cout.write(buf, 0, n);
                         sent += n;
-                        bodyBytes.addAndGet(n);
+                        count(gen, path, n);
                         long rate = bytesPerSecond;
                         if (rate > 0) {
                             long due = t0 + sent * 1_000_000_000L / rate;
@@ -245,7 +298,7 @@ public final class FaultProxy implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                exchanges.add(new Exchange(method, path, status, sent));
+                record(gen, new Exchange(method, path, status, sent));
             }
             if (f != null && f.kind() == Kind.HANG_AFTER) {
                 hang(client);
