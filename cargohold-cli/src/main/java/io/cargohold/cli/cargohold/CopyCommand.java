@@ -155,9 +155,9 @@ final class CopyCommand implements Callable<Integer> {
         // each side's docker:// transport carries that side's registry options; both share where blobs were seen (mounts)
         io.cargohold.registry.docker.BlobLocations seen = new io.cargohold.registry.docker.BlobLocations();
         ImageReference src = transports.with(io.cargohold.registry.docker.DockerTransport.with(RegistryFlags.build(ctx().env(), srcTlsVerify,
-                srcCertDir, srcCreds, srcAuthFile != null ? srcAuthFile : authFile, retryTimes), seen)).parse(source);
+                srcCertDir, srcCreds, srcAuthFile != null ? srcAuthFile : authFile, retryTimes), seen, srcTlsVerify)).parse(source);
         ImageReference dst = transports.with(io.cargohold.registry.docker.DockerTransport.with(RegistryFlags.build(ctx().env(), destTlsVerify,
-                destCertDir, destCreds, destAuthFile != null ? destAuthFile : authFile, retryTimes), seen)).parse(destination);
+                destCertDir, destCreds, destAuthFile != null ? destAuthFile : authFile, retryTimes), seen, destTlsVerify)).parse(destination);
         CopyProgress progress = quiet || json ? null : CopyProgress.forTerminal(ctx().err(), ctx().env());
         if (progress != null) {
             o = o.withListener(progress);

@@ -213,7 +213,7 @@ final class ImageCommands {
             if (!ref.startsWith("docker://")) {
                 return null;
             }
-            return RegistryInspect.print(ctx(), registry.options(ctx().env()), ref, raw, config, !noTags);
+            return RegistryInspect.print(ctx(), registry.transport(ctx().env()), ref, raw, config, !noTags);
         }
 
         @Override

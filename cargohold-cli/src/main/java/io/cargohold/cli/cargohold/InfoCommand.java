@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code --root}, {@code $CARGOHOLD_ROOT}, {@code $XDG_DATA_HOME} or {@code $HOME} gave it; the
  * containers-storage defaults ({@code cargohold copy}'s default {@code containers-storage:} store, the same
  * {@code containers-storage} resolves) with every storage.conf file looked at and what came of it; the
- * registry auth file login writes and the files credentials are looked up in. Opens
+ * registry auth file login writes and the files credentials are looked up in; the registries.conf files
+ * read (and what they configure). Opens
  * no store and changes nothing (except that, as upstream, a rootless user's runtime directory is created
  * when it is looked for).
  */
@@ -33,7 +34,8 @@ import picocli.CommandLine.Spec;
         + " $CARGOHOLD_ROOT, $XDG_DATA_HOME or $HOME); the containers-storage defaults from storage.conf"
         + " ($CONTAINERS_STORAGE_CONF, $XDG_CONFIG_HOME, /etc/containers, /usr/share/containers; $STORAGE_DRIVER, $STORAGE_OPTS)"
         + " with each file found, absent or in error; and the registry auth file ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR,"
-        + " ~/.config) with the files credentials come from. Opens no store.")
+        + " ~/.config) with the files credentials come from; the registries.conf files read ($CONTAINERS_REGISTRIES_CONF,"
+        + " ~/.config/containers, /etc/containers, registries.conf.d) and what they configure. Opens no store.")
 final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -59,6 +61,12 @@ final class InfoCommand implements Callable<Integer> {
 
     /** What {@code info} shows, as the JSON document it prints with {@code --json}. */
     static Map<String, Object> collect(CliContext ctx, Path rootOption, ConfigHost host, int uid) throws IOException {
+        return collect(ctx, rootOption, host, uid, io.cargohold.registry.config.RegistriesConfPaths.of(ctx.env()));
+    }
+
+    /** The same, with registries.conf looked for at {@code registries}. */
+    static Map<String, Object> collect(CliContext ctx, Path rootOption, ConfigHost host, int uid,
+                                       io.cargohold.registry.config.RegistriesConfPaths registries) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("root", ctx.storeRoot(rootOption).toString());
@@ -105,8 +113,56 @@ final class InfoCommand implements Callable<Integer> {
             auth.add(file(p));
         }
         reg.put("authFiles", auth);
+        reg.put("registriesConf", registriesConf(registries));
         m.put("registry", reg);
         return m;
+    }
+
+    /** registries.conf: every file looked at, and what it configures (or the error). */
+    private static Map<String, Object> registriesConf(io.cargohold.registry.config.RegistriesConfPaths paths) {
+        var report = io.cargohold.registry.config.RegistriesConf.report(paths);
+        Map<String, Object> rc = new LinkedHashMap<>();
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (var f : report.files()) {
+            Map<String, Object> fm = new LinkedHashMap<>();
+            fm.put("path", f.path().toString());
+            fm.put("role", f.role());
+            fm.put("status", f.status());
+            if (!f.detail().isEmpty()) {
+                fm.put(f.status().equals("error") ? "error" : "warning", f.detail());
+            }
+            files.add(fm);
+        }
+        rc.put("files", files);
+        rc.put("error", report.error() == null ? null : report.error().getMessage());
+        var conf = report.conf();
+        if (conf != null) {
+            rc.put("unqualifiedSearchRegistries", conf.unqualifiedSearchRegistries());
+            rc.put("shortNameMode", conf.shortNameMode().toString());
+            rc.put("credentialHelpers", conf.credentialHelpers());
+            rc.put("aliases", conf.aliases().size());
+            List<Map<String, Object>> regs = new ArrayList<>();
+            for (var r : conf.registries()) {
+                Map<String, Object> rm = new LinkedHashMap<>();
+                rm.put("prefix", r.prefix());
+                rm.put("location", r.endpoint().location());
+                rm.put("insecure", r.endpoint().insecure());
+                rm.put("blocked", r.blocked());
+                rm.put("mirrorByDigestOnly", r.mirrorByDigestOnly());
+                List<Map<String, Object>> mirrors = new ArrayList<>();
+                for (var e : r.mirrors()) {
+                    Map<String, Object> mm = new LinkedHashMap<>();
+                    mm.put("location", e.location());
+                    mm.put("insecure", e.insecure());
+                    mm.put("pullFromMirror", e.pullFromMirror());
+                    mirrors.add(mm);
+                }
+                rm.put("mirrors", mirrors);
+                regs.add(rm);
+            }
+            rc.put("registries", regs);
+        }
+        return rc;
     }
 
     private static Map<String, Object> file(Path p) {
@@ -167,6 +223,41 @@ final class InfoCommand implements Callable<Integer> {
         b.append("  credentials looked up in:\n");
         for (Map<String, Object> f : (List<Map<String, Object>>) reg.get("authFiles")) {
             b.append("    ").append(String.format("%-7s", f.get("status"))).append(' ').append(f.get("path")).append('\n');
+        }
+        Map<String, Object> rc = (Map<String, Object>) reg.get("registriesConf");
+        b.append("  registries.conf files:\n");
+        for (Map<String, Object> f : (List<Map<String, Object>>) rc.get("files")) {
+            b.append("    ").append(String.format("%-7s", f.get("status"))).append(' ').append(f.get("path")).append(" (")
+                    .append(f.get("role")).append(')');
+            if (f.containsKey("error")) {
+                b.append(": ").append(f.get("error"));
+            } else if (f.containsKey("warning")) {
+                b.append(": ").append(f.get("warning"));
+            }
+            b.append('\n');
+        }
+        if (rc.get("error") != null) {
+            b.append("  registries.conf error: ").append(rc.get("error")).append('\n');
+        } else {
+            List<String> usr = (List<String>) rc.get("unqualifiedSearchRegistries");
+            b.append("  search:        ").append(usr.isEmpty() ? "(none: short names without an alias mean docker.io)" : String.join(", ", usr))
+                    .append(" (short-name-mode ").append(rc.get("shortNameMode")).append(", ").append(rc.get("aliases")).append(" aliases)\n");
+            for (Map<String, Object> r : (List<Map<String, Object>>) rc.get("registries")) {
+                b.append("  registry:      ").append(r.get("prefix"));
+                if (!r.get("location").equals(r.get("prefix"))) {
+                    b.append(" -> ").append(r.get("location"));
+                }
+                if (Boolean.TRUE.equals(r.get("blocked"))) {
+                    b.append(" (blocked)");
+                }
+                if (Boolean.TRUE.equals(r.get("insecure"))) {
+                    b.append(" (insecure)");
+                }
+                for (Map<String, Object> mm : (List<Map<String, Object>>) r.get("mirrors")) {
+                    b.append(", mirror ").append(mm.get("location")).append(Boolean.TRUE.equals(mm.get("insecure")) ? " (insecure)" : "");
+                }
+                b.append('\n');
+            }
         }
         out.print(b);
     }

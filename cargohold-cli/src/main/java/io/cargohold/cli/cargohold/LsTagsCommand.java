@@ -4,9 +4,7 @@ import io.cargohold.cli.CliContext;
 import io.cargohold.cli.Output;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.registry.RegistryClient;
-import io.cargohold.registry.docker.BlobLocations;
 import io.cargohold.registry.docker.DockerImageReference;
-import io.cargohold.registry.docker.DockerTransport;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,11 +34,12 @@ final class LsTagsCommand implements Callable<Integer> {
         if (!repository.startsWith("docker://")) {
             throw new InvalidArgumentException("ls-tags: expected docker://HOST/NAME, got \"" + repository + "\"");
         }
-        DockerImageReference ref = DockerTransport.with(flags.options(ctx.env()), new BlobLocations()).parse(repository.substring(7));
+        DockerImageReference given = flags.transport(ctx.env()).parse(repository.substring(7));
         String rest = repository.substring("docker://".length());
         if (rest.contains("@") || rest.substring(rest.lastIndexOf('/') + 1).contains(":")) {
             throw new InvalidArgumentException("tag or digest are not supported: " + repository + " (list-tags takes a repository)");
         }
+        DockerImageReference ref = given.resolved(); // a short name through registries.conf
         List<String> tags;
         try (RegistryClient c = ref.openClient()) {
             tags = c.tags(ref.repository());

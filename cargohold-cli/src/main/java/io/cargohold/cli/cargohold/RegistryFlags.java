@@ -30,6 +30,11 @@ final class RegistryFlags {
         return build(env, tlsVerify, certDir, creds, authFile, retryTimes);
     }
 
+    /** The docker:// transport with these flags; without --tls-verify, registries.conf's insecure decides per registry. */
+    io.cargohold.registry.docker.DockerTransport transport(Map<String, String> env) throws InvalidArgumentException {
+        return io.cargohold.registry.docker.DockerTransport.with(options(env), new io.cargohold.registry.docker.BlobLocations(), tlsVerify);
+    }
+
     static RegistryOptions build(Map<String, String> env, Boolean tlsVerify, Path certDir, String creds, Path authFile, Integer retryTimes)
             throws InvalidArgumentException {
         RegistryOptions o = RegistryOptions.defaults().withEnv(env);

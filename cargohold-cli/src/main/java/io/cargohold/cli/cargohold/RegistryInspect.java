@@ -3,8 +3,6 @@ package io.cargohold.cli.cargohold;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cargohold.cli.CliContext;
 import io.cargohold.cli.Output;
-import io.cargohold.registry.RegistryOptions;
-import io.cargohold.registry.docker.BlobLocations;
 import io.cargohold.registry.docker.DockerImageReference;
 import io.cargohold.registry.docker.DockerTransport;
 import io.cargohold.registry.docker.RegistryInspector;
@@ -15,8 +13,8 @@ final class RegistryInspect {
     private RegistryInspect() {
     }
 
-    static int print(CliContext ctx, RegistryOptions o, String image, boolean raw, boolean config, boolean tags) throws IOException {
-        DockerImageReference ref = DockerTransport.with(o, new BlobLocations()).parse(image.substring("docker:".length()));
+    static int print(CliContext ctx, DockerTransport transport, String image, boolean raw, boolean config, boolean tags) throws IOException {
+        DockerImageReference ref = transport.parse(image.substring("docker:".length()));
         RegistryInspector.Inspection in = RegistryInspector.inspect(ref, null, tags && !raw && !config);
         if (raw) {
             ctx.out().write(config ? in.config() : in.topLevel().bytes());

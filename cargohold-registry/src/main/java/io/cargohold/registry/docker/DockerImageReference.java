@@ -9,8 +9,14 @@ import io.cargohold.copy.storage.DockerReference;
 import io.cargohold.registry.RegistryClient;
 import java.io.IOException;
 
-/** A parsed {@code docker://} reference: registry host, repository, and tag or digest. */
-public record DockerImageReference(DockerTransport owner, DockerReference ref) implements ImageReference {
+/**
+ * A parsed {@code docker://} reference: registry host, repository, and tag or digest.
+ *
+ * @param owner     the transport (options, registries.conf)
+ * @param ref       the normalised name ({@code docker.io/library/NAME:latest} for a short name, until resolved)
+ * @param shortName the text as given when it named no registry (resolved through registries.conf when opened), else null
+ */
+public record DockerImageReference(DockerTransport owner, DockerReference ref, String shortName) implements ImageReference {
     @Override
     public Transport transport() {
         return owner;
@@ -36,17 +42,29 @@ public record DockerImageReference(DockerTransport owner, DockerReference ref) i
         return ref.digest() != null ? ref.digest().toString() : ref.tag();
     }
 
-    public RegistryClient openClient() throws IOException {
-        return RegistryClient.open(host(), owner.options());
+    /**
+     * This reference with a short name resolved to one registry (an alias, or the only search
+     * registry, else Docker Hub; see {@link io.cargohold.registry.config.ShortNames}); a blocked
+     * registry is refused.
+     */
+    public DockerImageReference resolved() throws IOException {
+        return PullSources.target(this, io.cargohold.registry.config.ShortNames.Purpose.PUSH);
     }
 
+    /** A client of this reference's registry (short name resolved, no mirrors), TLS as registries.conf says. */
+    public RegistryClient openClient() throws IOException {
+        return PullSources.client(resolved());
+    }
+
+    /** Mirrors first, then the registry, for each short-name candidate in turn; the first that gives the manifest. */
     @Override
     public ImageSource newSource(CopyContext context) throws IOException {
-        return new DockerImageSource(this, openClient(), owner.locations());
+        return PullSources.open(this);
     }
 
     @Override
     public ImageDestination newDestination(CopyContext context) throws IOException {
-        return new DockerImageDestination(this, openClient(), owner.locations());
+        DockerImageReference target = resolved();
+        return new DockerImageDestination(target, PullSources.client(target), owner.locations());
     }
 }

@@ -17,11 +17,18 @@ import java.io.InputStream;
  * repository, for mounts by a destination on the same registry.
  */
 final class DockerImageSource implements ImageSource {
+    private final DockerImageReference logical;
     private final DockerImageReference ref;
     private final RegistryClient client;
     private final BlobLocations locations;
+    private RawManifest loaded;
 
-    DockerImageSource(DockerImageReference ref, RegistryClient client, BlobLocations locations) {
+    /**
+     * @param logical the reference as the copy names it (a short name resolved)
+     * @param ref     where it is really read from (a mirror, or the name rewritten by registries.conf)
+     */
+    DockerImageSource(DockerImageReference logical, DockerImageReference ref, RegistryClient client, BlobLocations locations) {
+        this.logical = logical;
         this.ref = ref;
         this.client = client;
         this.locations = locations;
@@ -29,11 +36,28 @@ final class DockerImageSource implements ImageSource {
 
     @Override
     public ImageReference reference() {
+        return logical;
+    }
+
+    /** The reference requests go to. */
+    DockerImageReference physical() {
         return ref;
+    }
+
+    RegistryClient client() {
+        return client;
+    }
+
+    /** Reads the top-level manifest now (upstream's ensureManifestIsLoaded): a pull source without it fails here. */
+    void loadManifest() throws IOException {
+        loaded = record(client.getManifest(ref.repository(), ref.manifestReference()));
     }
 
     @Override
     public RawManifest manifest() throws IOException {
+        if (loaded != null) {
+            return loaded;
+        }
         return record(client.getManifest(ref.repository(), ref.manifestReference()));
     }
 

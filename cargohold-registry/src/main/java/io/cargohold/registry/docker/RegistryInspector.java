@@ -77,26 +77,35 @@ public final class RegistryInspector {
 
     /** Inspects {@code ref}; {@code platform} null = this machine's; {@code withTags} lists the repository's tags too. */
     public static Inspection inspect(DockerImageReference ref, Platform platform, boolean withTags) throws IOException {
-        try (RegistryClient c = ref.openClient()) {
-            RawManifest top = c.getManifest(ref.repository(), ref.manifestReference());
+        try (DockerImageSource src = PullSources.open(ref)) {
+            RegistryClient c = src.client();
+            DockerImageReference physical = src.physical();
+            DockerImageReference logical = (DockerImageReference) src.reference();
+            RawManifest top = src.manifest();
             RawManifest image = top;
             if (top.parse() instanceof OciDocument.Index index) {
                 Descriptor chosen = Platforms.choose(index, platform, ref.string());
-                image = c.getManifest(ref.repository(), chosen.digest().toString());
+                image = c.getManifest(physical.repository(), chosen.digest().toString());
                 if (image.isIndex()) {
                     throw new CorruptException(ref.string() + ": the instance for " + Platforms.describe(chosen.platform()) + " is an index");
                 }
             }
             Descriptor cd = ((OciDocument.Manifest) image.parse()).config();
             byte[] config;
-            try (InputStream in = c.getBlob(ref.repository(), cd.digest(), cd.size(), 0)) {
+            try (InputStream in = c.getBlob(physical.repository(), cd.digest(), cd.size(), 0)) {
                 config = in.readNBytes(io.cargohold.oci.OciParser.MAX_DOCUMENT + 1);
             }
             if (config.length != cd.size() || !io.cargohold.digest.Digest.sha256(config).equals(cd.digest())) {
                 throw new CorruptException(ref.string() + ": config " + cd.digest() + " does not match its descriptor");
             }
-            List<String> tags = withTags ? c.tags(ref.repository()) : List.of();
-            return new Inspection(ref.host() + "/" + ref.repository(), top, image, config, tags);
+            List<String> tags = List.of();
+            if (withTags) {
+                // as skopeo inspect: the tags of the logical repository, from its own registry (not a mirror)
+                try (RegistryClient t = PullSources.client(logical)) {
+                    tags = t.tags(logical.repository());
+                }
+            }
+            return new Inspection(logical.host() + "/" + logical.repository(), top, image, config, tags);
         }
     }
 }

@@ -1,0 +1,305 @@
+package io.cargohold.registry.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.text.GoStrings;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A registries.conf document into plain maps and lists, the way containers/image v5.23's
+ * {@code loadConfigFile} gets it from BurntSushi/toml v1.2.0: Jackson's TOML parser reads the text, and
+ * this class maps the tree onto upstream's Go types ({@code tomlConfig} = {@code V2RegistriesConf} +
+ * {@code V1RegistriesConf}) with BurntSushi's rules, the approach of cargohold-storage's storage.conf
+ * decoder (io.cargohold.storage.config.TomlDecoder): keys match a field exactly or else ignoring case;
+ * a value of the wrong TOML type fails with {@code toml: (last key "K"): incompatible types: TOML value
+ * has type T; destination has type D}; a non-table where a struct belongs with {@code type mismatch for
+ * <Go type>: expected table but found T}; a non-table {@code [aliases]} is dropped (BurntSushi v1.2.0's
+ * unifyMap returns nil there); keys no field takes are {@link Decoded#undecoded()}. Hand-written because
+ * those texts and rules are what users of the containers tools see; Jackson's data binding has others.
+ * Differences kept, as in storage.conf: decode errors lack BurntSushi's {@code line N}, and a syntax error
+ * is {@code toml: line N: } with Jackson's wording.
+ */
+final class RegistriesToml {
+    private static final TomlMapper MAPPER = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
+
+    private sealed interface Type {
+    }
+
+    private record Str() implements Type {
+    }
+
+    private record StrSlice() implements Type {
+    }
+
+    private record Bool() implements Type {
+    }
+
+    private record StrMap() implements Type {
+    }
+
+    private record Struct(String goName, Map<String, Type> fields) implements Type {
+    }
+
+    private record StructSlice(Struct element) implements Type {
+    }
+
+    private static final Type STR = new Str();
+    private static final Type SLICE = new StrSlice();
+    private static final Type BOOL = new Bool();
+
+    private static Struct struct(String goName, Object... nameAndType) {
+        Map<String, Type> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndType.length; i += 2) {
+            m.put((String) nameAndType[i], (Type) nameAndType[i + 1]);
+        }
+        return new Struct(goName, m);
+    }
+
+    static final Struct ENDPOINT = struct("sysregistriesv2.Endpoint", "location", STR, "insecure", BOOL, "pull-from-mirror", STR);
+    /** Registry embeds Endpoint: its fields come first, as Go's field list has them. */
+    static final Struct REGISTRY = struct("sysregistriesv2.Registry", "prefix", STR, "location", STR, "insecure", BOOL,
+            "pull-from-mirror", STR, "mirror", new StructSlice(ENDPOINT), "blocked", BOOL, "mirror-by-digest-only", BOOL);
+    static final Struct V1_REGISTRIES = struct("sysregistriesv2.V1TOMLregistries", "registries", SLICE);
+    static final Struct V1 = struct("sysregistriesv2.V1TOMLConfig", "search", V1_REGISTRIES, "insecure", V1_REGISTRIES, "block",
+            V1_REGISTRIES);
+    static final Struct DOCUMENT = struct("sysregistriesv2.tomlConfig", "registry", new StructSlice(REGISTRY),
+            "unqualified-search-registries", SLICE, "credential-helpers", SLICE, "short-name-mode", STR, "aliases", new StrMap(),
+            "registries", V1);
+    /** The machine-written short-name-aliases.conf ({@code shortNameAliasConf}). */
+    static final Struct ALIASES_DOCUMENT = struct("sysregistriesv2.shortNameAliasConf", "aliases", new StrMap());
+
+    /**
+     * A decoded document: the fields set (Go's zero value = absent key; a list or map present but empty is
+     * an empty list or map, which upstream tells apart from an absent one), and the keys nothing took.
+     */
+    record Decoded(Map<String, Object> fields, List<String> undecoded) {
+    }
+
+    private final Set<String> decoded = new LinkedHashSet<>();
+    private final List<String> context = new ArrayList<>();
+
+    private RegistriesToml() {
+    }
+
+    static Decoded decode(String text, Struct document) throws InvalidArgumentException {
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            if (line > 1 && e.getLocation().getColumnNr() == 1) {
+                line--; // Jackson reports a key-value error (a duplicate key) after the newline that ended it
+            } else if (line > 0 && atNewline(text, line, e.getLocation().getColumnNr())) {
+                line++; // BurntSushi's lexer has passed an unexpected newline when it reports it
+            }
+            throw new InvalidArgumentException((line > 0 ? "toml: line " + line + ": " : "toml: ") + e.getOriginalMessage(), e);
+        }
+        if (tree == null || tree.isMissingNode()) {
+            tree = MAPPER.createObjectNode();
+        }
+        RegistriesToml d = new RegistriesToml();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) d.unify(tree, document);
+        List<String> all = new ArrayList<>();
+        keys(tree, new ArrayList<>(), all);
+        List<String> undecoded = new ArrayList<>();
+        for (String k : all) {
+            if (!d.decoded.contains(k) && !undecoded.contains(k)) {
+                undecoded.add(k);
+            }
+        }
+        return new Decoded(doc, List.copyOf(undecoded));
+    }
+
+    private static boolean atNewline(String text, int line, int column) {
+        int at = 0;
+        for (int l = 1; l < line; l++) {
+            at = text.indexOf('\n', at) + 1;
+            if (at == 0) {
+                return false;
+            }
+        }
+        at += column - 1;
+        return at >= 0 && at < text.length() && text.charAt(at) == '\n';
+    }
+
+    private static void keys(JsonNode node, List<String> path, List<String> out) {
+        if (node instanceof ObjectNode o) {
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                path.add(e.getKey());
+                out.add(keyString(path));
+                keys(e.getValue(), path, out);
+                path.removeLast();
+            }
+        } else if (node.isArray()) {
+            for (JsonNode el : node) {
+                if (el.isObject()) {
+                    keys(el, path, out);
+                }
+            }
+        }
+    }
+
+    private Object unify(JsonNode data, Type type) throws InvalidArgumentException {
+        return switch (type) {
+            case Str s -> {
+                if (!data.isTextual()) {
+                    throw badtype("string", data);
+                }
+                yield data.textValue();
+            }
+            case StrSlice s -> {
+                if (!data.isArray()) {
+                    throw badtype("slice", data);
+                }
+                List<String> out = new ArrayList<>();
+                for (JsonNode el : data) {
+                    out.add((String) unify(el, STR));
+                }
+                yield out;
+            }
+            case StructSlice s -> {
+                if (!data.isArray()) {
+                    throw badtype("slice", data);
+                }
+                List<Object> out = new ArrayList<>();
+                for (JsonNode el : data) {
+                    out.add(unify(el, s.element()));
+                }
+                yield out;
+            }
+            case Bool b -> {
+                if (!data.isBoolean()) {
+                    throw badtype("boolean", data);
+                }
+                yield data.booleanValue();
+            }
+            case StrMap m -> {
+                if (!(data instanceof ObjectNode o)) {
+                    yield null; // BurntSushi v1.2.0 unifyMap: a non-table is dropped without an error
+                }
+                Map<String, String> out = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> e : o.properties()) {
+                    enter(e.getKey());
+                    out.put(e.getKey(), (String) unify(e.getValue(), STR));
+                    context.removeLast();
+                }
+                yield out;
+            }
+            case Struct st -> {
+                if (!(data instanceof ObjectNode o)) {
+                    throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
+                }
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> e : o.properties()) {
+                    String field = field(st, e.getKey());
+                    if (field == null) {
+                        continue;
+                    }
+                    enter(e.getKey());
+                    Object v = unify(e.getValue(), st.fields().get(field));
+                    if (v != null) {
+                        out.merge(field, v, RegistriesToml::merge);
+                    }
+                    context.removeLast();
+                }
+                yield out;
+            }
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object merge(Object before, Object after) {
+        if (before instanceof Map<?, ?> b && after instanceof Map<?, ?> a) {
+            Map<String, Object> m = new LinkedHashMap<>((Map<String, Object>) b);
+            ((Map<String, Object>) a).forEach((k, v) -> m.merge(k, v, RegistriesToml::merge));
+            return m;
+        }
+        return after;
+    }
+
+    private static String field(Struct st, String key) {
+        if (st.fields().containsKey(key)) {
+            return key;
+        }
+        for (String f : st.fields().keySet()) {
+            if (f.equalsIgnoreCase(key)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private void enter(String key) {
+        context.add(key);
+        decoded.add(keyString(context));
+    }
+
+    private InvalidArgumentException badtype(String dst, JsonNode data) {
+        return error("incompatible types: TOML value has type " + goType(data) + "; destination has type " + dst);
+    }
+
+    private InvalidArgumentException error(String message) {
+        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoStrings.quote(keyString(context)) + "): ";
+        return new InvalidArgumentException(prefix + message);
+    }
+
+    private static String goType(JsonNode n) {
+        if (n.isTextual()) {
+            return "string";
+        }
+        if (n.isBoolean()) {
+            return "bool";
+        }
+        if (n.isIntegralNumber()) {
+            return "int64";
+        }
+        if (n.isNumber()) {
+            return "float64";
+        }
+        if (n instanceof POJONode) {
+            return "time.Time";
+        }
+        if (n.isObject()) {
+            return "map[string]interface {}";
+        }
+        if (n.isArray()) {
+            boolean tables = !n.isEmpty();
+            for (JsonNode el : n) {
+                tables &= el.isObject();
+            }
+            return tables ? "[]map[string]interface {}" : "[]interface {}";
+        }
+        return "<nil>";
+    }
+
+    static String keyString(List<String> parts) {
+        StringBuilder b = new StringBuilder();
+        for (String p : parts) {
+            if (!b.isEmpty()) {
+                b.append('.');
+            }
+            boolean bare = !p.isEmpty();
+            for (int i = 0; i < p.length(); i++) {
+                char c = p.charAt(i);
+                bare &= c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-';
+            }
+            if (bare) {
+                b.append(p);
+            } else {
+                b.append('"').append(p.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+        return b.toString();
+    }
+}
