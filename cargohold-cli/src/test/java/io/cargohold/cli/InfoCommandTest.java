@@ -75,6 +75,32 @@ class InfoCommandTest {
     }
 
     @Test
+    void showsTheRegistriesConfFilesRead() throws IOException {
+        Path rc = tmp.resolve("registries.conf");
+        Files.writeString(rc, "unqualified-search-registries = [\"one.example\"]\n[[registry]]\nlocation = \"one.example\"\nblocked = true\n"
+                + "[[registry.mirror]]\nlocation = \"mirror.example\"\n");
+        Map<String, String> env = env(conf("[storage]\ndriver = \"vfs\"\n"));
+        env.put("CONTAINERS_REGISTRIES_CONF", rc.toString());
+        JsonNode j = Cli.raw(new byte[0], env, "info", "--json").ok().json().at("/registry/registriesConf");
+        assertEquals(rc.toString(), j.at("/files/0/path").asText());
+        assertEquals("$CONTAINERS_REGISTRIES_CONF", j.at("/files/0/role").asText());
+        assertEquals("loaded", j.at("/files/0/status").asText());
+        assertEquals("one.example", j.at("/unqualifiedSearchRegistries/0").asText());
+        assertTrue(j.at("/registries/0/blocked").asBoolean());
+        assertEquals("mirror.example", j.at("/registries/0/mirrors/0/location").asText());
+        String text = Cli.raw(new byte[0], env, "info").ok().out();
+        assertTrue(text.contains("  registries.conf files:\n    loaded  " + rc + " ($CONTAINERS_REGISTRIES_CONF)\n"), text);
+        assertTrue(text.contains("  registry:      one.example (blocked), mirror mirror.example\n"), text);
+        // a bad file: info still works and says why
+        Files.writeString(rc, "short-name-mode = \"sometimes\"\n");
+        j = Cli.raw(new byte[0], env, "info", "--json").ok().json().at("/registry/registriesConf");
+        assertEquals("error", j.at("/files/0/status").asText());
+        assertEquals("loading registries configuration \"" + rc + "\": invalid short-name mode: \"sometimes\"", j.at("/error").asText());
+        // and a docker:// copy fails with it before any request
+        Cli.raw(new byte[0], env, "copy", "docker://one.example/x:1", "oci:" + tmp.resolve("o") + ":x").fails(2, "invalid short-name mode");
+    }
+
+    @Test
     void showsTheStorageConfFilesAndWhatCameOfThem() throws IOException {
         ConfigHost host = ConfigHost.under(tmp.resolve("host"));
         CliContext ctx = new CliContext(new ByteArrayInputStream(new byte[0]), System.out, System.err, Map.of("HOME", tmp.toString()));

@@ -151,71 +151,67 @@ final class RegistriesToml {
     }
 
     private Object unify(JsonNode data, Type type) throws InvalidArgumentException {
-        return switch (type) {
-            case Str s -> {
-                if (!data.isTextual()) {
-                    throw badtype("string", data);
-                }
-                yield data.textValue();
+        // instanceof tests, not a pattern switch: the AOT cache cannot keep a type switch's invokedynamic
+        // bootstrap (as in storage.conf's decoder)
+        if (type instanceof Str) {
+            if (!data.isTextual()) {
+                throw badtype("string", data);
             }
-            case StrSlice s -> {
-                if (!data.isArray()) {
-                    throw badtype("slice", data);
-                }
-                List<String> out = new ArrayList<>();
-                for (JsonNode el : data) {
-                    out.add((String) unify(el, STR));
-                }
-                yield out;
+            return data.textValue();
+        } else if (type instanceof StrSlice) {
+            if (!data.isArray()) {
+                throw badtype("slice", data);
             }
-            case StructSlice s -> {
-                if (!data.isArray()) {
-                    throw badtype("slice", data);
-                }
-                List<Object> out = new ArrayList<>();
-                for (JsonNode el : data) {
-                    out.add(unify(el, s.element()));
-                }
-                yield out;
+            List<String> out = new ArrayList<>();
+            for (JsonNode el : data) {
+                out.add((String) unify(el, STR));
             }
-            case Bool b -> {
-                if (!data.isBoolean()) {
-                    throw badtype("boolean", data);
-                }
-                yield data.booleanValue();
+            return out;
+        } else if (type instanceof StructSlice s) {
+            if (!data.isArray()) {
+                throw badtype("slice", data);
             }
-            case StrMap m -> {
-                if (!(data instanceof ObjectNode o)) {
-                    yield null; // BurntSushi v1.2.0 unifyMap: a non-table is dropped without an error
-                }
-                Map<String, String> out = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> e : o.properties()) {
-                    enter(e.getKey());
-                    out.put(e.getKey(), (String) unify(e.getValue(), STR));
-                    context.removeLast();
-                }
-                yield out;
+            List<Object> out = new ArrayList<>();
+            for (JsonNode el : data) {
+                out.add(unify(el, s.element()));
             }
-            case Struct st -> {
-                if (!(data instanceof ObjectNode o)) {
-                    throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
-                }
-                Map<String, Object> out = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> e : o.properties()) {
-                    String field = field(st, e.getKey());
-                    if (field == null) {
-                        continue;
-                    }
-                    enter(e.getKey());
-                    Object v = unify(e.getValue(), st.fields().get(field));
-                    if (v != null) {
-                        out.merge(field, v, RegistriesToml::merge);
-                    }
-                    context.removeLast();
-                }
-                yield out;
+            return out;
+        } else if (type instanceof Bool) {
+            if (!data.isBoolean()) {
+                throw badtype("boolean", data);
             }
-        };
+            return data.booleanValue();
+        } else if (type instanceof StrMap) {
+            if (!(data instanceof ObjectNode o)) {
+                return null; // BurntSushi v1.2.0 unifyMap: a non-table is dropped without an error
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                enter(e.getKey());
+                out.put(e.getKey(), (String) unify(e.getValue(), STR));
+                context.removeLast();
+            }
+            return out;
+        } else {
+            Struct st = (Struct) type;
+            if (!(data instanceof ObjectNode o)) {
+                throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                String field = field(st, e.getKey());
+                if (field == null) {
+                    continue;
+                }
+                enter(e.getKey());
+                Object v = unify(e.getValue(), st.fields().get(field));
+                if (v != null) {
+                    out.merge(field, v, RegistriesToml::merge);
+                }
+                context.removeLast();
+            }
+            return out;
+        }
     }
 
     @SuppressWarnings("unchecked")

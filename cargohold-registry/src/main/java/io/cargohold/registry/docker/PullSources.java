@@ -134,14 +134,19 @@ final class PullSources {
         if (!(e instanceof CargoholdException c)) {
             return new IOException(message, e);
         }
-        return switch (c) {
-            case NotFoundException x -> new NotFoundException(message, e);
-            case PermissionDeniedException x -> new PermissionDeniedException(message, e);
-            case InvalidArgumentException x -> new InvalidArgumentException(message, e);
-            case UnavailableException x -> new UnavailableException(message, e);
-            case CorruptException x -> new CorruptException(message, e);
-            case FailedPreconditionException x -> new FailedPreconditionException(message, e);
-            default -> new IOException(message, e);
-        };
+        if (c instanceof NotFoundException) {
+            return new NotFoundException(message, e);
+        } else if (c instanceof PermissionDeniedException) {
+            return new PermissionDeniedException(message, e);
+        } else if (c instanceof InvalidArgumentException) {
+            return new InvalidArgumentException(message, e);
+        } else if (c instanceof UnavailableException) {
+            return new UnavailableException(message, e);
+        } else if (c instanceof CorruptException) {
+            return new CorruptException(message, e);
+        } else if (c instanceof FailedPreconditionException) {
+            return new FailedPreconditionException(message, e);
+        }
+        return new IOException(message, e);
     }
 }
