@@ -37,7 +37,7 @@ class ModulePathTest {
             "io.cargohold.storage", Set.of("io.cargohold.storage", "io.cargohold.storage.archive", "io.cargohold.storage.check",
                     "io.cargohold.storage.config"),
             "io.cargohold.copy", Set.of("io.cargohold.copy", "io.cargohold.copy.cargohold", "io.cargohold.copy.storage"),
-            "io.cargohold.registry", Set.of("io.cargohold.registry", "io.cargohold.registry.docker"),
+            "io.cargohold.registry", Set.of("io.cargohold.registry", "io.cargohold.registry.docker", "io.cargohold.registry.config"),
             "io.cargohold.cli", Set.of(),
             "io.cargohold.cstorage", Set.of());
 
