@@ -22,7 +22,11 @@ import java.util.Optional;
  * {@code {"auths": {"HOST[/NAMESPACE…]": {"auth": base64("user:password")}}}}. Looking up credentials
  * takes the most specific key ({@code host/ns/repo}, then shorter, then {@code host}); keys written with
  * a scheme or Docker's legacy {@code https://index.docker.io/v1/} are normalised as containers/image does.
- * Credential helpers ({@code credHelpers}, {@code credsStore}) are not run. Other fields of the file are kept when it is rewritten.
+ * Credential helpers ({@link CredentialHelper}): a {@code credHelpers} entry for the registry host is asked
+ * first, as containers/image does; else a {@code credsStore} (Docker's default helper, which containers/image
+ * v5.23 ignores) is; when the helper has nothing for the host, the {@code auths} entries are looked at.
+ * Login and logout go to the helper of a {@code credHelpers} entry for the host instead of the file, as
+ * containers/image's do. Other fields of the file are kept when it is rewritten.
  */
 public final class AuthFile {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,7 +70,7 @@ public final class AuthFile {
     /** Credentials for {@code host/repository} from {@code file}, or (file null) from the search path. */
     public static Optional<Credentials> lookup(Path file, Map<String, String> env, String host, String repository) throws IOException {
         for (Path p : file != null ? List.of(file) : searchPath(env)) {
-            Optional<Credentials> c = lookupIn(p, host, repository);
+            Optional<Credentials> c = lookupIn(p, env, host, repository);
             if (c.isPresent()) {
                 return c;
             }
@@ -74,11 +78,19 @@ public final class AuthFile {
         return Optional.empty();
     }
 
-    private static Optional<Credentials> lookupIn(Path file, String host, String repository) throws IOException {
+    private static Optional<Credentials> lookupIn(Path file, Map<String, String> env, String host, String repository) throws IOException {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        JsonNode auths = read(file).path("auths");
+        ObjectNode root = read(file);
+        CredentialHelper helper = helperFor(file, root, env, normalise(host), true);
+        if (helper != null) {
+            Optional<Credentials> c = helper.get(normalise(host));
+            if (c.isPresent()) {
+                return c;
+            }
+        }
+        JsonNode auths = root.path("auths");
         String best = null;
         JsonNode bestEntry = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
@@ -109,6 +121,23 @@ public final class AuthFile {
             throw new CorruptException(file + ": the auth entry for " + best + " is not user:password");
         }
         return Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
+    }
+
+    /**
+     * The helper for {@code host} in an auth file: its {@code credHelpers} entry, else (when
+     * {@code orStore}) its {@code credsStore}; null when it names none.
+     */
+    private static CredentialHelper helperFor(Path file, ObjectNode root, Map<String, String> env, String host, boolean orStore)
+            throws IOException {
+        JsonNode named = root.path("credHelpers").path(host);
+        if (named.isTextual() && !named.asText().isEmpty()) {
+            return CredentialHelper.find(named.asText(), env, file + ": credHelpers entry for " + host);
+        }
+        JsonNode store = root.path("credsStore");
+        if (orStore && store.isTextual() && !store.asText().isEmpty()) {
+            return CredentialHelper.find(store.asText(), env, file + ": credsStore");
+        }
+        return null;
     }
 
     /** containers/image's normalizeAuthFileKey: no scheme, no path for legacy URLs, docker.io for the Hub. */
@@ -151,21 +180,54 @@ public final class AuthFile {
 
     /** Stores credentials for {@code key} (a host, or host/namespace) in {@code file}, atomically, mode 0600. */
     public static void store(Path file, String key, Credentials c) throws IOException {
+        store(file, key, c, System.getenv());
+    }
+
+    /**
+     * Stores credentials for {@code key}: through the helper of the file's {@code credHelpers} entry for it
+     * when it has one (then the file is not written), else in {@code file}, atomically, mode 0600 (as
+     * containers/image's SetCredentials: a namespaced key never names a helper, so it goes to the file).
+     *
+     * @return where they went: the file, or "credential helper NAME"
+     */
+    public static String store(Path file, String key, Credentials c, Map<String, String> env) throws IOException {
         ObjectNode root = Files.isRegularFile(file) ? read(file) : JSON.createObjectNode();
+        if (root.path("credHelpers").has(key)) {
+            CredentialHelper helper = helperFor(file, root, env, key, false);
+            helper.store(key, c);
+            return "credential helper " + helper.name();
+        }
         JsonNode auths = root.get("auths");
         ObjectNode a = auths instanceof ObjectNode o ? o : root.putObject("auths");
         a.putObject(key).put("auth", c.basicToken());
         write(file, root);
+        return file.toString();
     }
 
     /** Removes the entry for {@code key}; NotFound when there was none. */
     public static void remove(Path file, String key) throws IOException {
+        remove(file, key, System.getenv());
+    }
+
+    /**
+     * Removes the credentials for {@code key}: from the helper of the file's {@code credHelpers} entry for it,
+     * and the file's entry; NotFound when neither had any.
+     */
+    public static void remove(Path file, String key, Map<String, String> env) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NotFoundException("not logged into " + key);
         }
         ObjectNode root = read(file);
-        JsonNode auths = root.get("auths");
         boolean removed = false;
+        if (root.path("credHelpers").has(key)) {
+            try {
+                helperFor(file, root, env, key, false).erase(key);
+                removed = true;
+            } catch (NotFoundException notThere) {
+                // perhaps in the file
+            }
+        }
+        JsonNode auths = root.get("auths");
         if (auths instanceof ObjectNode a) {
             for (Iterator<String> it = a.fieldNames(); it.hasNext(); ) {
                 if (normalise(it.next()).equals(key)) {
@@ -182,10 +244,31 @@ public final class AuthFile {
 
     /** Removes every entry ({@code logout --all}). */
     public static void removeAll(Path file) throws IOException {
+        removeAll(file, System.getenv());
+    }
+
+    /**
+     * Removes every entry ({@code logout --all}), as containers/image does: each {@code credHelpers} entry's
+     * credentials are erased from its helper (one it does not have is no error), then the file's
+     * {@code credHelpers} and {@code auths} are emptied.
+     */
+    public static void removeAll(Path file, Map<String, String> env) throws IOException {
         if (!Files.isRegularFile(file)) {
             return;
         }
         ObjectNode root = read(file);
+        JsonNode helpers = root.path("credHelpers");
+        for (Iterator<String> it = helpers.fieldNames(); it.hasNext(); ) {
+            String host = it.next();
+            try {
+                helperFor(file, root, env, host, false).erase(host);
+            } catch (NotFoundException notThere) {
+                // nothing to erase
+            }
+        }
+        if (root.has("credHelpers")) {
+            root.putObject("credHelpers");
+        }
         root.putObject("auths");
         write(file, root);
     }

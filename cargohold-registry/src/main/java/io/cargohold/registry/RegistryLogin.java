@@ -17,21 +17,21 @@ public final class RegistryLogin {
             c.checkLogin();
         }
         Path file = authFile != null ? authFile : AuthFile.defaultPath(options.env());
-        AuthFile.store(file, host, credentials);
+        AuthFile.store(file, host, credentials, options.env());
         return file;
     }
 
     /** Removes the credentials for {@code host}; NotFound when there were none. Returns the file written. */
     public static Path logout(String host, RegistryOptions options, Path authFile) throws IOException {
         Path file = authFile != null ? authFile : AuthFile.defaultPath(options.env());
-        AuthFile.remove(file, AuthFile.normalise(host));
+        AuthFile.remove(file, AuthFile.normalise(host), options.env());
         return file;
     }
 
     /** Removes every stored credential. */
     public static Path logoutAll(RegistryOptions options, Path authFile) throws IOException {
         Path file = authFile != null ? authFile : AuthFile.defaultPath(options.env());
-        AuthFile.removeAll(file);
+        AuthFile.removeAll(file, options.env());
         return file;
     }
 }

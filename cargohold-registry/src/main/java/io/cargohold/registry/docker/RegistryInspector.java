@@ -75,6 +75,27 @@ public final class RegistryInspector {
     private RegistryInspector() {
     }
 
+    /** The referrers of a manifest: the registry's name, the subject's digest, and the index listing them. */
+    public record Referrers(String name, io.cargohold.digest.Digest subject, RawManifest index) {
+        /** The descriptors of the index (each with its artifactType and annotations as the registry gave them). */
+        public List<Descriptor> manifests() throws IOException {
+            return index.parse() instanceof OciDocument.Index i ? i.manifests() : List.of();
+        }
+    }
+
+    /**
+     * The referrers of the manifest {@code ref} names (a tag is resolved to the digest of the manifest's bytes):
+     * the registry's referrers API, else the tag-schema fallback ({@code sha256-HEX}), else none
+     * ({@link RegistryClient#referrers}); {@code artifactType} filters (null = all).
+     */
+    public static Referrers referrers(DockerImageReference ref, String artifactType) throws IOException {
+        try (RegistryClient c = ref.openClient()) {
+            RawManifest subject = c.getManifest(ref.repository(), ref.manifestReference());
+            return new Referrers(ref.host() + "/" + ref.repository(), subject.digest(),
+                    c.referrers(ref.repository(), subject.digest(), artifactType));
+        }
+    }
+
     /** Inspects {@code ref}; {@code platform} null = this machine's; {@code withTags} lists the repository's tags too. */
     public static Inspection inspect(DockerImageReference ref, Platform platform, boolean withTags) throws IOException {
         try (DockerImageSource src = PullSources.open(ref)) {

@@ -1,0 +1,187 @@
+package io.cargohold.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cargohold.errors.FailedPreconditionException;
+import io.cargohold.errors.InvalidArgumentException;
+import io.cargohold.errors.NotFoundException;
+import io.cargohold.errors.PermissionDeniedException;
+import io.cargohold.testkit.registry.RegistryServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Credential helpers named by the auth file ({@code credHelpers}, {@code credsStore}), run as real programs:
+ * a small shell script speaking docker-credential-helpers' protocol, made by the test, in front of a
+ * basic-auth registry.
+ */
+class CredentialHelperTest {
+    @TempDir
+    static Path dir;
+    static RegistryServer registry;
+
+    @TempDir
+    Path tmp;
+    Path bin;
+    Path store;
+    Path authFile;
+
+    /**
+     * docker-credential-NAME: keeps each server's JSON in $HELPER_STORE/<server with / and : as _>; logs
+     * the verb and server (never the secret) to $HELPER_STORE/log.
+     */
+    static final String HELPER = """
+            #!/bin/sh
+            input=$(cat)
+            case "$1" in
+            store) server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/') ;;
+            *) server="$input" ;;
+            esac
+            f="$HELPER_STORE/$(printf '%s' "$server" | tr '/:' '__')"
+            echo "$1 $server" >> "$HELPER_STORE/log"
+            case "$1" in
+            get) if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+            store) printf '%s' "$input" > "$f" ;;
+            erase) if [ -f "$f" ]; then rm "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+            *) echo "unknown verb $1"; exit 1 ;;
+            esac
+            """;
+
+    @BeforeAll
+    static void start() throws IOException {
+        registry = RegistryServer.start(dir.resolve("registry"), RegistryServer.Setup.basicAuth());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    @BeforeEach
+    void helper() throws IOException {
+        bin = Files.createDirectories(tmp.resolve("bin"));
+        store = Files.createDirectories(tmp.resolve("store"));
+        authFile = tmp.resolve("auth.json");
+        script("test", HELPER);
+    }
+
+    private void script(String name, String text) throws IOException {
+        Path p = bin.resolve("docker-credential-" + name);
+        Files.writeString(p, text);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private RegistryOptions options() {
+        return RegistryOptions.defaults().withTlsVerify(false).withRetries(0, java.time.Duration.ofMillis(10)).withAuthFile(authFile)
+                .withEnv(Map.of("HOME", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH"), "HELPER_STORE", store.toString()));
+    }
+
+    private void helperHas(String server, String user, String secret) throws IOException {
+        Files.writeString(store.resolve(server.replace('/', '_').replace(':', '_')),
+                "{\"ServerURL\":\"" + server + "\",\"Username\":\"" + user + "\",\"Secret\":\"" + secret + "\"}");
+    }
+
+    private List<String> log() throws IOException {
+        Path l = store.resolve("log");
+        return Files.exists(l) ? Files.readAllLines(l) : List.of();
+    }
+
+    private void tags() throws IOException {
+        try (RegistryClient c = RegistryClient.open(registry.host(), options())) {
+            c.tags("helper/none");
+        } catch (io.cargohold.errors.NotFoundException repositoryUnknownAfterAuth) {
+            // authenticated: the registry says the repository is unknown
+        }
+    }
+
+    @Test
+    void aCredHelpersEntryIsAskedWithTheRegistryHost() throws IOException {
+        helperHas(registry.host(), RegistryServer.USER, RegistryServer.PASSWORD);
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + registry.host() + "\":\"test\"},\"auths\":{}}");
+        tags();
+        assertEquals(List.of("get " + registry.host()), log());
+        // a wrong secret from the helper is the registry's refusal
+        helperHas(registry.host(), RegistryServer.USER, "wrong");
+        assertThrows(PermissionDeniedException.class, this::tags);
+    }
+
+    @Test
+    void theCredsStoreIsTheDefaultHelperAndTheFileTheFallback() throws IOException {
+        helperHas(registry.host(), RegistryServer.USER, RegistryServer.PASSWORD);
+        Files.writeString(authFile, "{\"credsStore\":\"test\"}");
+        tags();
+        assertEquals(List.of("get " + registry.host()), log());
+        // the helper has nothing for the host: the auths entry serves
+        Files.delete(store.resolve(registry.host().replace(':', '_')));
+        String basic = new Credentials(RegistryServer.USER, RegistryServer.PASSWORD).basicToken();
+        Files.writeString(authFile, "{\"credsStore\":\"test\",\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + basic + "\"}}}");
+        tags();
+        // neither: anonymous, refused
+        Files.writeString(authFile, "{\"credsStore\":\"test\"}");
+        assertThrows(PermissionDeniedException.class, this::tags);
+    }
+
+    @Test
+    void loginAndLogoutGoThroughTheHelperOfACredHelpersEntry() throws IOException {
+        String host = registry.host();
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"test\"}}");
+        String before = Files.readString(authFile);
+        RegistryLogin.login(host, new Credentials(RegistryServer.USER, RegistryServer.PASSWORD), options(), authFile);
+        assertEquals(before, Files.readString(authFile), "the file is not written: the helper keeps the credentials");
+        String kept = Files.readString(store.resolve(host.replace(':', '_')), StandardCharsets.UTF_8);
+        assertTrue(kept.contains("\"Username\":\"" + RegistryServer.USER + "\"") && kept.contains(RegistryServer.PASSWORD), kept);
+        tags();
+        RegistryLogin.logout(host, options(), authFile);
+        assertFalse(Files.exists(store.resolve(host.replace(':', '_'))));
+        assertThrows(NotFoundException.class, () -> RegistryLogin.logout(host, options(), authFile));
+        assertEquals(List.of("store " + host, "get " + host, "erase " + host, "erase " + host), log());
+        // logout --all erases each helper's entry and empties credHelpers and auths
+        RegistryLogin.login(host, new Credentials(RegistryServer.USER, RegistryServer.PASSWORD), options(), authFile);
+        RegistryLogin.logoutAll(options(), authFile);
+        assertFalse(Files.exists(store.resolve(host.replace(':', '_'))));
+        assertFalse(Files.readString(authFile).contains(host), Files.readString(authFile));
+    }
+
+    @Test
+    void brokenOrHostileHelpersAreClearErrors() throws IOException {
+        String host = registry.host();
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"../../bin/sh\"}}");
+        var e1 = assertThrows(InvalidArgumentException.class, this::tags);
+        assertTrue(e1.getMessage().contains("not a plain name") && e1.getMessage().contains(authFile.toString()), e1.getMessage());
+
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"absent\"}}");
+        var e2 = assertThrows(FailedPreconditionException.class, this::tags);
+        assertTrue(e2.getMessage().contains("docker-credential-absent is not in $PATH"), e2.getMessage());
+
+        script("broken", "#!/bin/sh\necho 'keychain locked' ; exit 3\n");
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"broken\"}}");
+        var e3 = assertThrows(FailedPreconditionException.class, this::tags);
+        assertTrue(e3.getMessage().contains("exit status 3: keychain locked"), e3.getMessage());
+
+        script("garbage", "#!/bin/sh\necho 'not json'\n");
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"garbage\"}}");
+        var e4 = assertThrows(FailedPreconditionException.class, this::tags);
+        assertTrue(e4.getMessage().contains("not JSON"), e4.getMessage());
+
+        script("token", "#!/bin/sh\ncat >/dev/null; echo '{\"Username\":\"<token>\",\"Secret\":\"refresh\"}'\n");
+        Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"token\"}}");
+        var e5 = assertThrows(FailedPreconditionException.class, this::tags);
+        assertTrue(e5.getMessage().contains("identity token"), e5.getMessage());
+        assertFalse(e5.getMessage().contains("refresh"), "no secret in messages: " + e5.getMessage());
+    }
+}
