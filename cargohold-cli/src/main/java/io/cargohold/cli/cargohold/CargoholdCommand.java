@@ -25,7 +25,7 @@ public final class CargoholdCommand implements Runnable {
     public static final List<Class<?>> SUBCOMMANDS = List.of(DemoCommand.class, StatusCommand.class, CopyCommand.class, ImageCommands.Import.class,
             ImageCommands.Export.class, ImageCommands.ListRefs.class, ImageCommands.Inspect.class, ImageCommands.Rm.class,
             ImageCommands.Check.class, ImageCommands.Gc.class, BlobCommands.class, KvCommands.class, FsckCommand.class, LoginCommand.class,
-            LogoutCommand.class, LsTagsCommand.class, InfoCommand.class);
+            LogoutCommand.class, LsTagsCommand.class, ReferrersCommand.class, InfoCommand.class);
 
     /** Options of this command that take a value (so that value is not a subcommand's name). */
     public static final Set<String> OPTIONS_WITH_VALUE = Set.of("--root", "--lock-timeout", "--log-level");

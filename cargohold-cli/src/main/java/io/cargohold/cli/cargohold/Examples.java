@@ -56,7 +56,9 @@ public final class Examples {
             Map.entry("cargohold fsck", List.of("cargohold fsck", "cargohold fsck --repair", "cargohold fsck --rebuild-index")),
             Map.entry("cargohold login", List.of("printf '%s' \"$PASS\" | cargohold login -u me --password-stdin localhost:5000")),
             Map.entry("cargohold logout", List.of("cargohold logout localhost:5000")),
-            Map.entry("cargohold ls-tags", List.of("cargohold ls-tags --tls-verify=false docker://localhost:5000/app")));
+            Map.entry("cargohold ls-tags", List.of("cargohold ls-tags --tls-verify=false docker://localhost:5000/app")),
+            Map.entry("cargohold referrers", List.of("cargohold referrers --tls-verify=false docker://localhost:5000/app:v1",
+                    "cargohold referrers --artifact-type application/spdx+json --json docker://localhost:5000/app:v1")));
 
     /** Adds the "Examples:" section to {@code cl} and every subcommand that has examples. */
     public static void install(CommandLine cl) {
