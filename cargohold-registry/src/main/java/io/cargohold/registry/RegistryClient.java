@@ -631,10 +631,15 @@ public final class RegistryClient implements Closeable {
      * before anything is committed (CorruptException). {@code size} -1 when unknown.
      */
     public Uploaded upload(String repo, InputStream content, Digest expected, long size, LongConsumer progress) throws IOException {
+        return upload(repo, content, expected, size, progress, false);
+    }
+
+    private Uploaded upload(String repo, InputStream content, Digest expected, long size, LongConsumer progress, boolean verify)
+            throws IOException {
         String what = "writing blob " + (expected == null ? "" : expected + " ") + "to " + named(repo);
         // with a digest to expect, the registry checks it (DIGEST_INVALID: nothing stored) and our caller verifies
-        // the stream as it reads it (the copy engine does): hashing here too would only cost a second pass
-        MessageDigest md = expected == null ? sha256() : null;
+        // the stream as it reads it (the copy engine does, unless it asks us to: verify): hashing here too would only cost a second pass
+        MessageDigest md = expected == null || verify ? sha256() : null;
         int chunk = (int) Math.min(options.chunkSize(), Integer.MAX_VALUE - 16);
         byte[] buf = content.readNBytes(chunk);
         int len = buf.length;
@@ -684,6 +689,175 @@ public final class RegistryClient implements Closeable {
                 .body(new byte[0]), 201, 204);
         checkStored(r, d, what);
         return new Uploaded(d, offset);
+    }
+
+    /** Content that can be read again from its first byte: a retried upload reads it again. */
+    @FunctionalInterface
+    public interface Reopenable {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * As {@link #upload(String, InputStream, Digest, long, LongConsumer)}, retried when the connection fails:
+     * a streamed upload whose PATCH is cut asks the registry what it has (GET on the upload URL, its
+     * {@code Range}, as the distribution spec allows) and sends the rest from there, the content read again
+     * from its start (the part the registry has is hashed, not sent); when the registry no longer knows the
+     * upload (distribution 2.8 invalidates one whose PATCH broke off after some bytes were written) or any
+     * other request of it fails, the upload starts again with a new POST. Up to the retry count each. The
+     * digest is computed while sending, so a source that does not match {@code expected} is refused before
+     * the PUT (and the registry checks it again).
+     */
+    public Uploaded upload(String repo, Reopenable content, Digest expected, long size, LongConsumer progress) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                if (options.chunked() || size < 0 || size <= options.chunkSize()) {
+                    // small blobs (one replayable PUT) and chunked uploads (each chunk resent after a status query)
+                    try (InputStream in = content.open()) {
+                        return upload(repo, in, expected, size, progress, true);
+                    }
+                }
+                return streamedFrom(repo, content, expected, size, progress);
+            } catch (UnavailableException e) {
+                if (attempt >= options.retryTimes()) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.DEBUG, "upload of {0} to {1}: starting again ({2})", expected, named(repo), e.getMessage());
+                sleep(backoff(attempt, null));
+            }
+        }
+    }
+
+    /** The registry's view of an upload: the bytes it has, and the URL to go on with. */
+    private record UploadStatus(long have, String location) {
+    }
+
+    /**
+     * GET on the upload URL: the bytes the registry has ({@code Range: 0-END}; distribution writes "0-0" for
+     * an empty upload, read as 0: a wrong guess makes the final digest check fail, never a wrong blob), or
+     * empty when it does not know the upload (any 4xx: unknown, or invalid as distribution 2.8 answers, and
+     * cancels, after a PATCH that broke off).
+     */
+    private Optional<UploadStatus> uploadStatus(String repo, String location, String what) throws IOException {
+        HttpResponse<InputStream> r = send(new Req("GET", location, repo, "pull,push", what + " (upload status)"));
+        byte[] body = readSmall(r);
+        int s = r.statusCode();
+        if (s == 204 || s == 202 || s == 200) {
+            String range = r.headers().firstValue("Range").orElse(null);
+            if (range == null) {
+                return Optional.empty();
+            }
+            long end = rangeEnd(range);
+            String next = r.headers().firstValue("Location").orElse(location);
+            return Optional.of(new UploadStatus(range.replace("bytes=", "").trim().equals("0-0") ? 0 : end + 1, next));
+        }
+        if (s >= 400 && s < 500 && s != 401 && s != 403 && s != 429) {
+            return Optional.empty();
+        }
+        throw RegistryErrors.of(s, body, what + " (upload status)");
+    }
+
+    /** A large blob in streamed PATCHes: continued from what the registry has after a cut, see {@link #upload(String, Reopenable, Digest, long, LongConsumer)}. */
+    private Uploaded streamedFrom(String repo, Reopenable content, Digest expected, long size, LongConsumer progress) throws IOException {
+        String what = "writing blob " + (expected == null ? "" : expected + " ") + "to " + named(repo);
+        String location = startUpload(repo, what);
+        long have = 0;
+        boolean continued = false;
+        for (int attempt = 0; ; attempt++) {
+            MessageDigest md = sha256();
+            long[] sent = {have};
+            try (InputStream in = content.open()) {
+                if (have > 0) {
+                    // what the registry has: hashed, not sent
+                    long left = have;
+                    byte[] b = new byte[1 << 16];
+                    while (left > 0) {
+                        int n = in.read(b, 0, (int) Math.min(b.length, left));
+                        if (n < 0) {
+                            cancel(location, repo);
+                            throw new CorruptException(what + ": the content ends before byte " + have + ", which the registry has");
+                        }
+                        md.update(b, 0, n);
+                        left -= n;
+                    }
+                }
+                InputStream rest = new java.io.FilterInputStream(in) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        if (n < 0 && sent[0] < size) {
+                            throw new CorruptException(what + ": size mismatch: the content ended after " + sent[0] + " of " + size + " bytes");
+                        }
+                        if (n > 0 && sent[0] + n > size) {
+                            throw new CorruptException(what + ": size mismatch: the content is longer than " + size + " bytes");
+                        }
+                        if (n > 0) {
+                            md.update(b, off, n);
+                            sent[0] += n;
+                            if (progress != null) {
+                                progress.accept(n);
+                            }
+                        }
+                        return n;
+                    }
+                };
+                Req patch = new Req("PATCH", location, repo, "pull,push", what).header("Content-Type", "application/octet-stream")
+                        .stream(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> rest), size - have));
+                if (have > 0) {
+                    patch = patch.header("Content-Range", have + "-" + (size - 1));
+                }
+                Result r;
+                try {
+                    r = call(patch, 202, 204);
+                } catch (IOException e) {
+                    Throwable c = e;
+                    while (c != null && !(c instanceof CargoholdException && !(c instanceof UnavailableException))) {
+                        c = c.getCause();
+                    }
+                    if (c != null || !(e instanceof UnavailableException) || attempt >= options.retryTimes()) {
+                        // the source's own failure, the registry's refusal, or no retries left
+                        cancel(location, repo);
+                        throw c instanceof CargoholdException ce ? ce : e;
+                    }
+                    sleep(backoff(attempt, null)); // first: the registry notices the broken request meanwhile
+                    Optional<UploadStatus> st = uploadStatus(repo, location, what);
+                    if (st.isEmpty() || st.get().have() > size) {
+                        cancel(location, repo);
+                        throw new UnavailableException(what + ": the upload was lost (" + e.getMessage() + ")", e);
+                    }
+                    have = st.get().have();
+                    location = st.get().location();
+                    continued = true;
+                    LOG.log(System.Logger.Level.DEBUG, "upload of {0} to {1}: the registry has {2} bytes, continuing from there",
+                            expected, named(repo), have);
+                    continue;
+                }
+                location = location(r, what);
+                if (sent[0] != size) {
+                    cancel(location, repo);
+                    throw new CorruptException(what + ": size mismatch: sent " + sent[0] + " of " + size + " bytes");
+                }
+            }
+            Digest d = Digest.parse("sha256:" + java.util.HexFormat.of().formatHex(md.digest()));
+            if (expected != null && !expected.equals(d)) {
+                cancel(location, repo);
+                throw new CorruptException(what + ": digest mismatch: the content hashes to " + d);
+            }
+            Result put;
+            try {
+                put = call(new Req("PUT", withDigest(location, d), repo, "pull,push", what).header("Content-Type", "application/octet-stream")
+                        .body(new byte[0]), 201, 204);
+            } catch (CorruptException e) {
+                if (!continued) {
+                    throw e;
+                }
+                // what we sent hashes right (checked above): the registry's continued upload is not what we sent (a
+                // guess at an empty "0-0" range, or bytes of the broken request written after its status was asked)
+                cancel(location, repo);
+                throw new UnavailableException(what + ": the registry's copy of the continued upload does not match (" + e.getMessage() + ")", e);
+            }
+            checkStored(put, d, what);
+            return new Uploaded(d, size);
+        }
     }
 
     /**

@@ -65,6 +65,25 @@ final class DockerImageDestination implements ImageDestination {
         return new Descriptor(d.mediaType(), u.digest(), u.size(), d.urls(), d.annotations(), d.platform(), d.artifactType());
     }
 
+    /**
+     * Layers whose digest and size are known: the upload is retried after a dropped connection (continued
+     * from what the registry has, or started again), the source opened again from its start each time
+     * ({@link RegistryClient#upload(String, RegistryClient.Reopenable, io.cargohold.digest.Digest, long,
+     * java.util.function.LongConsumer)}, which checks the digest before the final PUT; the registry checks it again).
+     */
+    @Override
+    public boolean resumesBlobs() {
+        return true;
+    }
+
+    @Override
+    public Descriptor putBlobResumable(BlobContent content, CopyBlob blob) throws IOException {
+        Descriptor d = blob.descriptor();
+        RegistryClient.Uploaded u = client.upload(ref.repository(), () -> content.open(0), d.digest(), d.size(), null);
+        locations.record(u.digest(), ref.host(), ref.repository());
+        return new Descriptor(d.mediaType(), u.digest(), u.size(), d.urls(), d.annotations(), d.platform(), d.artifactType());
+    }
+
     @Override
     public void putManifest(RawManifest manifest, boolean topLevel) throws IOException {
         if (!topLevel) {

@@ -134,7 +134,13 @@ class FaultTest {
         assertTrue(e.getMessage().contains(bigLayer.digest()) && e.getMessage().contains("digest mismatch"), e.getMessage());
         try (OciStore s = OciStore.open(tmp.resolve("cargohold"), StoreOptions.defaults())) {
             assertFalse(s.blobs().contains(Digest.parse(bigLayer.digest())));
-            assertTrue(s.blobs().ingests().isEmpty(), s.blobs().ingests().toString());
+            // the corrupt layer's ingest is removed; a layer whose download was cancelled when that one failed keeps its
+            // ingest (resumable state for a rerun, as after any interrupted pull: a part of a layer, nothing visible)
+            List<String> layers = image.ref("latest").image().layers().stream().map(Descriptor::digest).toList();
+            for (IngestStatus i : s.blobs().ingests()) {
+                assertFalse(i.ref().equals(bigLayer.digest()), "the corrupt layer's ingest is removed: " + i);
+                assertTrue(layers.contains(i.ref()) && i.offset() <= i.total(), "only parts of other layers: " + i);
+            }
             assertTrue(s.list().isEmpty());
         }
         var e2 = assertThrows(CorruptException.class, () -> pull("oci:" + tmp.resolve("bad-out") + ":v1", options()));
@@ -223,5 +229,74 @@ class FaultTest {
             assertTrue(s.blobs().contains(Digest.parse(bigLayer.digest())));
             assertTrue(s.blobs().ingests().isEmpty(), "no ingest left: " + s.blobs().ingests());
         }
+    }
+
+    /** Options under which only the big layer is uploaded in streamed PATCHes (every other blob is smaller than a chunk). */
+    private RegistryOptions streamedPush() {
+        long others = image.ref("latest").image().layers().stream().mapToLong(Descriptor::size).filter(x -> x < bigLayer.size()).max().orElse(0);
+        return options().withChunkSize(Math.max(others, 64 << 10) + 1, false);
+    }
+
+    /** Pushes the image through the proxy to REPO:v1, then pulls it back straight from the registry (every blob verified). */
+    private void pushAndCheck(String repo) throws IOException {
+        Transports t = transports(streamedPush());
+        CopyResult r = ImageCopier.copy(t.parse("oci:" + image.dir() + ":latest"), t.parse("docker://" + proxy.host() + "/" + repo + ":v1"),
+                CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults());
+        assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
+        CopyResult back = ImageCopier.copy(t.parse("docker://" + registry.host() + "/" + repo + ":v1"), t.parse("oci:" + tmp.resolve("back") + ":v1"),
+                CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults());
+        assertEquals(image.ref("latest").digest(), back.manifestDigest().toString());
+    }
+
+    private long uploadStatusQueries() {
+        return proxy.exchanges().stream().filter(e -> e.method().equals("GET") && e.path().contains("/blobs/uploads/")).count();
+    }
+
+    private int blobs() {
+        return image.ref("latest").image().layers().size() + 1;
+    }
+
+    /**
+     * A streamed PATCH cut before the registry had any of its bytes: the upload's status (GET on its URL, Range) says
+     * so, and the same upload goes on (no second POST); the big layer crosses once.
+     */
+    @Test
+    void aStreamedUploadCutBeforeAnyByteArrivedGoesOnWithTheSameUpload() throws IOException {
+        proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, 0, 1));
+        pushAndCheck("fault/push-a");
+        assertEquals(1, uploadStatusQueries(), proxy.exchanges().toString());
+        assertEquals(blobs(), proxy.requests("POST", "/blobs/uploads/"), proxy.exchanges().toString());
+        assertEquals(2, proxy.requests("PATCH", "/blobs/uploads/"));
+        assertEquals(bigLayer.size(), proxy.requestBytes("PATCH", "/blobs/uploads/"));
+    }
+
+    /**
+     * A streamed PATCH cut after a third of the layer: distribution 2.8 cannot continue such an upload (its upload
+     * state is signed with the offset of the last complete request, and the status query finds the written bytes
+     * disagree, so it answers BLOB_UPLOAD_INVALID and cancels the upload), so the upload starts again with a new
+     * POST: a third of the layer crosses twice, and never a wrong blob.
+     */
+    @Test
+    void aStreamedUploadCutMidwayStartsAgainWhenTheRegistryCannotContinueIt() throws IOException {
+        long cut = bigLayer.size() / 3;
+        proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, cut, 1));
+        pushAndCheck("fault/push-b");
+        assertEquals(1, uploadStatusQueries(), proxy.exchanges().toString());
+        assertEquals(blobs() + 1, proxy.requests("POST", "/blobs/uploads/"), proxy.exchanges().toString());
+        assertEquals(2, proxy.requests("PATCH", "/blobs/uploads/"));
+        assertEquals(cut + bigLayer.size(), proxy.requestBytes("PATCH", "/blobs/uploads/"));
+    }
+
+    /** A cut on every attempt: an error after the retries, naming the blob; nothing is tagged. */
+    @Test
+    void aStreamedUploadCutEveryTimeIsAnError() throws IOException {
+        proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, 1000, 100));
+        Transports t = transports(streamedPush());
+        var e = assertThrows(UnavailableException.class, () -> ImageCopier.copy(t.parse("oci:" + image.dir() + ":latest"),
+                t.parse("docker://" + proxy.host() + "/fault/push-c:v1"), CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults()));
+        assertTrue(e.getMessage().contains(bigLayer.digest()), e.getMessage());
+        proxy.clearFaults();
+        assertThrows(io.cargohold.errors.NotFoundException.class, () -> ImageCopier.copy(t.parse("docker://" + registry.host() + "/fault/push-c:v1"),
+                t.parse("oci:" + tmp.resolve("none") + ":v1"), CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults()));
     }
 }

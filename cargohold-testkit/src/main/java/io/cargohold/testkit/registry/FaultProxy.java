@@ -45,7 +45,12 @@ public final class FaultProxy implements AutoCloseable {
         /** Relay the headers and {@code arg} body bytes, then send nothing more and keep the connection open. */
         HANG_AFTER,
         /** Accept the request and never answer. */
-        HANG
+        HANG,
+        /**
+         * Relay the request head and {@code arg} bytes of its body to the registry, then close both
+         * connections without an answer (an upload cut midway).
+         */
+        CUT_REQUEST_AFTER
     }
 
     /** A fault for the next {@code times} requests whose method is {@code method} and whose path contains {@code pathPart}. */
@@ -55,8 +60,11 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** One relayed request: method, path and body bytes sent to the client. */
-    public record Exchange(String method, String path, int status, long bodyBytes) {
+    /** One relayed request: method, path, status (0: none), body bytes sent to the client and request body bytes sent to the registry. */
+    public record Exchange(String method, String path, int status, long bodyBytes, long requestBytes) {
+        public Exchange(String method, String path, int status, long bodyBytes) {
+            this(method, path, status, bodyBytes, 0);
+        }
     }
 
     private final ServerSocket server;
@@ -121,6 +129,11 @@ public final class FaultProxy implements AutoCloseable {
     /** Body bytes relayed so far for request paths containing {@code pathPart} (also for requests still running). */
     public long bodyBytesSoFar(String pathPart) {
         return bodyBytesByPath.entrySet().stream().filter(e -> e.getKey().contains(pathPart)).mapToLong(e -> e.getValue().get()).sum();
+    }
+
+    /** Request body bytes relayed to the registry for requests of {@code method} whose path contains {@code pathPart}. */
+    public long requestBytes(String method, String pathPart) {
+        return exchanges.stream().filter(e -> e.method().equals(method) && e.path().contains(pathPart)).mapToLong(Exchange::requestBytes).sum();
     }
 
     public long requests(String method, String pathPart) {
@@ -252,7 +265,20 @@ public final class FaultProxy implements AutoCloseable {
             }
             req.append("Connection: close\r\n\r\n");
             uout.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
-            relayBody(cin, uout, head);
+            if (f != null && f.kind() == Kind.CUT_REQUEST_AFTER) {
+                long relayed = copyUpTo(cin, uout, f.arg());
+                uout.flush();
+                record(gen, new Exchange(method, path, 0, 0, relayed));
+                return; // both connections close: the registry sees the body end early, the client no answer
+            }
+            long[] requestBytes = {0};
+            relayBody(cin, new java.io.FilterOutputStream(uout) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    requestBytes[0] += len;
+                }
+            }, head);
             uout.flush();
             InputStream uin = new BufferedInputStream(up.getInputStream());
             List<String> rhead = readHead(uin);
@@ -298,7 +324,7 @@ public final class FaultProxy implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                record(gen, new Exchange(method, path, status, sent));
+                record(gen, new Exchange(method, path, status, sent, requestBytes[0]));
             }
             if (f != null && f.kind() == Kind.HANG_AFTER) {
                 hang(client);
@@ -378,6 +404,21 @@ public final class FaultProxy implements AutoCloseable {
         if (cl != null) {
             copy(in, out, Long.parseLong(cl));
         }
+    }
+
+    /** Copies at most {@code n} bytes as they come (less when the input ends); returns how many. */
+    private static long copyUpTo(InputStream in, OutputStream out, long n) throws IOException {
+        byte[] buf = new byte[16384];
+        long done = 0;
+        while (done < n) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            out.write(buf, 0, r);
+            done += r;
+        }
+        return done;
     }
 
     private static void copy(InputStream in, OutputStream out, long n) throws IOException {
