@@ -1,23 +1,30 @@
 package io.cargohold.storage.archive;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cargohold.storage.internal.GoJson;
 import java.io.IOException;
 
 /**
  * One line of a tar-split stream ({@code {"type":1,"name":"etc/hosts","size":48,"payload":"…","position":5}}),
- * read by a small scanner of its own: a store check reads every line of every layer's tar-split, and
- * building a JSON tree per line was most of a cold check's time. Anything the scanner does not expect
- * (another member, a nested value) goes through the general JSON parser instead.
+ * read with jackson-core's streaming parser straight into this record: a store check reads every line
+ * of every layer's tar-split, and building a JSON tree per line was most of a cold check's time.
+ * Anything else than the common shape (another member, a nested value, a number where a string is
+ * expected) goes through the general JSON tree instead, which decides what it means.
  */
 record TarSplitLine(int type, String name, String nameRaw, long size, String payload) {
+    private static final JsonFactory FACTORY = new JsonFactory();
 
     static TarSplitLine parse(String line) throws IOException {
-        TarSplitLine fast = scan(line);
+        TarSplitLine fast = stream(line);
         return fast != null ? fast : general(line);
     }
 
-    private static TarSplitLine general(String line) throws IOException {
+    /** The general JSON tree: what {@link #parse} must always agree with. */
+    static TarSplitLine general(String line) throws IOException {
         JsonNode e = GoJson.parse(line);
         JsonNode p = e.get("payload");
         return new TarSplitLine(e.path("type").asInt(), e.hasNonNull("name") ? e.get("name").asText() : null,
@@ -25,129 +32,52 @@ record TarSplitLine(int type, String name, String nameRaw, long size, String pay
                 p == null || p.isNull() ? null : p.asText());
     }
 
-    /** The common shape only; null for anything else. */
-    private static TarSplitLine scan(String s) {
-        int n = s.length();
-        int i = 0;
-        if (n < 2 || s.charAt(0) != '{') {
-            return null;
-        }
-        i++;
-        int type = 0;
-        String name = null;
-        String nameRaw = null;
-        long size = 0;
-        String payload = null;
-        StringBuilder sb = new StringBuilder();
-        while (i < n) {
-            char c = s.charAt(i);
-            if (c == '}') {
-                return i == n - 1 ? new TarSplitLine(type, name, nameRaw, size, payload) : null;
-            }
-            if (c == ',') {
-                i++;
-                continue;
-            }
-            if (c != '"') {
+    /** The common shape only (string and integer members, or null); null for anything else. */
+    static TarSplitLine stream(String line) {
+        try (JsonParser p = FACTORY.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
-            int k = s.indexOf('"', i + 1);
-            if (k < 0 || k + 1 >= n || s.charAt(k + 1) != ':') {
-                return null;
-            }
-            String key = s.substring(i + 1, k);
-            i = k + 2;
-            if (i >= n) {
-                return null;
-            }
-            char v = s.charAt(i);
-            if (v == '"') {
-                sb.setLength(0);
-                i = string(s, i + 1, sb);
-                if (i < 0) {
+            int type = 0;
+            String name = null;
+            String nameRaw = null;
+            long size = 0;
+            String payload = null;
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String key = p.currentName();
+                JsonToken v = p.nextToken();
+                if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NULL) {
+                    String text = v == JsonToken.VALUE_NULL ? null : p.getText();
+                    switch (key) {
+                        case "name" -> name = text;
+                        case "name_raw" -> nameRaw = text;
+                        case "payload" -> payload = text;
+                        default -> {
+                            return null;
+                        }
+                    }
+                } else if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+                    switch (key) {
+                        case "type" -> type = p.getIntValue();
+                        case "size" -> size = p.getIntValue();
+                        case "position" -> {
+                            // not needed
+                        }
+                        default -> {
+                            return null;
+                        }
+                    }
+                } else if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.LONG && key.equals("size")) {
+                    size = p.getLongValue();
+                } else {
                     return null;
                 }
-                switch (key) {
-                    case "name" -> name = sb.toString();
-                    case "name_raw" -> nameRaw = sb.toString();
-                    case "payload" -> payload = sb.toString();
-                    default -> {
-                        return null;
-                    }
-                }
-            } else if (v == 'n' && s.startsWith("null", i)) {
-                i += 4;
-            } else if (v == '-' || (v >= '0' && v <= '9')) {
-                int start = i;
-                i++;
-                while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-                    i++;
-                }
-                if (i < n && (s.charAt(i) == '.' || s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
-                    return null;
-                }
-                long num;
-                try {
-                    num = Long.parseLong(s, start, i, 10);
-                } catch (NumberFormatException e) {
-                    return null;
-                }
-                switch (key) {
-                    case "type" -> type = (int) num;
-                    case "size" -> size = num;
-                    case "position" -> {
-                        // not needed
-                    }
-                    default -> {
-                        return null;
-                    }
-                }
-            } else {
-                return null;
             }
+            return p.currentToken() == JsonToken.END_OBJECT ? new TarSplitLine(type, name, nameRaw, size, payload) : null;
+        } catch (JsonProcessingException malformed) {
+            return null; // the general parser reports it
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // not from a String
         }
-        return null;
-    }
-
-    /** Reads a JSON string body from {@code i} (after the quote) into {@code sb}; returns the index after the closing quote, or -1. */
-    private static int string(String s, int i, StringBuilder sb) {
-        int n = s.length();
-        while (i < n) {
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return i;
-            }
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            if (i >= n) {
-                return -1;
-            }
-            char e = s.charAt(i++);
-            switch (e) {
-                case '"', '\\', '/' -> sb.append(e);
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'u' -> {
-                    if (i + 4 > n) {
-                        return -1;
-                    }
-                    try {
-                        sb.append((char) Integer.parseInt(s, i, i + 4, 16));
-                    } catch (NumberFormatException x) {
-                        return -1;
-                    }
-                    i += 4;
-                }
-                default -> {
-                    return -1;
-                }
-            }
-        }
-        return -1;
     }
 }
