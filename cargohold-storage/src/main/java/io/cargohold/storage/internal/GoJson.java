@@ -16,9 +16,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -138,7 +141,16 @@ public final class GoJson {
         };
     }
 
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+    /**
+     * Go's {@code time.RFC3339Nano} layout ({@code 2006-01-02T15:04:05.999999999Z07:00}), which its
+     * {@code Time.MarshalJSON} writes: up to nine fractional digits with trailing zeros (and a zero
+     * fraction's dot) dropped, {@code Z} for UTC, else {@code +hh:mm}.
+     */
+    private static final DateTimeFormatter RFC3339_NANO = new DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd'T'HH:mm:ss")
+            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .appendOffset("+HH:MM", "Z")
+            .toFormatter(Locale.ROOT);
 
     private GoJson() {
     }
@@ -183,23 +195,7 @@ public final class GoJson {
 
     /** Go's {@code time.Time} JSON form: RFC 3339 with up to nine fractional digits, trailing zeros dropped. */
     public static String time(OffsetDateTime t) {
-        StringBuilder sb = new StringBuilder(SECONDS.format(t));
-        int nanos = t.getNano();
-        if (nanos != 0) {
-            String frac = String.format("%09d", nanos);
-            int end = frac.length();
-            while (frac.charAt(end - 1) == '0') {
-                end--;
-            }
-            sb.append('.').append(frac, 0, end);
-        }
-        ZoneOffset off = t.getOffset();
-        if (off.getTotalSeconds() == 0) {
-            sb.append('Z');
-        } else {
-            sb.append(off.getId());
-        }
-        return sb.toString();
+        return RFC3339_NANO.format(t);
     }
 
     public static String time(Instant t) {
