@@ -1,6 +1,12 @@
 package io.cargohold.text;
 
-/** Strings as Go's fmt and strconv write them, for messages that must read as upstream's (containers/storage). */
+import java.util.List;
+
+/**
+ * Strings as Go's fmt and strconv write them, for messages that must read as upstream's
+ * (containers/storage): the one implementation of Go's {@code %q} in Cargohold. Hand-written because
+ * no Java library quotes as Go does (its escapes and its notion of a printable code point).
+ */
 public final class GoStrings {
     private GoStrings() {
     }
@@ -37,6 +43,19 @@ public final class GoStrings {
         return b.append('"').toString();
     }
 
+    /** Go's {@code %q} of a {@code []string}: {@code ["a" "b"]}. */
+    public static String quote(List<String> l) {
+        StringBuilder b = new StringBuilder("[");
+        for (String s : l) {
+            if (b.length() > 1) {
+                b.append(' ');
+            }
+            b.append(quote(s));
+        }
+        return b.append(']').toString();
+    }
+
+    /** Go's {@code strconv.IsPrint}, as far as the JDK's Unicode tables agree with Go's. */
     private static boolean isPrintable(int cp) {
         if (cp < 0x80) {
             return cp >= 0x20 && cp < 0x7f;

@@ -1,5 +1,6 @@
 package io.cargohold.storage.archive;
 
+import io.cargohold.text.GoStrings;
 import io.cargohold.storage.IdMap;
 import io.cargohold.storage.internal.PosixFs;
 import io.cargohold.storage.internal.Trees;
@@ -99,7 +100,7 @@ final class Extractor {
         }
         String rel = PathNames.relative(name);
         if (rel == null) {
-            throw new InRoot.BreakoutException("layer entry " + quote(name) + " is outside of the layer");
+            throw new InRoot.BreakoutException("layer entry " + GoStrings.quote(name) + " is outside of the layer");
         }
         InRoot.Dir parent = rel.equals(".") ? new InRoot.Dir(in.root(), true, null) : in.directory(PathNames.parent(rel), true);
         if (overlay != null) {
@@ -138,10 +139,10 @@ final class Extractor {
             return;
         }
         if (!parent.isDirectory()) {
-            throw new IOException("cannot create " + quote(name) + ": " + quote(parent.blocker()) + " is not a directory");
+            throw new IOException("cannot create " + GoStrings.quote(name) + ": " + GoStrings.quote(parent.blocker()) + " is not a directory");
         }
         if (rel.equals(".") && h.type() != TarHeader.DIR) {
-            throw new TarFormatException("layer entry " + quote(name) + " would replace the layer's root directory");
+            throw new TarFormatException("layer entry " + GoStrings.quote(name) + " would replace the layer's root directory");
         }
         Path path = rel.equals(".") ? in.root() : parent.path().resolve(base);
         BasicFileAttributes existing = lstat(path);
@@ -195,12 +196,12 @@ final class Extractor {
                 String link = h.linkString();
                 String targetRel = PathNames.relative(link);
                 if (targetRel == null || targetRel.equals(".")) {
-                    throw new InRoot.BreakoutException("invalid hardlink " + quote(PathNames.base(path.toString())) + " -> "
-                            + quote(link) + ": target is outside of the layer");
+                    throw new InRoot.BreakoutException("invalid hardlink " + GoStrings.quote(PathNames.base(path.toString())) + " -> "
+                            + GoStrings.quote(link) + ": target is outside of the layer");
                 }
                 Path target = in.entry(targetRel, false);
                 if (target == null || lstat(target) == null) {
-                    throw new NoSuchFileException("hard link target " + quote(link) + " of " + quote(path.toString())
+                    throw new NoSuchFileException("hard link target " + GoStrings.quote(link) + " of " + GoStrings.quote(path.toString())
                             + " does not exist in the layer");
                 }
                 Files.createLink(path, target);
@@ -381,9 +382,5 @@ final class Extractor {
 
     static long makedev(long major, long minor) {
         return ((major & 0xfffL) << 8) | (minor & 0xffL) | ((minor & ~0xffL) << 12) | ((major & ~0xfffL) << 32);
-    }
-
-    static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

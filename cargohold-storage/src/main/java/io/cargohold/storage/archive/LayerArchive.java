@@ -1,5 +1,6 @@
 package io.cargohold.storage.archive;
 
+import io.cargohold.text.GoStrings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.digest.DigestingInputStream;
@@ -217,7 +218,7 @@ public final class LayerArchive {
             String rel = PathNames.relative(name);
             Path p = rel == null ? null : in.entry(rel, false);
             if (p == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException("file " + Extractor.quote(name) + " of the layer is missing or no longer a regular file");
+                throw new IOException("file " + GoStrings.quote(name) + " of the layer is missing or no longer a regular file");
             }
             crc.reset();
             try (InputStream f = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -233,7 +234,7 @@ public final class LayerArchive {
             }
             byte[] want = payload == null || payload.isNull() ? new byte[0] : Base64.getDecoder().decode(payload.asText());
             if (!Arrays.equals(crc.sum(), want)) {
-                throw new IOException("file integrity checksum failed for " + Extractor.quote(name));
+                throw new IOException("file integrity checksum failed for " + GoStrings.quote(name));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.cargohold.storage.archive;
 
+import io.cargohold.text.GoStrings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -260,7 +261,7 @@ public final class TarSplitScan {
                 file = null;
             }
             if (fileShort || longer || (crc != null && !Arrays.equals(crc.sum(), fileCrc))) {
-                problems.add("file integrity checksum failed for " + Extractor.quote(name));
+                problems.add("file integrity checksum failed for " + GoStrings.quote(name));
             }
         }
 

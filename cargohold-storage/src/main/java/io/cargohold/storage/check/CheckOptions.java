@@ -1,5 +1,6 @@
 package io.cargohold.storage.check;
 
+import io.cargohold.text.GoStrings;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
@@ -36,7 +37,7 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
     /** Go's {@code time.ParseDuration} (as upstream's {@code --max} is read), with its error texts as the exception's message. */
     public static Duration parseDuration(String s) {
         String orig = s;
-        String quoted = StoreChecker.quote(orig);
+        String quoted = GoStrings.quote(orig);
         boolean neg = false;
         if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
             neg = s.charAt(0) == '-';
@@ -74,7 +75,7 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
                 case "s" -> 1_000_000_000L;
                 case "m" -> 60_000_000_000L;
                 case "h" -> 3_600_000_000_000L;
-                default -> throw new IllegalArgumentException("time: unknown unit " + StoreChecker.quote(unit) + " in duration " + quoted);
+                default -> throw new IllegalArgumentException("time: unknown unit " + GoStrings.quote(unit) + " in duration " + quoted);
             };
             total = total.add(new BigDecimal(num.startsWith(".") ? "0" + num : num).multiply(BigDecimal.valueOf(nanos)));
         }

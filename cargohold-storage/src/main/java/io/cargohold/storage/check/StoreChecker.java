@@ -1,5 +1,6 @@
 package io.cargohold.storage.check;
 
+import io.cargohold.text.GoStrings;
 import io.cargohold.errors.FailedPreconditionException;
 import io.cargohold.errors.NotFoundException;
 import io.cargohold.storage.Container;
@@ -235,9 +236,9 @@ public final class StoreChecker {
                 try (InputStream in = Files.newInputStream(f)) {
                     in.transferTo(java.io.OutputStream.nullOutputStream());
                 } catch (NoSuchFileException e) {
-                    add(w, Problem.LAYER_DATA_MISSING, "data item " + quote(name));
+                    add(w, Problem.LAYER_DATA_MISSING, "data item " + GoStrings.quote(name));
                 } catch (IOException e) {
-                    report.add(layerMap(w), l.id(), Problem.LAYER_DATA_UNREADABLE, desc(w) + "data item " + quote(name) + ": "
+                    report.add(layerMap(w), l.id(), Problem.LAYER_DATA_UNREADABLE, desc(w) + "data item " + GoStrings.quote(name) + ": "
                             + e.getMessage());
                 }
             }
@@ -523,7 +524,7 @@ public final class StoreChecker {
                             image.bigDataSizes().getOrDefault(key, 0L), image.bigDataDigests().get(key),
                             Problem.IMAGE_DATA_MISSING, Problem.IMAGE_DATA_INCORRECT_SIZE, Problem.IMAGE_DATA_INCORRECT_DIGEST);
                     if (p != null) {
-                        report.add(where, id, p, desc + id + ": data item " + quote(key) + ": " + p.text());
+                        report.add(where, id, p, desc + id + ": data item " + GoStrings.quote(key) + ": " + p.text());
                     }
                 }
                 Set<String> tops = new HashSet<>();
@@ -587,7 +588,7 @@ public final class StoreChecker {
                             c.bigDataSizes().getOrDefault(key, 0L), c.bigDataDigests().get(key), Problem.CONTAINER_DATA_MISSING,
                             Problem.CONTAINER_DATA_INCORRECT_SIZE, Problem.CONTAINER_DATA_INCORRECT_DIGEST);
                     if (p != null) {
-                        report.add(report.containers, id, p, "container " + id + ": data item " + quote(key) + ": " + p.text());
+                        report.add(report.containers, id, p, "container " + id + ": data item " + GoStrings.quote(key) + ": " + p.text());
                     }
                 }
                 if (c.image() != null && !c.image().isEmpty()) {
@@ -836,27 +837,5 @@ public final class StoreChecker {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Go's {@code %q} for the names of big-data items. */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        s.codePoints().forEach(c -> {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\x%02x", c));
-                    } else {
-                        b.appendCodePoint(c);
-                    }
-                }
-            }
-        });
-        return b.append('"').toString();
     }
 }

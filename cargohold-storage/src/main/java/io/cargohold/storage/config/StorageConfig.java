@@ -1,5 +1,6 @@
 package io.cargohold.storage.config;
 
+import io.cargohold.text.GoStrings;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
 import io.cargohold.storage.IdMap;
@@ -346,8 +347,8 @@ public final class StorageConfig {
             throw e;
         }
         if (!undecoded.isEmpty()) {
-            log.add(new StorageDefaults.LogLine("warning", "Failed to decode the keys " + GoQuote.quote(undecoded) + " from "
-                    + GoQuote.quote(file.toString())));
+            log.add(new StorageDefaults.LogLine("warning", "Failed to decode the keys " + GoStrings.quote(undecoded) + " from "
+                    + GoStrings.quote(file.toString())));
         }
         Options o;
         try {
@@ -453,7 +454,7 @@ public final class StorageConfig {
             return List.of();
         }
         InvalidArgumentException std = new InvalidArgumentException("initializing ID mappings: " + setting
-                + " setting is malformed expected [\"uint32:uint32:uint32\"]: " + GoQuote.quote(List.of(spec)));
+                + " setting is malformed expected [\"uint32:uint32:uint32\"]: " + GoStrings.quote(List.of(spec)));
         String[] parts = spec.split(":", -1);
         if (parts.length % 3 != 0) {
             throw std;

@@ -1,5 +1,6 @@
 package io.cargohold.storage.config;
 
+import io.cargohold.text.GoStrings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,10 @@ final class SubIds {
 
     static void mappings(String user, String group, Path subuid, Path subgid) throws IOException {
         if (ranges(subuid, user) == 0) {
-            throw new IOException("no subuid ranges found for user " + GoQuote.quote(user) + " in /etc/subuid");
+            throw new IOException("no subuid ranges found for user " + GoStrings.quote(user) + " in /etc/subuid");
         }
         if (ranges(subgid, group) == 0) {
-            throw new IOException("no subgid ranges found for group " + GoQuote.quote(group) + " in /etc/subgid");
+            throw new IOException("no subgid ranges found for group " + GoStrings.quote(group) + " in /etc/subgid");
         }
     }
 
@@ -48,7 +49,7 @@ final class SubIds {
                     Integer.parseInt(p[2]);
                 } catch (NumberFormatException e) {
                     throw new IOException("string to int conversion failed during subuid/gid parsing of " + file + ": strconv.Atoi: parsing "
-                            + GoQuote.quote(p[1]) + ": invalid syntax");
+                            + GoStrings.quote(p[1]) + ": invalid syntax");
                 }
                 n++;
             }

@@ -1,5 +1,6 @@
 package io.cargohold.storage.config;
 
+import io.cargohold.text.GoStrings;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -277,7 +278,7 @@ final class TomlDecoder {
     }
 
     private InvalidArgumentException error(String message) {
-        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoQuote.quote(keyString(context)) + "): ";
+        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoStrings.quote(keyString(context)) + "): ";
         return new InvalidArgumentException(prefix + message);
     }
 
