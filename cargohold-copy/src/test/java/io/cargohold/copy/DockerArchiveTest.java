@@ -156,6 +156,29 @@ class DockerArchiveTest {
         assertThrows(NotFoundException.class, () -> copy("docker-archive:" + tmp.resolve("nope.tar"), "cargohold:x:4"));
     }
 
+    /** Names after the path are normalised as containers/image's ParseNormalizedNamed + TagNameOnly make them, with its errors. */
+    @Test
+    void referencesAreNormalisedAsContainersImageDoes() throws IOException {
+        String[][] cases = {
+                {"app", "docker.io/library/app:latest"},
+                {"app:1", "docker.io/library/app:1"},
+                {"user/app", "docker.io/user/app:latest"},
+                {"index.docker.io/app:2", "docker.io/library/app:2"},
+                {"docker.io/library/app:3", "docker.io/library/app:3"},
+                {"quay.io/a/b:1.0", "quay.io/a/b:1.0"},
+                {"localhost:5000/x", "localhost:5000/x:latest"},
+                {"localhost/app:v", "localhost/app:v"},
+        };
+        for (String[] c : cases) {
+            var ref = (io.cargohold.copy.dockerarchive.DockerArchiveTransport.Ref) transports.parse("docker-archive:/a.tar:" + c[0]);
+            assertEquals(c[1], ref.tag(), c[0]);
+        }
+        var upper = assertThrows(InvalidArgumentException.class, () -> transports.parse("docker-archive:/a.tar:App"));
+        assertEquals("docker-archive parsing reference: invalid reference format: repository name must be lowercase", upper.getMessage());
+        var bad = assertThrows(InvalidArgumentException.class, () -> transports.parse("docker-archive:/a.tar:a//b"));
+        assertEquals("docker-archive parsing reference: invalid reference format", bad.getMessage());
+    }
+
     private static List<String> toList(JsonNode arr) {
         List<String> out = new ArrayList<>();
         arr.forEach(n -> out.add(n.asText()));

@@ -5,6 +5,7 @@ import io.cargohold.copy.CopyBlob;
 import io.cargohold.copy.ImageDestination;
 import io.cargohold.copy.ImageReference;
 import io.cargohold.copy.RawManifest;
+import io.cargohold.copy.storage.DockerReference;
 import io.cargohold.digest.Digest;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.digest.DigestingInputStream;
@@ -288,7 +289,8 @@ final class DockerArchiveDestination implements ImageDestination {
             lastLayerId = layerId;
         }
         if (!lastLayerId.isEmpty() && ref.tag() != null) {
-            repositories.computeIfAbsent(DockerNames.nameOf(ref.tag()), k -> new TreeMap<>()).put(DockerNames.tagOf(ref.tag()), lastLayerId);
+            DockerReference named = DockerReference.parseNormalized(ref.tag());
+            repositories.computeIfAbsent(named.name(), k -> new TreeMap<>()).put(named.tag(), lastLayerId);
         }
     }
 

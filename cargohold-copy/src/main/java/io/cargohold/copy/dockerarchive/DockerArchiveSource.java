@@ -7,6 +7,7 @@ import io.cargohold.copy.ImageReference;
 import io.cargohold.copy.ImageSource;
 import io.cargohold.copy.RawManifest;
 import io.cargohold.copy.internal.TarIndex;
+import io.cargohold.copy.storage.DockerReference;
 import io.cargohold.digest.Digest;
 import io.cargohold.errors.CargoholdException;
 import io.cargohold.errors.CorruptException;
@@ -15,7 +16,6 @@ import io.cargohold.errors.NotFoundException;
 import io.cargohold.oci.Descriptor;
 import io.cargohold.oci.MediaTypes;
 import io.cargohold.oci.OciParser;
-import io.cargohold.oci.refs.Reference;
 import io.cargohold.storage.archive.Compression;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -184,10 +184,9 @@ final class DockerArchiveSource implements ImageSource {
         if (ref.tag() != null) {
             for (DockerArchiveTransport.Item item : items) {
                 for (String tag : item.repoTags()) {
-                    String t = tag.lastIndexOf(':') > tag.lastIndexOf('/') ? tag : tag + ":latest";
                     String normalized;
                     try {
-                        normalized = DockerNames.normalize(Reference.parse(t));
+                        normalized = DockerReference.parseNormalized(tag).toString();
                     } catch (InvalidArgumentException e) {
                         throw new CorruptException(what + ": Invalid tag \"" + tag + "\" in manifest.json item @" + item.index()
                                 + ": " + e.getMessage(), e);

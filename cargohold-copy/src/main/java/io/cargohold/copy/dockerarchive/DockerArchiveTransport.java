@@ -6,8 +6,8 @@ import io.cargohold.copy.ImageReference;
 import io.cargohold.copy.ImageSource;
 import io.cargohold.copy.Transport;
 import io.cargohold.copy.internal.TarIndex;
+import io.cargohold.copy.storage.DockerReference;
 import io.cargohold.errors.InvalidArgumentException;
-import io.cargohold.oci.refs.Reference;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,14 +58,13 @@ public final class DockerArchiveTransport implements Transport {
         if (rest.contains("@")) {
             throw new InvalidArgumentException("docker-archive doesn't support digest references: " + rest);
         }
-        String tagged = rest.lastIndexOf(':') > rest.lastIndexOf('/') ? rest : rest + ":latest";
-        Reference r;
+        DockerReference r;
         try {
-            r = Reference.parse(tagged);
+            r = DockerReference.parseNormalized(rest); // ParseNormalizedNamed, then TagNameOnly, as upstream
         } catch (InvalidArgumentException e) {
             throw new InvalidArgumentException("docker-archive parsing reference: " + e.getMessage(), e);
         }
-        return new Ref(Path.of(path), DockerNames.normalize(r), -1);
+        return new Ref(Path.of(path), r.toString(), -1);
     }
 
     /** An image listed in an archive's manifest.json. */
