@@ -115,7 +115,11 @@ public final class Train {
         }
     }
 
-    /** An OCI layout holding one image of one gzip layer (one file), tag latest. */
+    /**
+     * An OCI layout holding one image of one gzip layer (one file), tag latest. The layer's one ustar
+     * header is a fixed 512-byte block written here (training input, not output anyone reads): the
+     * CLI's module does not read commons-compress, and this alone is no reason to make it.
+     */
     private static void writeLayout(Path dir) throws IOException {
         java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
         byte[] content = "trained\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -124,7 +124,11 @@ public final class Train {
         }
     }
 
-    /** A one-file ustar archive (what applydiff reads on stdin). */
+    /**
+     * A one-file ustar archive (what applydiff reads on stdin), as a fixed header block written here:
+     * it is built in the quick training too, and commons-compress's tar writer would put its classes
+     * into the quick cache, which every start of a non-content command loads and links.
+     */
     static byte[] tar(String name, byte[] content) {
         byte[] h = new byte[512];
         put(h, 0, name);

@@ -44,7 +44,11 @@ public enum Compression {
         throw new IllegalArgumentException("unknown compression code " + code);
     }
 
-    /** Upstream's magic numbers, checked in its order (bzip2, gzip, xz, zstd). */
+    /**
+     * Upstream's magic numbers, checked in its order (bzip2, gzip, xz, zstd), as
+     * {@code pkg/archive.DetectCompression}; not commons-compress's {@code CompressorStreamFactory.detect},
+     * which knows more formats (lz4, snappy, deflate…) that upstream takes for an uncompressed tar.
+     */
     public static Compression detect(byte[] b, int len) {
         if (starts(b, len, 0x42, 0x5A, 0x68)) {
             return BZIP2;
