@@ -55,6 +55,15 @@ public final class GoStrings {
         return b.append(']').toString();
     }
 
+    /** Go's {@code strconv.ParseBool}: its six spellings of each value; null for anything else (its "invalid syntax"). */
+    public static Boolean parseBool(String s) {
+        return switch (s) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> null;
+        };
+    }
+
     /** Go's {@code strconv.IsPrint}, as far as the JDK's Unicode tables agree with Go's. */
     private static boolean isPrintable(int cp) {
         if (cp < 0x80) {

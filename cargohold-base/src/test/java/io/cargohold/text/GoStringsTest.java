@@ -24,4 +24,17 @@ class GoStringsTest {
         assertEquals("[\"a b\" \"c\\n\"]", GoStrings.quote(List.of("a b", "c\n")));
         assertEquals("[]", GoStrings.quote(List.of()));
     }
+
+    @Test
+    void parsesBoolsAsStrconvParseBool() {
+        for (String t : List.of("1", "t", "T", "true", "TRUE", "True")) {
+            assertEquals(Boolean.TRUE, GoStrings.parseBool(t), t);
+        }
+        for (String f : List.of("0", "f", "F", "false", "FALSE", "False")) {
+            assertEquals(Boolean.FALSE, GoStrings.parseBool(f), f);
+        }
+        for (String bad : List.of("", "yes", "tRUE", "01", " true", "on")) {
+            assertEquals(null, GoStrings.parseBool(bad), bad);
+        }
+    }
 }

@@ -357,11 +357,7 @@ public final class FlagSet {
 
     /** Go's strconv.ParseBool; null when invalid. */
     static Boolean parseBool(String v) {
-        return switch (v) {
-            case "1", "t", "T", "true", "TRUE", "True" -> true;
-            case "0", "f", "F", "false", "FALSE", "False" -> false;
-            default -> null;
-        };
+        return io.cargohold.text.GoStrings.parseBool(v);
     }
 
     /** Go's strconv.ParseInt(s, 0, 64); the exception's message is Go's reason. */

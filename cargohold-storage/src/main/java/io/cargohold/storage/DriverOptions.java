@@ -143,11 +143,11 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
 
     /** Go's strconv.ParseBool, with its error. */
     static boolean parseBool(String v) throws InvalidArgumentException {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            case "0", "f", "F", "FALSE", "false", "False" -> false;
-            default -> throw new InvalidArgumentException("strconv.ParseBool: parsing " + goQuote(v) + ": invalid syntax");
-        };
+        Boolean b = io.cargohold.text.GoStrings.parseBool(v);
+        if (b == null) {
+            throw new InvalidArgumentException("strconv.ParseBool: parsing " + goQuote(v) + ": invalid syntax");
+        }
+        return b;
     }
 
     /** Go's %q (strconv.Quote). */
