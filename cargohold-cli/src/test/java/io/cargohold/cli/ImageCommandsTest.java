@@ -42,11 +42,30 @@ class ImageCommandsTest {
         assertEquals("app:v2", all.get(1).get("reference").asText());
         assertEquals(v2, all.get(1).get("digest").asText());
 
-        assertEquals(List.of("app:latest\t" + latest + "\tapplication/vnd.oci.image.manifest.v1+json\t" + w.ref("latest").descriptor().size(),
-                "app:v2\t" + v2 + "\tapplication/vnd.oci.image.manifest.v1+json\t" + w.ref("v2").descriptor().size()),
-                cli.run("list").ok().lines());
+        // list: a header, then one aligned row per reference; the size is the image's (config + layers), not the manifest's
+        long latestSize = imageSize(w, "latest");
+        long v2Size = imageSize(w, "v2");
+        List<String> lines = cli.run("list").ok().lines();
+        assertEquals(List.of("REPOSITORY", "TAG", "ID", "TYPE", "SIZE"), List.of(lines.get(0).split(" {2,}")));
+        assertEquals(List.of("app", "latest", latest.substring(7, 19), "manifest", Output.bytes(latestSize)), List.of(lines.get(1).split(" {2,}")));
+        assertEquals(List.of("app", "v2", v2.substring(7, 19), "manifest", Output.bytes(v2Size)), List.of(lines.get(2).split(" {2,}")));
+        assertEquals(lines.get(0).indexOf("SIZE"), lines.get(1).indexOf(Output.bytes(latestSize)), "columns line up");
         JsonNode list = cli.run("list", "--json").ok().json();
-        assertEquals(List.of("reference", "digest", "mediaType", "size"), fieldNames(list.get(0)));
+        assertEquals(List.of("reference", "digest", "mediaType", "size", "imageSize"), fieldNames(list.get(0)));
+        assertEquals(w.ref("latest").descriptor().size(), list.get(0).get("size").asLong(), "size stays the manifest's (scripts)");
+        assertEquals(latestSize, list.get(0).get("imageSize").asLong());
+        // --format: podman's Go-template subset
+        assertEquals("app:latest " + latestSize + "\napp:v2 " + v2Size + "\n", cli.run("list", "--format", "{{.Reference}} {{ .Bytes }}").ok().out());
+        assertEquals("REPOSITORY  TAG     MANIFEST SIZE\napp         latest  " + w.ref("latest").descriptor().size() + "\napp         v2      "
+                + w.ref("v2").descriptor().size() + "\n", cli.run("list", "--format", "table {{.Repository}}\\t{{.Tag}}\\t{{.ManifestSize}}").ok().out());
+        JsonNode row = Cli.JSON.readTree(cli.run("list", "--format", "{{json .}}").ok().lines().get(1));
+        assertEquals("v2", row.get("Tag").asText());
+        assertEquals(v2, row.get("Digest").asText());
+        assertEquals("\"" + latest + "\"\n", cli.run("list", "--format", "{{json .Digest}}").ok().out().lines().findFirst().get() + "\n");
+        cli.run("list", "--format", "{{.Nope}}").fails(ExitCodes.USAGE, "can't evaluate field Nope (fields: .Repository, .Tag");
+        cli.run("list", "--format", "{{if .Tag}}x{{end}}").fails(ExitCodes.USAGE, "unsupported action \"{{if .Tag}}\"");
+        cli.run("list", "--format", "{{.Tag").fails(ExitCodes.USAGE, "unclosed action");
+        cli.run("list", "--json", "--format", "{{.Tag}}").fails(ExitCodes.USAGE, "--json and --format cannot be used together");
 
         Cli.Result inspect = cli.run("inspect", "app:v2").ok();
         assertTrue(inspect.out().contains("digest:     " + v2), inspect.out());
@@ -55,14 +74,46 @@ class ImageCommandsTest {
         assertEquals(w.ref("v2").image().config().digest(), ij.get("config").get("digest").asText());
         byte[] raw = cli.run("inspect", "--raw", "app:v2").ok().stdout();
         assertEquals(v2, Cli.sha256(raw));
+        // several references: each shown (JSON: an array), every failure reported, the highest exit code
+        Cli.Result both = cli.run("inspect", "app:latest", "app:v2").ok();
+        assertTrue(both.out().contains("digest:     " + latest + "\n") && both.out().contains("digest:     " + v2 + "\n"), both.out());
+        JsonNode arr = cli.run("inspect", "--json", "app:latest", "app:v2").ok().json();
+        assertEquals(List.of(latest, v2), List.of(arr.get(0).get("digest").asText(), arr.get(1).get("digest").asText()));
+        Cli.Result partly = cli.run("inspect", "app:latest", "app:gone");
+        assertEquals(ExitCodes.NOT_FOUND, partly.code(), partly.err());
+        assertTrue(partly.out().contains("digest:     " + latest), partly.out());
+        assertTrue(partly.err().contains("app:gone: reference app:gone not found"), partly.err());
+        cli.run("inspect", "--raw", "app:latest", "app:v2").fails(ExitCodes.USAGE, "--raw takes one reference");
 
         Path out = tmp.resolve("exported");
-        cli.run("export", "--sref", "app:v2", "--dref", "v2", out.toString()).ok();
+        JsonNode exported = cli.run("export", "--sref", "app:v2", "--dref", "v2", "--json", out.toString()).ok().json();
+        // one summary shape for copy, import and export (each keeps its older fields after the shared ones)
+        List<String> shared = List.of("source", "destination", "digest", "mediaType", "instances", "blobsCopied", "blobsReused", "bytesCopied",
+                "seconds");
+        List<String> exportFields = new java.util.ArrayList<>(shared);
+        exportFields.addAll(List.of("layout", "reference", "blobs", "written", "bytesWritten"));
+        assertEquals(exportFields, fieldNames(exported));
+        assertEquals("cargohold:app:v2", exported.get("source").asText());
+        assertEquals("oci:" + out + ":v2", exported.get("destination").asText());
+        assertEquals(v2, exported.get("digest").asText());
+        List<String> importFields = new java.util.ArrayList<>(shared);
+        importFields.addAll(List.of("reference", "size", "blobs", "bytes", "newBlobs"));
+        assertEquals(importFields, fieldNames(all.get(1)));
+        assertEquals("cargohold:app:v2", all.get(1).get("destination").asText());
+        assertEquals(shared, fieldNames(cli.run("copy", "--json", "cargohold:app:v2", "cargohold:app:copied").ok().json()));
+        cli.run("rm", "app:copied").ok();
         assertTrue(Files.readString(out.resolve("index.json")).contains("\"org.opencontainers.image.ref.name\":\"v2\""));
         assertArrayEquals(Files.readAllBytes(w.blobPath(v2)), Files.readAllBytes(out.resolve("blobs/sha256/" + v2.substring(7))));
 
         Cli.Result check = cli.run("check", "app:latest").ok();
         assertTrue(check.out().endsWith("complete\n"), check.out());
+        JsonNode checks = cli.run("check", "--json", "app:latest", "app:v2").ok().json();
+        assertEquals(2, checks.size());
+        assertTrue(checks.get(1).get("complete").asBoolean());
+        Cli.Result checkMissing = cli.run("check", "app:latest", "app:gone");
+        assertEquals(ExitCodes.NOT_FOUND, checkMissing.code());
+        assertTrue(checkMissing.out().contains("app:latest: ") && checkMissing.err().contains("app:gone: reference app:gone not found"),
+                checkMissing.out() + checkMissing.err());
 
         assertEquals("removed app:v2\n", cli.run("rm", "--ref", "app:v2").ok().out(), "rm says what it removed");
         cli.run("rm", "--ref", "app:v2").fails(ExitCodes.NOT_FOUND, "reference app:v2 not found");
@@ -73,7 +124,7 @@ class ImageCommandsTest {
         assertEquals(ExitCodes.NOT_FOUND, several.code(), several.err());
         assertEquals("removed app:a\nremoved app:b\n", several.out());
         assertTrue(several.err().contains("reference app:gone not found"), several.err());
-        assertTrue(cli.run("list").ok().out().contains("app:latest") && !cli.run("list").ok().out().contains("app:a\t"));
+        assertEquals("app:latest\n", cli.run("list", "--format", "{{.Reference}}").ok().out());
         JsonNode dry = cli.run("gc", "--dry-run", "--json").ok().json();
         assertTrue(dry.get("dryRun").asBoolean());
         int count = dry.get("count").asInt();
@@ -91,6 +142,16 @@ class ImageCommandsTest {
         assertTrue(broken.out().contains("missing: " + layer), broken.out());
         JsonNode bj = cli.run("check", "--json", "app:latest").json();
         assertFalse(bj.get("complete").asBoolean());
+        // the worst of several: corrupt (5) beats not found (3)
+        assertEquals(ExitCodes.CORRUPT, cli.run("check", "app:gone", "app:latest").code());
+        // sizes come from the descriptors: a missing layer does not change it; a missing manifest does:
+        // list still lists the reference, without a size, and says why
+        assertTrue(cli.run("list").ok().out().contains(Output.bytes(latestSize) + "\n"));
+        Files.delete(tmp.resolve("store/blobs/sha256/" + latest.substring(7)));
+        Cli.Result listBroken = cli.run("list");
+        assertEquals(0, listBroken.code());
+        assertTrue(listBroken.out().contains(" ?\n"), listBroken.out());
+        assertTrue(listBroken.err().contains("app:latest: no size: "), listBroken.err());
     }
 
     @Test
@@ -119,8 +180,7 @@ class ImageCommandsTest {
         cli.run("import", "--sref", "nope", "--dref", "a:1", dir).fails(ExitCodes.NOT_FOUND, "has no reference \"nope\" (it has: latest)");
         Files.delete(w.blobPath(w.ref("latest").image().config().digest()));
         cli.run("import", "--sref", "latest", "--dref", "a:1", dir).fails(ExitCodes.CORRUPT, "is incomplete");
-        cli.run("list").ok();
-        assertEquals("", cli.run("list").out(), "nothing was stored");
+        assertEquals(List.of("REPOSITORY  TAG  ID  TYPE  SIZE"), cli.run("list").ok().lines(), "nothing was stored: the header alone");
         cli.run("export", "--sref", "a:1", tmp.resolve("o").toString()).fails(ExitCodes.NOT_FOUND, "reference a:1 not found");
         cli.run("check", "a:1").fails(ExitCodes.NOT_FOUND, "reference a:1 not found");
         cli.run("inspect", "a:1").fails(ExitCodes.NOT_FOUND, "reference a:1 not found");
@@ -150,6 +210,12 @@ class ImageCommandsTest {
         assertEquals(listBefore, cli.run("list").ok().out(), "nothing stored");
         assertEquals(indexBefore, Files.readString(tmp.resolve("store/index.json")));
         cli.run("check", "ok:1").ok();
+    }
+
+    /** The image's configs and layers, as the test layout wrote them. */
+    private static long imageSize(WrittenLayout w, String ref) {
+        var image = w.ref(ref).image();
+        return image.config().size() + image.layers().stream().mapToLong(l -> l.size()).sum();
     }
 
     private static List<String> fieldNames(JsonNode n) {

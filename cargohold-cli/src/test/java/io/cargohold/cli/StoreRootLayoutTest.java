@@ -68,7 +68,7 @@ class StoreRootLayoutTest {
         // Our next write keeps both: the first becomes a reference, the second stays as skopeo wrote it.
         cli.run("import", "--sref", "latest", "--dref", "app:2", app.dir().toString()).ok();
         assertEquals(List.of("app:1", "app:2", "bare", "foreign/multi:1"), indexNames());
-        assertTrue(cli.run("list").ok().out().contains("foreign/multi:1\t" + multi.ref("latest").digest()));
+        assertTrue(cli.run("list", "--format", "{{.Reference}}\\t{{.Digest}}").ok().out().contains("foreign/multi:1\t" + multi.ref("latest").digest()));
         cli.run("check", "foreign/multi:1").ok();
 
         // gc keeps what both name; rm and gc of ours leave the foreign ones alone.
@@ -135,7 +135,7 @@ class StoreRootLayoutTest {
         assertEquals("v1\n", cli.run("kv", "get", "notes", "k1").ok().out());
         assertEquals("v2\n", cli.run("kv", "get", "notes", "k2").ok().out());
         assertEquals("hello\n", cli.run("blob", "data", "get", manifest, "note").ok().out());
-        assertEquals(2, cli.run("list").ok().lines().size());
+        assertEquals(2, cli.run("list", "--format", "{{.Reference}}").ok().lines().size());
         cli.run("check", "app:v2").ok();
 
         // Damaged beyond reading: the references come back from index.json, and say so.

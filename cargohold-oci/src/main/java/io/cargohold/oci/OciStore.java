@@ -515,6 +515,26 @@ public final class OciStore implements AutoCloseable {
         return DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.IF_PRESENT).plan(top, "the reference");
     }
 
+    /**
+     * The bytes an image's content takes: every config and layer blob under {@code top} (through an
+     * index, every platform's), each counted once; not the manifests and indexes. This is the size
+     * {@code podman images} shows, not the top-level descriptor's (which is the manifest's own).
+     *
+     * <pre>{@code
+     * ImageRef r = store.get(Reference.parse("app:1"));
+     * long bytes = store.imageSize(r.descriptor());
+     * }</pre>
+     */
+    public long imageSize(Descriptor top) throws IOException {
+        long size = 0;
+        for (Node n : plan(top)) {
+            if (n.document() == null) {
+                size += n.descriptor().size();
+            }
+        }
+        return size;
+    }
+
     // ================================================================ inspect and check
 
     public Inspection inspect(Reference ref) throws IOException {

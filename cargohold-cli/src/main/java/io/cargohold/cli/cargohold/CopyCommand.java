@@ -170,16 +170,7 @@ final class CopyCommand implements Callable<Integer> {
             AtomicFile.write(digestFile, r.manifestDigest().toString().getBytes(StandardCharsets.UTF_8));
         }
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("source", r.source());
-            m.put("destination", r.destination());
-            m.put("digest", r.manifestDigest().toString());
-            m.put("mediaType", r.manifest().mediaType());
-            m.put("instances", r.instances());
-            m.put("blobsCopied", r.blobsCopied());
-            m.put("blobsReused", r.blobsReused());
-            m.put("bytesCopied", r.bytesCopied());
-            m.put("seconds", Math.round(secs * 1000) / 1000.0);
+            Map<String, Object> m = ImageCommands.copySummary(r, secs);
             Output.json(ctx().out(), m);
         } else if (progress != null) {
             ctx().err().printf("Copied %s to %s: %d blobs copied (%s), %d reused, manifest %s, %.1f s%n", r.source(), r.destination(),

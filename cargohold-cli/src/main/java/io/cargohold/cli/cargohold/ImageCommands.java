@@ -2,6 +2,7 @@ package io.cargohold.cli.cargohold;
 
 import io.cargohold.cli.ExitCodes;
 import io.cargohold.cli.Output;
+import io.cargohold.cli.Template;
 import io.cargohold.content.gc.GcReport;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.oci.CheckReport;
@@ -53,8 +54,32 @@ final class ImageCommands {
         return m;
     }
 
+    /**
+     * The one JSON shape of a copy's summary ({@code copy --json}, and each entry of {@code import --json}
+     * and {@code export --json}): source, destination, digest, mediaType, instances, blobsCopied,
+     * blobsReused, bytesCopied, seconds. import and export add their older fields after these.
+     */
+    static Map<String, Object> copySummary(io.cargohold.copy.CopyResult r, double seconds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", r.source());
+        m.put("destination", r.destination());
+        m.put("digest", r.manifestDigest().toString());
+        m.put("mediaType", r.manifest().mediaType());
+        m.put("instances", r.instances());
+        m.put("blobsCopied", r.blobsCopied());
+        m.put("blobsReused", r.blobsReused());
+        m.put("bytesCopied", r.bytesCopied());
+        m.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        return m;
+    }
+
     static Map<String, Object> importJson(ImportResult r) {
-        Map<String, Object> m = imageJson(r.image());
+        Map<String, Object> m = copySummary(r.copy(), r.seconds());
+        // the fields import --json printed before the shared shape (kept for scripts)
+        m.put("reference", r.image().reference().toString());
+        m.put("digest", r.image().descriptor().digest().toString());
+        m.put("mediaType", r.image().descriptor().mediaType());
+        m.put("size", r.image().descriptor().size());
         m.put("blobs", r.blobs());
         m.put("bytes", r.bytes());
         m.put("newBlobs", r.newBlobs());
@@ -144,7 +169,8 @@ final class ImageCommands {
             requireNonEmpty(dir, "DIR");
             ExportResult r = imports(oci).export(Reference.parse(sref), dir, dref);
             if (json) {
-                Map<String, Object> m = new LinkedHashMap<>();
+                Map<String, Object> m = copySummary(r.copy(), r.seconds());
+                // the fields export --json printed before the shared shape (kept for scripts)
                 m.put("layout", r.layout().toString());
                 m.put("reference", r.refName());
                 m.put("digest", r.descriptor().digest().toString());
@@ -160,37 +186,83 @@ final class ImageCommands {
         }
     }
 
-    @Command(name = "list", aliases = "images", description = "List references: name, digest, media type, size.")
+    /** The fields of a {@code list} row, for {@code --format} (podman's names where podman has the field). */
+    static final List<String> LIST_FIELDS = List.of("Repository", "Tag", "Reference", "Digest", "ID", "MediaType", "Type", "Size", "Bytes",
+            "ManifestSize");
+    static final String LIST_DEFAULT_FORMAT = "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Type}}\\t{{.Size}}";
+
+    @Command(name = "list", aliases = "images", description = {"List references with a header: repository, tag, ID (the first 12 hex",
+            "digits of the manifest's or index's digest), type (manifest or index) and size (the image's configs and layers, each",
+            "blob once; not the manifest's size). --format picks the columns; --json prints every field."})
     static final class ListRefs extends OciCommand {
-        @Option(names = "--json", description = "Print JSON.")
+        @Option(names = "--json", description = "Print JSON: reference, digest, mediaType, size (the manifest's), imageSize.")
         boolean json;
+
+        @Option(names = "--format", paramLabel = "TEMPLATE", description = {"A Go-template subset as podman's images --format:",
+                "{{.Repository}} {{.Tag}} {{.Reference}} {{.Digest}} {{.ID}} {{.MediaType}} {{.Type}} {{.Size}} (human)",
+                "{{.Bytes}} (image size in bytes) {{.ManifestSize}}, {{json .}}, {{json .Field}}; a leading \"table\" adds a",
+                "header and aligns tab-separated columns; \\t and \\n are a tab and a newline."})
+        String format;
 
         @Override
         int run(OciStore oci) throws IOException {
+            if (json && format != null) {
+                throw new InvalidArgumentException("--json and --format cannot be used together");
+            }
+            Template template = json ? null : Template.parse(format != null ? format : LIST_DEFAULT_FORMAT, LIST_FIELDS);
             OciStore.Listing listing = oci.listing();
             List<ImageRef> refs = listing.references();
             for (OciStore.Malformed m : listing.malformed()) {
                 ctx().err().println("cargohold: skipped a malformed reference record \"" + m.key() + "\": " + m.reason()
                         + " (remove it with 'cargohold rm --ref " + m.key() + "')");
             }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ImageRef r : refs) {
+                Long size = null;
+                try {
+                    size = oci.imageSize(r.descriptor());
+                } catch (io.cargohold.errors.CargoholdException e) {
+                    ctx().err().println("cargohold: " + r.reference() + ": no size: " + e.getMessage() + " (see 'cargohold check')");
+                }
+                if (json) {
+                    Map<String, Object> m = imageJson(r);
+                    m.put("imageSize", size);
+                    rows.add(m);
+                } else {
+                    rows.add(listRow(r, size));
+                }
+            }
             if (json) {
-                List<Object> rows = new ArrayList<>();
-                refs.forEach(r -> rows.add(imageJson(r)));
                 Output.json(ctx().out(), rows);
             } else {
-                for (ImageRef r : refs) {
-                    ctx().out().println(r.reference() + "\t" + r.descriptor().digest() + "\t" + r.descriptor().mediaType() + "\t"
-                            + r.descriptor().size());
-                }
+                ctx().out().print(template.render(rows));
             }
             return 0;
         }
     }
 
-    @Command(name = "inspect", description = "Show a reference's manifest or index: platforms, config, layers.")
+    static Map<String, Object> listRow(ImageRef r, Long size) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Repository", r.reference().name());
+        m.put("Tag", r.reference().tag() == null ? "<none>" : r.reference().tag());
+        m.put("Reference", r.reference().toString());
+        m.put("Digest", r.descriptor().digest().toString());
+        m.put("ID", r.descriptor().digest().hex().substring(0, 12));
+        m.put("MediaType", r.descriptor().mediaType());
+        m.put("Type", io.cargohold.oci.MediaTypes.isIndex(r.descriptor().mediaType()) ? "index" : "manifest");
+        m.put("Size", size == null ? "?" : Output.bytes(size));
+        m.put("Bytes", size);
+        m.put("ManifestSize", r.descriptor().size());
+        return m;
+    }
+
+    @Command(name = "inspect", description = {"Show references' manifests or indexes: platforms, config, layers (or, for",
+            "docker://, what skopeo inspect shows). With several, each is shown (JSON: an array) and every failure reported;",
+            "the exit code is the highest of their failures."})
     static final class Inspect extends OciCommand {
-        @Parameters(paramLabel = "NAME:TAG", description = "A reference in the store, e.g. app:1 or library/app:latest.")
-        String ref;
+        @Parameters(paramLabel = "REF", arity = "1..*", description = {"References in the store (NAME:TAG, e.g. app:1 or library/app:latest)",
+                "or in a registry (docker://HOST/NAME[:TAG|@DIGEST])."})
+        List<String> refs;
 
         @Option(names = "--raw", description = "Print the manifest or index exactly as stored.")
         boolean raw;
@@ -207,17 +279,57 @@ final class ImageCommands {
         @Option(names = {"-n", "--no-tags"}, description = "docker:// only: do not list the repository's tags.")
         boolean noTags;
 
-        /** {@code inspect docker://…}: skopeo inspect's output, without opening the store. */
+        /** {@code inspect docker://…} only: skopeo inspect's output, without opening the store. */
         @Override
         Integer callWithoutStore() throws IOException {
-            if (!ref.startsWith("docker://")) {
+            if (!refs.stream().allMatch(r -> r.startsWith("docker://"))) {
                 return null;
             }
-            return RegistryInspect.print(ctx(), registry.transport(ctx().env()), ref, raw, config, !noTags);
+            return inspectAll(null);
         }
 
         @Override
         int run(OciStore oci) throws IOException {
+            return inspectAll(oci);
+        }
+
+        private int inspectAll(OciStore oci) throws IOException {
+            if (refs.size() == 1) {
+                return inspectOne(oci, refs.getFirst(), true);
+            }
+            if (raw) {
+                throw new InvalidArgumentException("--raw takes one reference (it prints the document's bytes)");
+            }
+            int code = ExitCodes.OK;
+            List<Object> docs = new ArrayList<>();
+            boolean first = true;
+            for (String ref : refs) {
+                try {
+                    if (json) {
+                        docs.add(ref.startsWith("docker://") ? RegistryInspect.document(registry.transport(ctx().env()), ref, config, !noTags)
+                                : storeJson(oci.inspect(Reference.parse(ref))));
+                    } else {
+                        if (!first) {
+                            ctx().out().println();
+                        }
+                        first = false;
+                        inspectOne(oci, ref, false);
+                    }
+                } catch (io.cargohold.errors.CargoholdException e) {
+                    ctx().err().println("cargohold: " + ref + ": " + e.getMessage());
+                    code = Math.max(code, ExitCodes.of(e));
+                }
+            }
+            if (json) {
+                Output.json(ctx().out(), docs);
+            }
+            return code;
+        }
+
+        private int inspectOne(OciStore oci, String ref, boolean alone) throws IOException {
+            if (ref.startsWith("docker://")) {
+                return RegistryInspect.print(ctx(), registry.transport(ctx().env()), ref, raw, config, !noTags);
+            }
             Inspection in = oci.inspect(Reference.parse(ref));
             PrintStream out = ctx().out();
             if (raw) {
@@ -225,6 +337,16 @@ final class ImageCommands {
                 out.flush();
                 return 0;
             }
+            Map<String, Object> m = storeJson(in);
+            if (json) {
+                Output.json(out, m);
+                return 0;
+            }
+            printText(out, ref, in);
+            return 0;
+        }
+
+        private static Map<String, Object> storeJson(Inspection in) {
             Map<String, Object> m = imageJson(in.image());
             if (in.document() instanceof OciDocument.Index index) {
                 List<Object> ms = new ArrayList<>();
@@ -246,10 +368,10 @@ final class ImageCommands {
                 man.layers().forEach(l -> ls.add(OciParser.toJson(l)));
                 m.put("layers", ls);
             }
-            if (json) {
-                Output.json(out, m);
-                return 0;
-            }
+            return m;
+        }
+
+        private static void printText(PrintStream out, String ref, Inspection in) {
             out.println("reference:  " + ref);
             out.println("digest:     " + in.image().descriptor().digest());
             out.println("media type: " + in.image().descriptor().mediaType());
@@ -267,7 +389,6 @@ final class ImageCommands {
                     out.println("layer:      " + l.digest() + "\t" + l.size() + "\t" + l.mediaType());
                 }
             }
-            return 0;
         }
     }
 
@@ -319,17 +440,39 @@ final class ImageCommands {
         }
     }
 
-    @Command(name = "check", description = {"Check that every blob a reference needs is present and intact.",
-            "Exit 0 when complete, 5 when something is missing or corrupt."})
+    @Command(name = "check", description = {"Check that every blob the references need is present and intact.",
+            "Exit 0 when complete, 5 when something is missing or corrupt; with several references, each is checked",
+            "(JSON: an array) and the exit code is the highest of them (3 for a reference that is not there)."})
     static final class Check extends OciCommand {
-        @Parameters(paramLabel = "NAME:TAG", description = "A reference in the store, e.g. app:1 or library/app:latest.")
-        String ref;
+        @Parameters(paramLabel = "NAME:TAG", arity = "1..*", description = "References in the store, e.g. app:1 or library/app:latest.")
+        List<String> refs;
 
-        @Option(names = "--json", description = "Print JSON.")
+        @Option(names = "--json", description = "Print JSON (one object; an array with several references).")
         boolean json;
 
         @Override
         int run(OciStore oci) throws IOException {
+            if (refs.size() == 1) {
+                return checkOne(oci, refs.getFirst(), null);
+            }
+            int code = ExitCodes.OK;
+            List<Object> docs = new ArrayList<>();
+            for (String ref : refs) {
+                try {
+                    code = Math.max(code, checkOne(oci, ref, json ? docs : null));
+                } catch (io.cargohold.errors.CargoholdException e) {
+                    ctx().err().println("cargohold: " + ref + ": " + e.getMessage());
+                    code = Math.max(code, ExitCodes.of(e));
+                }
+            }
+            if (json) {
+                Output.json(ctx().out(), docs);
+            }
+            return code;
+        }
+
+        /** Checks one reference; its JSON goes into {@code collect} when given, else is printed. */
+        private int checkOne(OciStore oci, String ref, List<Object> collect) throws IOException {
             CheckReport r = oci.check(Reference.parse(ref));
             if (json) {
                 Map<String, Object> m = imageJson(r.image());
@@ -346,7 +489,11 @@ final class ImageCommands {
                     ps.add(e);
                 }
                 m.put("problems", ps);
-                Output.json(ctx().out(), m);
+                if (collect != null) {
+                    collect.add(m);
+                } else {
+                    Output.json(ctx().out(), m);
+                }
             } else {
                 for (CheckReport.Problem p : r.problems()) {
                     ctx().out().println(p.reason() + ": " + p.digest() + " (" + p.mediaType() + ", named by " + p.namedBy() + ")");

@@ -13,6 +13,13 @@ final class RegistryInspect {
     private RegistryInspect() {
     }
 
+    /** What {@code inspect --json} shows for one docker:// reference among several: skopeo's fields, or the config with {@code --config}. */
+    static Object document(DockerTransport transport, String image, boolean config, boolean tags) throws IOException {
+        DockerImageReference ref = transport.parse(image.substring("docker:".length()));
+        RegistryInspector.Inspection in = RegistryInspector.inspect(ref, null, tags && !config);
+        return config ? new ObjectMapper().readTree(in.config()) : in.skopeoFields();
+    }
+
     static int print(CliContext ctx, DockerTransport transport, String image, boolean raw, boolean config, boolean tags) throws IOException {
         DockerImageReference ref = transport.parse(image.substring("docker:".length()));
         RegistryInspector.Inspection in = RegistryInspector.inspect(ref, null, tags && !raw && !config);

@@ -129,10 +129,13 @@ public final class ImportExport {
     private ImportResult importFrom(ImageReference from, Reference dref) throws IOException {
         try (ImageSource src = from.newSource(context);
              CargoholdDestination dst = (CargoholdDestination) new CargoholdReference(transport, dref).newDestination(context)) {
-            ImageCopier.copy(src, dst, options());
+            long t0 = System.nanoTime();
+            CopyResult c = ImageCopier.copy(src, dst, options());
+            double seconds = (System.nanoTime() - t0) / 1e9;
             ImageRef stored = dst.committed();
             List<DescriptorWalker.Node> graph = store.plan(stored.descriptor());
-            return new ImportResult(stored, graph.size(), graph.stream().mapToLong(n -> n.descriptor().size()).sum(), dst.newBlobs());
+            return new ImportResult(stored, graph.size(), graph.stream().mapToLong(n -> n.descriptor().size()).sum(), dst.newBlobs(), c,
+                    seconds);
         }
     }
 
@@ -168,10 +171,12 @@ public final class ImportExport {
                 listener.manifestWritten(m);
             }
         };
+        long t0 = System.nanoTime();
         CopyResult r = ImageCopier.copy(new CargoholdReference(transport, sref), OciLayoutTransport.of(dir.toString(), name), context,
                 CopyOptions.defaults().withAll(true).withListener(counting));
         int blobs = store.plan(image.descriptor()).size();
+        double seconds = (System.nanoTime() - t0) / 1e9;
         return new ExportResult(dir, name, image.descriptor(), blobs, r.blobsCopied() + manifests.get(),
-                r.bytesCopied() + manifestBytes.get());
+                r.bytesCopied() + manifestBytes.get(), r, seconds);
     }
 }
