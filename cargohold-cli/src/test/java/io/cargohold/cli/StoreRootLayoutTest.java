@@ -148,7 +148,7 @@ class StoreRootLayoutTest {
         assertEquals(0, again.code(), again.out() + again.err());
         assertTrue(again.err().contains("restored 2 references from index.json: app:latest, app:v2"), again.err());
         assertTrue(again.err().contains("could not be read in full"), again.err());
-        List<String> refs = cli.run("list").ok().lines();
+        List<String> refs = cli.run("list", "--format", "{{.Reference}}\\t{{.Digest}}").ok().lines();
         assertEquals(2, refs.size());
         assertTrue(refs.get(0).startsWith("app:latest\t" + manifest), refs.toString());
         cli.run("check", "app:latest").ok();

@@ -4,7 +4,17 @@ import io.cargohold.content.internal.LocalBlobStore;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Opens stores. */
+/**
+ * The entry point of the content store: opens a {@link BlobStore} (a content-addressable store of
+ * blobs whose root is an OCI image layout, indexed in SQLite, safe for many threads and processes).
+ *
+ * <p>Put a blob and read it back, verified (this runs as {@code BlobStoresExampleTest}):
+ * {@snippet class=io.cargohold.content.BlobStoresExampleTest region=example}
+ *
+ * <p>Large or resumable writes go through {@link BlobIngester#writer} (an ingest that a killed process
+ * continues), listing and labels through {@link BlobManager}, references and other records through the
+ * store's key/value records.
+ */
 public final class BlobStores {
     private BlobStores() {
     }
@@ -20,6 +30,7 @@ public final class BlobStores {
         return LocalBlobStore.open(root, options);
     }
 
+    /** {@link #open(Path, StoreOptions)} with the default options. */
     public static BlobStore open(Path root) throws IOException {
         return open(root, StoreOptions.defaults());
     }

@@ -40,6 +40,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * decompressed on the way), then the config, then the manifest (the source's bytes unless a layer
  * changed), then commit. For an index: one platform (default this machine's), or with
  * {@code --all} every instance and the index (rewritten only when an instance changed).
+ *
+ * <p>Copy the built-in sample image into an OCI layout, and from there into a containers-storage store
+ * podman can use (this runs as {@code ImageCopierExampleTest}):
+ * {@snippet class=io.cargohold.copy.ImageCopierExampleTest region=example}
+ *
+ * <p>References are parsed by {@link Transports} ({@code TRANSPORT:REFERENCE} as skopeo writes them);
+ * {@link CopyOptions} carries {@code --all}, the platform, compression, parallelism and a
+ * {@link CopyListener} for progress.
  */
 public final class ImageCopier {
     /** Debug lines (cargohold --debug): what each blob became (reused or copied) and what was written. */

@@ -48,6 +48,13 @@ import java.util.TreeMap;
  * <p>The store root's {@code index.json} lists every reference (annotation
  * {@code org.opencontainers.image.ref.name} = the reference), rewritten atomically on every change,
  * so {@code skopeo}/{@code umoci} read the store as a layout.
+ *
+ * <p>Import an image atomically, then inspect, check and collect garbage (this runs as
+ * {@code OciStoreExampleTest}; {@code put} there stores the bytes with
+ * {@link ImportSession#put(java.io.InputStream, Descriptor)} and returns their descriptor). Images
+ * usually come in through the copy engine instead ({@code cargohold:NAME:TAG} as a destination of
+ * {@code io.cargohold.copy.ImageCopier}, in cargohold-copy):
+ * {@snippet class=io.cargohold.oci.OciStoreExampleTest region=example}
  */
 public final class OciStore implements AutoCloseable {
     public static final String REFS = "refs";

@@ -23,6 +23,15 @@ import java.time.Clock;
  * Thread-safe; other processes (ours or upstream's) are excluded by the same fcntl locks on the same
  * lock files. Records are looked up by full ID, name, or unique ID prefix (containers also by their
  * layer's ID).
+ *
+ * <p>A layer from a tar, an image on it, its files (this runs as {@code StoreExampleTest}; podman and
+ * skopeo given the same roots see the image):
+ * {@snippet class=io.cargohold.storage.StoreExampleTest region=example}
+ *
+ * <p>Images usually come in through the copy engine ({@code containers-storage:} as a destination of
+ * {@code io.cargohold.copy.ImageCopier}, in cargohold-copy), which records them as containers/image
+ * does; {@link io.cargohold.storage.config.StorageConfig#defaultStoreOptions()} gives the store
+ * storage.conf names.
  */
 public final class Store implements AutoCloseable {
     private final StoreEngine engine;
