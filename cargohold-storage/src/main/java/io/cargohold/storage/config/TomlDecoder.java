@@ -312,7 +312,10 @@ final class TomlDecoder {
         return "<nil>";
     }
 
-    /** Go's {@code toml.Key.String()}: parts joined by dots, a part quoted unless it is a bare key. */
+    /**
+     * BurntSushi/toml v1.2.0's {@code Key.String()}: parts joined by dots, a part quoted unless it is a
+     * bare key, escaped as its {@code dblQuotedReplacer} escapes (TOML's, not Go's {@code %q}).
+     */
     static String keyString(List<String> parts) {
         StringBuilder b = new StringBuilder();
         for (String p : parts) {
@@ -327,7 +330,26 @@ final class TomlDecoder {
             if (bare) {
                 b.append(p);
             } else {
-                b.append('"').append(p.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+                b.append('"');
+                p.codePoints().forEach(c -> {
+                    switch (c) { // BurntSushi's dblQuotedReplacer
+                        case '"' -> b.append("\\\"");
+                        case '\\' -> b.append("\\\\");
+                        case '\b' -> b.append("\\b");
+                        case '\t' -> b.append("\\t");
+                        case '\n' -> b.append("\\n");
+                        case '\f' -> b.append("\\f");
+                        case '\r' -> b.append("\\r");
+                        default -> {
+                            if (c < 0x20 || c == 0x7f) {
+                                b.append(String.format("\\u%04x", c));
+                            } else {
+                                b.appendCodePoint(c);
+                            }
+                        }
+                    }
+                });
+                b.append('"');
             }
         }
         return b.toString();

@@ -100,6 +100,10 @@ class StorageConfigTest {
         List<String> undecoded = new ArrayList<>();
         StorageConfig.parse("[storage]\ndriver = \"vfs\"\n[storage.zzz]\na = 1\n\"b c\" = 2\n[storage.options.vfs]\nx = 1\n", undecoded);
         assertEquals(List.of("storage.zzz", "storage.zzz.a", "storage.zzz.\"b c\"", "storage.options.vfs.x"), undecoded);
+        // as BurntSushi/toml v1.2.0 (containers/storage v1.43.0's vendor tree, built with go1.19) prints these keys
+        undecoded.clear();
+        StorageConfig.parse("[storage]\n\"a\\u0001b\\u001fc\\u007fd\\ne\\tf\\\"g\\\\h\" = 1\n\"x.y\" = 2\nplain_key-1 = 3\n", undecoded);
+        assertEquals(List.of("storage.\"a\\u0001b\\u001fc\\u007fd\\ne\\tf\\\"g\\\\h\"", "storage.\"x.y\"", "storage.plain_key-1"), undecoded);
     }
 
     @Test
