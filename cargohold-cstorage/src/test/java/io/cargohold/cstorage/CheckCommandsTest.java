@@ -74,7 +74,12 @@ class CheckCommandsTest {
         assertEquals(Duration.ofMillis(1500), CheckOptions.parseDuration("1.5s"));
         assertEquals(Duration.ofHours(-1), CheckOptions.parseDuration("-1h"));
         for (String[] bad : new String[][] {{"", "time: invalid duration \"\""}, {"1", "time: missing unit in duration \"1\""},
-                {"1d", "time: unknown unit \"d\" in duration \"1d\""}, {"h", "time: invalid duration \"h\""}}) {
+                {"1d", "time: unknown unit \"d\" in duration \"1d\""}, {"h", "time: invalid duration \"h\""},
+                // go1.19's texts: only ASCII digits are digits, and time's own quoting (bytes as \xNN)
+                {"\u0661h", "time: invalid duration \"\\xd9\\xa1h\""},
+                {"1h\u0663m", "time: unknown unit \"h\\xd9\\xa3m\" in duration \"1h\\xd9\\xa3m\""},
+                {"3\u0001s", "time: unknown unit \"\\x01s\" in duration \"3\\x01s\""},
+                {"1\"x", "time: unknown unit \"\\\"x\" in duration \"1\\\"x\""}}) {
             try {
                 CheckOptions.parseDuration(bad[0]);
                 throw new AssertionError(bad[0]);

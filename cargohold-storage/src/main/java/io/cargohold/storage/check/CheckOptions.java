@@ -1,6 +1,5 @@
 package io.cargohold.storage.check;
 
-import io.cargohold.text.GoStrings;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
@@ -37,7 +36,7 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
     /** Go's {@code time.ParseDuration} (as upstream's {@code --max} is read), with its error texts as the exception's message. */
     public static Duration parseDuration(String s) {
         String orig = s;
-        String quoted = GoStrings.quote(orig);
+        String quoted = timeQuote(orig);
         boolean neg = false;
         if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
             neg = s.charAt(0) == '-';
@@ -53,7 +52,7 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
         int i = 0;
         while (i < s.length()) {
             int start = i;
-            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+            while (i < s.length() && (isAsciiDigit(s.charAt(i)) || s.charAt(i) == '.')) {
                 i++;
             }
             String num = s.substring(start, i);
@@ -61,7 +60,7 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
                 throw new IllegalArgumentException("time: invalid duration " + quoted);
             }
             int u = i;
-            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+            while (i < s.length() && !isAsciiDigit(s.charAt(i)) && s.charAt(i) != '.') {
                 i++;
             }
             String unit = s.substring(u, i);
@@ -75,7 +74,7 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
                 case "s" -> 1_000_000_000L;
                 case "m" -> 60_000_000_000L;
                 case "h" -> 3_600_000_000_000L;
-                default -> throw new IllegalArgumentException("time: unknown unit " + GoStrings.quote(unit) + " in duration " + quoted);
+                default -> throw new IllegalArgumentException("time: unknown unit " + timeQuote(unit) + " in duration " + quoted);
             };
             total = total.add(new BigDecimal(num.startsWith(".") ? "0" + num : num).multiply(BigDecimal.valueOf(nanos)));
         }
@@ -86,4 +85,29 @@ public record CheckOptions(boolean content, Duration maxUnreferencedAge) {
         return Duration.ofNanos(neg ? -n : n);
     }
 
+    /** Go's ParseDuration takes '0'-'9' only (Character.isDigit would take any script's digits). */
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * Go's {@code time.quote}, which its duration errors use: not strconv.Quote, but every byte of a
+     * non-ASCII or control character as {@code \xNN}, and only {@code "} and {@code \} escaped.
+     */
+    static String timeQuote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        s.codePoints().forEach(c -> {
+            if (c >= 0x80 || c < ' ') {
+                for (byte x : new String(Character.toChars(c)).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    b.append(String.format("\\x%02x", x & 0xff));
+                }
+            } else {
+                if (c == '"' || c == '\\') {
+                    b.append('\\');
+                }
+                b.append((char) c);
+            }
+        });
+        return b.append('"').toString();
+    }
 }
