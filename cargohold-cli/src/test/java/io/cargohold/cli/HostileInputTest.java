@@ -9,6 +9,7 @@ import io.cargohold.content.StoreOptions;
 import io.cargohold.digest.Digest;
 import io.cargohold.oci.MediaTypes;
 import io.cargohold.oci.OciStore;
+import io.cargohold.oci.graph.DescriptorWalker;
 import io.cargohold.testkit.images.TestImages;
 import io.cargohold.testkit.images.WrittenLayout;
 import java.io.IOException;
@@ -117,6 +118,53 @@ class HostileInputTest {
         cli.run("import", "--sref", "deep", "--dref", "deep:1", w.dir().toString()).fails(5, "nested more than");
         cli.run("copy", "--all", "oci:" + w.dir() + ":deep", "oci:" + tmp.resolve("copy") + ":deep").fails(5, "nested more than");
         assertEquals("REPOSITORY  TAG  ID  TYPE  SIZE\n", cli.run("list").ok().out());
+    }
+
+    /**
+     * The default width limit ({@value DescriptorWalker#MAX_BLOBS} blobs per walk) with real files
+     * through the CLI: an index of 10 manifests of 25,000 layers each (every manifest under the 4 MiB
+     * document limit; the layers are never read, the walk fails first) is exit 5 naming the limit and
+     * the source, and nothing is stored.
+     */
+    @Test
+    void aGraphOfMoreThanTheDefaultBlobLimitIsExitFive() throws IOException {
+        Path dir = tmp.resolve("wide");
+        Files.createDirectories(dir.resolve("blobs/sha256"));
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        int manifests = 10;
+        int layers = 25_000;
+        assertTrue(manifests * (layers + 2) + 1 > DescriptorWalker.MAX_BLOBS);
+        StringBuilder index = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[");
+        for (int m = 0; m < manifests; m++) {
+            StringBuilder b = new StringBuilder(layers * 150);
+            b.append("{\"schemaVersion\":2,\"mediaType\":\"").append(MediaTypes.OCI_MANIFEST).append("\",\"config\":")
+                    .append(fakeDescriptor(MediaTypes.OCI_CONFIG, m, 999_999)).append(",\"layers\":[");
+            for (int i = 0; i < layers; i++) {
+                b.append(i == 0 ? "" : ",").append(fakeDescriptor(MediaTypes.OCI_LAYER, m, i));
+            }
+            byte[] raw = b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+            Digest d = Digest.sha256(raw);
+            Files.write(dir.resolve("blobs/sha256/" + d.hex()), raw);
+            index.append(m == 0 ? "" : ",").append("{\"mediaType\":\"").append(MediaTypes.OCI_MANIFEST).append("\",\"digest\":\"")
+                    .append(d).append("\",\"size\":").append(raw.length).append("}");
+        }
+        byte[] raw = index.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        Digest top = Digest.sha256(raw);
+        Files.write(dir.resolve("blobs/sha256/" + top.hex()), raw);
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_INDEX
+                + "\",\"digest\":\"" + top + "\",\"size\":" + raw.length
+                + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"wide\"}}]}");
+        cli.run("import", "--sref", "wide", "--dref", "wide:1", dir.toString())
+                .fails(5, "the graph of oci:" + dir + ":wide names more than " + DescriptorWalker.MAX_BLOBS + " blobs (the walker's limit");
+        cli.run("copy", "--all", "oci:" + dir + ":wide", "oci:" + tmp.resolve("copy") + ":wide")
+                .fails(5, "names more than " + DescriptorWalker.MAX_BLOBS + " blobs");
+        assertEquals("", cli.run("list").ok().out());
+        assertFalse(Files.exists(tmp.resolve("copy")), "the copy created nothing");
+    }
+
+    /** A descriptor of a blob that does not exist (the walk never reads leaves), distinct per (m, i). */
+    private static String fakeDescriptor(String mediaType, int m, int i) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"sha256:" + String.format("%064x", m * 1_000_000L + i) + "\",\"size\":1}";
     }
 
     @Test

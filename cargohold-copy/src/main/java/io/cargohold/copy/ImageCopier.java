@@ -16,6 +16,7 @@ import io.cargohold.oci.Descriptor;
 import io.cargohold.oci.MediaTypes;
 import io.cargohold.oci.OciDocument;
 import io.cargohold.oci.OciParser;
+import io.cargohold.oci.graph.DescriptorWalker;
 import io.cargohold.storage.archive.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -92,7 +93,7 @@ public final class ImageCopier {
                             + " (without --all, or with --platform OS/ARCH)");
                 }
                 int[] count = new int[1];
-                written = copyIndex(top, index, count, 0);
+                written = copyIndex(top, index, count);
                 instances = count[0];
                 dst.putManifest(written, true);
             } else {
@@ -126,32 +127,89 @@ public final class ImageCopier {
 
     // ------------------------------------------------------------------ index
 
-    private RawManifest copyIndex(RawManifest raw, OciDocument.Index index, int[] count, int depth) throws IOException {
-        if (depth >= io.cargohold.oci.graph.DescriptorWalker.MAX_DEPTH) {
-            // the walker's bound: hostile input (an index of indexes 1000 deep) is an error, not a deep recursion
-            throw new CorruptException(src.reference().string() + ": index " + raw.digest() + " is nested more than "
-                    + io.cargohold.oci.graph.DescriptorWalker.MAX_DEPTH + " documents deep");
+    /**
+     * An index and everything under it ({@code --all}). First the project's one walker reads every
+     * document under it from the source (verified: size, digest, strict parse) into a plan, so depth,
+     * width, cycles and index entries that do not name a manifest or index are errors before a blob
+     * moves; then the plan is copied in its order, children first: each manifest an index names as
+     * an image, each index rewritten when an instance changed. Nothing here recurses, whatever the
+     * graph's depth (the walker is iterative).
+     */
+    private RawManifest copyIndex(RawManifest top, OciDocument.Index index, int[] count) throws IOException {
+        Descriptor topDescriptor = Descriptor.of(index.mediaType(), top.digest(), top.bytes().length);
+        DescriptorWalker walker = DescriptorWalker.over(new DescriptorWalker.Loader() {
+            @Override
+            public byte[] read(Descriptor d, String namedBy) throws IOException {
+                if (d.digest().equals(top.digest()) && d.size() == top.bytes().length) {
+                    return top.bytes();
+                }
+                return src.manifest(d).bytes();
+            }
+
+            @Override
+            public boolean has(Descriptor d) {
+                return true; // subjects are skipped
+            }
+
+            @Override
+            public String where() {
+                return " in " + src.reference().string();
+            }
+        }, DescriptorWalker.Subjects.SKIP).withLimits(options.graphLimits());
+        List<DescriptorWalker.Node> plan = walker.plan(topDescriptor, src.reference().string());
+        // the instances: what an index's manifests name (a document named as a config or layer, which the
+        // walker also verifies, travels as that blob of its manifest)
+        java.util.Set<Digest> instances = new java.util.HashSet<>();
+        for (DescriptorWalker.Node n : plan) {
+            if (n.document() instanceof OciDocument.Index i) {
+                i.manifests().forEach(m -> instances.add(m.digest()));
+            }
         }
+        java.util.Map<Digest, RawManifest> written = new java.util.HashMap<>();
+        java.util.Map<Digest, Integer> images = new java.util.HashMap<>();
+        RawManifest result = null;
+        for (DescriptorWalker.Node n : plan) {
+            Descriptor d = n.descriptor();
+            boolean isTop = n == plan.getLast();
+            if (n.document() == null || !isTop && !instances.contains(d.digest())) {
+                continue;
+            }
+            RawManifest raw = new RawManifest(n.raw(), d.mediaType(), Digest.sha256(n.raw()));
+            RawManifest out;
+            if (n.document() instanceof OciDocument.Index i) {
+                int sum = 0;
+                for (Descriptor m : i.manifests()) {
+                    sum += images.get(m.digest());
+                }
+                images.put(d.digest(), sum);
+                out = rewriteIndex(raw, i, written, isTop);
+            } else {
+                images.put(d.digest(), 1);
+                out = copyImage(raw, false);
+            }
+            written.put(d.digest(), out);
+            if (isTop) {
+                count[0] = images.get(d.digest());
+                result = out;
+            } else {
+                dst.putManifest(out, false);
+                options.listener().manifestWritten(out);
+            }
+        }
+        return result;
+    }
+
+    /** An index with its instances as {@code written} (rewritten only when one changed, or to turn a Docker list into OCI). */
+    private RawManifest rewriteIndex(RawManifest raw, OciDocument.Index index, java.util.Map<Digest, RawManifest> written,
+            boolean topLevel) throws IOException {
         List<Descriptor> out = new ArrayList<>();
         boolean changed = false;
         for (Descriptor d : index.manifests()) {
-            RawManifest instance = readInstance(d);
-            RawManifest written;
-            if (instance.isIndex()) {
-                written = copyIndex(instance, (OciDocument.Index) instance.parse(), count, depth + 1);
-            } else if (MediaTypes.isManifest(d.mediaType())) {
-                written = copyImage(instance, false);
-                count[0]++;
-            } else {
-                throw new InvalidArgumentException(src.reference().string() + ": index entry " + d.digest() + " has media type "
-                        + d.mediaType() + ", which is neither a manifest nor an index");
-            }
-            dst.putManifest(written, false);
-            options.listener().manifestWritten(written);
-            if (!written.digest().equals(d.digest()) || !written.mediaType().equals(d.mediaType())) {
+            RawManifest w = written.get(d.digest());
+            if (!w.digest().equals(d.digest()) || !w.mediaType().equals(d.mediaType())) {
                 changed = true;
             }
-            out.add(new Descriptor(written.mediaType(), written.digest(), written.bytes().length, d.urls(), d.annotations(),
+            out.add(new Descriptor(w.mediaType(), w.digest(), w.bytes().length, d.urls(), d.annotations(),
                     d.platform(), d.artifactType()));
         }
         String indexType = raw.mediaType();
@@ -159,7 +217,7 @@ public final class ImageCopier {
         // cannot name a Docker list (an OCI layout's index.json: skopeo's reader skips non-OCI entries).
         boolean toOci = MediaTypes.DOCKER_MANIFEST_LIST.equals(indexType)
                 && (out.stream().anyMatch(x -> MediaTypes.OCI_MANIFEST.equals(x.mediaType()))
-                        || !dst.supportsManifestType(indexType, depth == 0));
+                        || !dst.supportsManifestType(indexType, topLevel));
         if (!changed && !toOci) {
             return raw;
         }

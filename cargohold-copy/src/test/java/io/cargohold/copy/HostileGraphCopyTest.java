@@ -61,4 +61,68 @@ class HostileGraphCopyTest {
             assertTrue(oci.check(oci.list().getFirst().reference()).complete());
         }
     }
+
+    /**
+     * The copy of an index walks it with the one iterative walker and recurses nowhere: 1,000 nested
+     * indexes with the depth limit raised to match copy on a thread with a 160 KiB stack (the JVM's
+     * floor is about 136 KiB; a recursive copy, a few frames of a few hundred bytes per level, does not
+     * fit). Kept at 1,000 levels because each level is a file written and synced (~13 ms at load 10).
+     */
+    @Test
+    void aDeepIndexCopiesOnATinyStackWhenTheLimitIsRaised() throws Throwable {
+        int levels = 1_000;
+        WrittenLayout w = TestImages.small(tmp.resolve("deep"), 3);
+        nest(w, levels);
+        Transports t = Transports.standard();
+        CopyContext ctx = CopyContext.of(tmp.resolve("store"), null);
+        CopyOptions raised = CopyOptions.defaults().withAll(true)
+                .withGraphLimits(new DescriptorWalker.Limits(levels, DescriptorWalker.MAX_BLOBS));
+        Object[] result = new Object[1];
+        Thread th = new Thread(null, () -> {
+            try {
+                result[0] = ImageCopier.copy(t.parse("oci:" + w.dir() + ":deep"), t.parse("oci:" + tmp.resolve("out") + ":deep"), ctx, raised);
+            } catch (Throwable e) {
+                result[0] = e;
+            }
+        }, "tiny stack", 160 * 1024);
+        th.start();
+        th.join();
+        if (result[0] instanceof Throwable e) {
+            throw e;
+        }
+        CopyResult r = (CopyResult) result[0];
+        assertEquals(1, r.instances());
+        assertEquals(w.ref("latest").image().layers().size() + 2 + levels, countFiles(tmp.resolve("out/blobs/sha256")),
+                "every index, the manifest, its config and layers");
+        var e = assertThrows(CorruptException.class, () -> ImageCopier.copy(t.parse("oci:" + w.dir() + ":deep"),
+                t.parse("oci:" + tmp.resolve("out2") + ":deep"), ctx,
+                raised.withGraphLimits(new DescriptorWalker.Limits(levels - 1, DescriptorWalker.MAX_BLOBS))));
+        assertTrue(e.getMessage().contains("nested more than " + (levels - 1) + " documents deep below oci:"), e.getMessage());
+    }
+
+    private static long countFiles(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
+    /** The width limit through the engine with real files: an index of two images is 8 blobs; a limit of 7 refuses it, storing nothing. */
+    @Test
+    void anIndexWiderThanTheBlobLimitIsRefusedAndNothingIsStored() throws IOException {
+        WrittenLayout w = TestImages.multiArch(tmp.resolve("multi"));
+        CopyContext ctx = CopyContext.of(tmp.resolve("store"), null);
+        Transports t = Transports.standard();
+        var e = assertThrows(CorruptException.class, () -> ImageCopier.copy(t.parse("oci:" + w.dir() + ":latest"),
+                t.parse("cargohold:multi:narrow"), ctx,
+                CopyOptions.defaults().withAll(true).withGraphLimits(new DescriptorWalker.Limits(DescriptorWalker.MAX_DEPTH, 7))));
+        assertTrue(e.getMessage().contains("names more than 7 blobs (the walker's limit on blobs per walk)"), e.getMessage());
+        assertTrue(e.getMessage().contains("oci:" + w.dir() + ":latest"), "names what was copied: " + e.getMessage());
+        try (OciStore oci = OciStore.open(tmp.resolve("store"), StoreOptions.defaults())) {
+            assertEquals(0, oci.list().size());
+            assertEquals(0, oci.blobs().list(io.cargohold.content.BlobQuery.all()).size(), "no blob moved: the walk comes first");
+        }
+        CopyResult ok = ImageCopier.copy(t.parse("oci:" + w.dir() + ":latest"), t.parse("cargohold:multi:exact"), ctx,
+                CopyOptions.defaults().withAll(true).withGraphLimits(new DescriptorWalker.Limits(DescriptorWalker.MAX_DEPTH, 8)));
+        assertEquals(2, ok.instances());
+    }
 }

@@ -8,9 +8,10 @@ import io.cargohold.oci.MediaTypes;
 import io.cargohold.oci.OciDocument;
 import io.cargohold.oci.OciParser;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -20,9 +21,11 @@ import java.util.Set;
  * loaded through a {@link Loader}, bounded ({@link OciParser#MAX_DOCUMENT}), checked against their
  * descriptor (size, then digest) and parsed strictly; every other blob is a leaf and never read
  * here. Each digest is visited once per walk. Hostile graphs are errors: a document nested deeper
- * than {@link #MAX_DEPTH}, naming one of its own ancestors, or a graph of more than
- * {@link #MAX_BLOBS} blobs. The recursion is bounded by {@link #MAX_DEPTH} (a few frames per level),
- * so no input can exhaust the stack; a 10,000-deep index is refused at level 17.
+ * than the depth limit ({@link #MAX_DEPTH} unless {@link #withLimits}), naming one of its own
+ * ancestors, or a graph of more than the blob limit ({@link #MAX_BLOBS}). The walk is iterative (an
+ * explicit stack, see {@code Walk}): its Java stack depth does not grow with the graph's, so no input
+ * exhausts it, whatever the limits; a 10,000-deep index is refused at level 17 by default, and walked
+ * with a depth limit of 100,000 on a thread with a 256 KiB stack (DescriptorWalkerTest).
  *
  * <p>A {@link Visitor} sees each descriptor before it is loaded ({@link Visitor#enter}, parents
  * first; returning false skips it and what it names) and after its children ({@link Visitor#leave},
@@ -92,16 +95,43 @@ public final class DescriptorWalker {
         }
     }
 
+    /**
+     * How deep and how wide one walk may go: {@code maxDepth} documents nested below the top,
+     * {@code maxBlobs} distinct blobs in all. Going past either is a {@link CorruptException} (exit 5)
+     * naming the limit and what the walk started from.
+     */
+    public record Limits(int maxDepth, int maxBlobs) {
+        /** {@link #MAX_DEPTH} and {@link #MAX_BLOBS}. */
+        public static final Limits DEFAULT = new Limits(MAX_DEPTH, MAX_BLOBS);
+
+        public Limits {
+            if (maxDepth < 0 || maxBlobs < 1) {
+                throw new IllegalArgumentException("walker limits: depth " + maxDepth + " (0 or more), blobs " + maxBlobs + " (1 or more)");
+            }
+        }
+    }
+
     private final Loader loader;
     private final Subjects subjects;
+    private final Limits limits;
 
-    private DescriptorWalker(Loader loader, Subjects subjects) {
+    private DescriptorWalker(Loader loader, Subjects subjects, Limits limits) {
         this.loader = loader;
         this.subjects = subjects;
+        this.limits = limits;
     }
 
     public static DescriptorWalker over(Loader loader, Subjects subjects) {
-        return new DescriptorWalker(loader, subjects);
+        return new DescriptorWalker(loader, subjects, Limits.DEFAULT);
+    }
+
+    /** This walker with other limits (tests; callers that trust their input more or less). */
+    public DescriptorWalker withLimits(Limits l) {
+        return new DescriptorWalker(loader, subjects, java.util.Objects.requireNonNull(l, "limits"));
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     /** True for the media types whose blobs the walker loads and descends into. */
@@ -130,7 +160,7 @@ public final class DescriptorWalker {
             visitor.failed(top, namedBy, notADocument(top, namedBy));
             return;
         }
-        walk(top, namedBy, visitor, new HashSet<>(), new LinkedHashSet<>(), 0);
+        new Walk(namedBy, visitor).run(top);
     }
 
     /**
@@ -143,52 +173,106 @@ public final class DescriptorWalker {
                 + ", but " + namedBy + " must name an image manifest or index; the media type disagrees with what it names");
     }
 
-    private void walk(Descriptor d, String namedBy, Visitor v, Set<Digest> seen, Set<Digest> path, int depth) throws IOException {
-        if (path.contains(d.digest())) {
-            throw new CorruptException(what(d) + " (named by " + namedBy + ") names itself through its own children: a cycle");
+    /** A document being walked: its verified contents and how far through its children the walk is. */
+    private static final class Frame {
+        final Descriptor descriptor;
+        final String namedBy;
+        final OciDocument doc;
+        final String me;
+        final Descriptor subject;
+        final List<Descriptor> children;
+        int next;
+
+        Frame(Descriptor descriptor, String namedBy, OciDocument doc) {
+            this.descriptor = descriptor;
+            this.namedBy = namedBy;
+            this.doc = doc;
+            this.me = what(descriptor);
+            this.subject = subjectOf(doc);
+            this.children = doc.children();
         }
-        if (!seen.add(d.digest())) {
-            return;
+    }
+
+    /**
+     * One walk: depth first with an explicit stack of {@link Frame}s, never recursion, so the Java
+     * stack stays a few frames deep whatever the graph. The heap it needs is bounded by the limits: the
+     * stack holds at most {@code maxDepth + 1} documents (each at most {@link OciParser#MAX_DOCUMENT}
+     * bytes) and the seen set at most {@code maxBlobs} digests.
+     */
+    private final class Walk {
+        private final String top;
+        private final Visitor v;
+        private final Set<Digest> seen = new HashSet<>();
+        /** The digests of the documents on the stack, for cycles. */
+        private final Set<Digest> path = new HashSet<>();
+        private final Deque<Frame> stack = new ArrayDeque<>();
+
+        Walk(String top, Visitor v) {
+            this.top = top;
+            this.v = v;
         }
-        if (seen.size() > MAX_BLOBS) {
-            throw new CorruptException(what(d) + " (named by " + namedBy + "): the graph names more than " + MAX_BLOBS
-                    + " blobs; refusing to walk it");
-        }
-        if (!v.enter(d, namedBy)) {
-            return;
-        }
-        if (!isDocument(d.mediaType())) {
-            v.leave(d, null, namedBy);
-            return;
-        }
-        if (depth > MAX_DEPTH) {
-            throw new CorruptException(what(d) + " (named by " + namedBy + ") is nested more than " + MAX_DEPTH
-                    + " documents deep");
-        }
-        OciDocument doc;
-        try {
-            doc = load(d, namedBy);
-        } catch (CargoholdException e) {
-            v.failed(d, namedBy, e);
-            return;
-        }
-        String me = what(d);
-        path.add(d.digest());
-        Descriptor subject = subjectOf(doc);
-        for (Descriptor child : doc.children()) {
-            if (child == subject && (subjects == Subjects.SKIP || subjects == Subjects.IF_PRESENT && !loader.has(child))) {
-                continue;
-            }
-            if (doc instanceof OciDocument.Index && child != subject && !isDocument(child.mediaType())) {
-                if (seen.add(child.digest())) {
-                    v.failed(child, me, notADocument(child, me));
+
+        void run(Descriptor root) throws IOException {
+            open(root, top);
+            while (!stack.isEmpty()) {
+                Frame f = stack.peek();
+                if (f.next == f.children.size()) {
+                    stack.pop();
+                    path.remove(f.descriptor.digest());
+                    v.leave(f.descriptor, f.doc, f.namedBy);
+                    continue;
                 }
-                continue;
+                Descriptor child = f.children.get(f.next++);
+                if (child == f.subject && (subjects == Subjects.SKIP || subjects == Subjects.IF_PRESENT && !loader.has(child))) {
+                    continue;
+                }
+                if (f.doc instanceof OciDocument.Index && child != f.subject && !isDocument(child.mediaType())) {
+                    if (seen.add(child.digest())) {
+                        v.failed(child, f.me, notADocument(child, f.me));
+                    }
+                    continue;
+                }
+                open(child, f.me);
             }
-            walk(child, me, v, seen, path, depth + 1);
         }
-        path.remove(d.digest());
-        v.leave(d, doc, namedBy);
+
+        /**
+         * Enters {@code d} at depth {@code stack.size()}: a leaf is entered and left at once, a document
+         * is loaded, verified and pushed (its children come next).
+         */
+        private void open(Descriptor d, String namedBy) throws IOException {
+            if (path.contains(d.digest())) {
+                throw new CorruptException(what(d) + " (named by " + namedBy + ") names itself through its own children: a cycle");
+            }
+            if (!seen.add(d.digest())) {
+                return;
+            }
+            if (seen.size() > limits.maxBlobs()) {
+                throw new CorruptException(what(d) + " (named by " + namedBy + "): the graph of " + top + " names more than "
+                        + limits.maxBlobs() + " blobs (the walker's limit on blobs per walk); refusing to walk it");
+            }
+            if (!v.enter(d, namedBy)) {
+                return;
+            }
+            if (!isDocument(d.mediaType())) {
+                v.leave(d, null, namedBy);
+                return;
+            }
+            int depth = stack.size();
+            if (depth > limits.maxDepth()) {
+                throw new CorruptException(what(d) + " (named by " + namedBy + ") is nested more than " + limits.maxDepth()
+                        + " documents deep below " + top + " (the walker's depth limit)");
+            }
+            OciDocument doc;
+            try {
+                doc = load(d, namedBy);
+            } catch (CargoholdException e) {
+                v.failed(d, namedBy, e);
+                return;
+            }
+            path.add(d.digest());
+            stack.push(new Frame(d, namedBy, doc));
+        }
     }
 
     /** Loads one document and checks it against its descriptor: size, digest, then a strict parse. */

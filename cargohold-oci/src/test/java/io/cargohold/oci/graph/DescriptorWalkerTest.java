@@ -116,6 +116,109 @@ class DescriptorWalkerTest {
         assertTrue(e.getMessage().contains("is nested more than " + DescriptorWalker.MAX_DEPTH + " documents deep"), e.getMessage());
     }
 
+    /**
+     * The walk is iterative: a chain of 100,000 indexes, walked with the depth limit raised to match, on
+     * a thread whose stack is 256 KiB. A recursive walk (a few frames per level) needs tens of MiB of
+     * stack here and dies with a StackOverflowError; one more level is the depth error, not an overflow.
+     */
+    @Test
+    void aHundredThousandDeepGraphIsWalkedOnATinyStackWithTheLimitRaised() throws Throwable {
+        int levels = 100_000;
+        Descriptor d = image("very deep");
+        for (int i = 0; i < levels; i++) {
+            d = index(List.of(d));
+        }
+        Descriptor top = d;
+        Descriptor tooDeep = index(List.of(top));
+        DescriptorWalker w = walker(DescriptorWalker.Subjects.FOLLOW).withLimits(new DescriptorWalker.Limits(levels, DescriptorWalker.MAX_BLOBS));
+        Object[] result = new Object[2];
+        Thread t = new Thread(null, () -> {
+            try {
+                result[0] = w.plan(top, "test");
+                result[1] = assertThrows(CorruptException.class, () -> w.plan(tooDeep, "reference deep:1"));
+            } catch (Throwable e) {
+                result[0] = e;
+            }
+        }, "tiny stack", 256 * 1024);
+        t.start();
+        t.join();
+        if (result[0] instanceof Throwable e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        List<DescriptorWalker.Node> plan = (List<DescriptorWalker.Node>) result[0];
+        assertEquals(levels + 4, plan.size(), "every index, the manifest, its config and two layers");
+        assertEquals(top, plan.getLast().descriptor());
+        assertEquals(MediaTypes.OCI_CONFIG, plan.getFirst().descriptor().mediaType(), "children first: the config leads");
+        String m = ((CorruptException) result[1]).getMessage();
+        assertTrue(m.contains("is nested more than " + levels + " documents deep below reference deep:1 (the walker's depth limit)"), m);
+    }
+
+    @Test
+    void aGraphWiderThanTheBlobLimitIsAnErrorNamingTheLimit() throws IOException {
+        List<Descriptor> images = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            images.add(image("wide " + i)); // 3 own blobs each (manifest, config, own layer) and one shared layer
+        }
+        Descriptor top = index(images);
+        int blobs = 1 + 5 * 3 + 1;
+        DescriptorWalker exact = walker(DescriptorWalker.Subjects.FOLLOW).withLimits(new DescriptorWalker.Limits(16, blobs));
+        assertEquals(blobs, exact.plan(top, "test").size(), "at the limit: fine");
+        DescriptorWalker smaller = walker(DescriptorWalker.Subjects.FOLLOW).withLimits(new DescriptorWalker.Limits(16, blobs - 1));
+        var e = assertThrows(CorruptException.class, () -> smaller.plan(top, "reference wide:1"));
+        assertTrue(e.getMessage().contains("the graph of reference wide:1 names more than " + (blobs - 1)
+                + " blobs (the walker's limit on blobs per walk)"), e.getMessage());
+        assertEquals(DescriptorWalker.Limits.DEFAULT, walker(DescriptorWalker.Subjects.FOLLOW).limits());
+        assertEquals(new DescriptorWalker.Limits(DescriptorWalker.MAX_DEPTH, DescriptorWalker.MAX_BLOBS), DescriptorWalker.Limits.DEFAULT);
+        assertThrows(IllegalArgumentException.class, () -> new DescriptorWalker.Limits(-1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DescriptorWalker.Limits(1, 0));
+    }
+
+    @Test
+    void enterAndLeaveOrderIsDepthFirstChildrenInDocumentOrder() throws IOException {
+        Descriptor a = image("a");
+        Descriptor b = image("b");
+        Descriptor inner = index(List.of(b));
+        Descriptor top = index(List.of(a, inner));
+        List<String> events = new ArrayList<>();
+        walker(DescriptorWalker.Subjects.FOLLOW).walk(top, "test", new DescriptorWalker.Visitor() {
+            @Override
+            public boolean enter(Descriptor d, String namedBy) {
+                events.add("enter " + d.digest().hex().substring(0, 8) + " by " + namedBy.split(" ")[0]);
+                return true;
+            }
+
+            @Override
+            public void leave(Descriptor d, OciDocument doc, String namedBy) {
+                events.add("leave " + d.digest().hex().substring(0, 8));
+            }
+        });
+        List<String> expected = new ArrayList<>();
+        java.util.function.Function<Descriptor, String> h = d -> d.digest().hex().substring(0, 8);
+        var ma = (OciDocument.Manifest) walker(DescriptorWalker.Subjects.FOLLOW).load(a, "t");
+        var mb = (OciDocument.Manifest) walker(DescriptorWalker.Subjects.FOLLOW).load(b, "t");
+        expected.add("enter " + h.apply(top) + " by test");
+        expected.add("enter " + h.apply(a) + " by index");
+        for (Descriptor c : ma.children()) {
+            expected.add("enter " + h.apply(c) + " by manifest");
+            expected.add("leave " + h.apply(c));
+        }
+        expected.add("leave " + h.apply(a));
+        expected.add("enter " + h.apply(inner) + " by index");
+        expected.add("enter " + h.apply(b) + " by index");
+        for (Descriptor c : mb.children()) {
+            if (c.digest().equals(ma.layers().getFirst().digest())) {
+                continue; // the shared layer: once per walk
+            }
+            expected.add("enter " + h.apply(c) + " by manifest");
+            expected.add("leave " + h.apply(c));
+        }
+        expected.add("leave " + h.apply(b));
+        expected.add("leave " + h.apply(inner));
+        expected.add("leave " + h.apply(top));
+        assertEquals(expected, events);
+    }
+
     @Test
     void lyingSizesAndDigestsAndMissingDocumentsAreClearErrors() throws IOException {
         Descriptor m = image("x");
