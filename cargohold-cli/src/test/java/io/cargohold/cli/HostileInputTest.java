@@ -158,7 +158,7 @@ class HostileInputTest {
                 .fails(5, "the graph of oci:" + dir + ":wide names more than " + DescriptorWalker.MAX_BLOBS + " blobs (the walker's limit");
         cli.run("copy", "--all", "oci:" + dir + ":wide", "oci:" + tmp.resolve("copy") + ":wide")
                 .fails(5, "names more than " + DescriptorWalker.MAX_BLOBS + " blobs");
-        assertEquals("", cli.run("list").ok().out());
+        assertEquals("REPOSITORY  TAG  ID  TYPE  SIZE\n", cli.run("list").ok().out(), "nothing stored (the header alone)");
         assertFalse(Files.exists(tmp.resolve("copy")), "the copy created nothing");
     }
 
@@ -182,6 +182,87 @@ class HostileInputTest {
         assertEquals(5, check.code(), check.err());
         assertTrue(check.out().contains("labelled " + MediaTypes.OCI_LAYER_GZIP), check.out());
         assertTrue(check.out().contains("1 problems"), check.out());
+        cli.run("check", "good:1").ok();
+    }
+
+    /**
+     * Adds to {@code w} a copy of tag {@code from}'s manifest whose config ({@code layer} false) or first
+     * layer names the manifest of tag {@code target}, labelled {@code label}, and names it {@code name}
+     * in index.json; returns the new manifest's digest.
+     */
+    private static Digest lie(WrittenLayout w, String name, String from, boolean layer, String label, String target) throws IOException {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var m = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(w.blobPath(w.ref(from).digest()).toFile());
+        var d = (com.fasterxml.jackson.databind.node.ObjectNode) (layer ? m.get("layers").get(0) : m.get("config"));
+        d.put("mediaType", label);
+        d.put("digest", w.ref(target).digest());
+        d.put("size", w.ref(target).descriptor().size());
+        byte[] raw = mapper.writeValueAsBytes(m);
+        Digest digest = Digest.sha256(raw);
+        Files.write(w.dir().resolve("blobs/sha256/" + digest.hex()), raw);
+        var index = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(w.dir().resolve("index.json").toFile());
+        var entry = ((com.fasterxml.jackson.databind.node.ArrayNode) index.get("manifests")).addObject();
+        entry.put("mediaType", MediaTypes.OCI_MANIFEST).put("digest", digest.toString()).put("size", raw.length);
+        entry.putObject("annotations").put(MediaTypes.REF_NAME_ANNOTATION, name);
+        Files.write(w.dir().resolve("index.json"), mapper.writeValueAsBytes(index));
+        return digest;
+    }
+
+    /**
+     * A manifest hidden as a config or as a layer (a media-type lie) is refused at import and in copy,
+     * exit 5, whether its bytes stream in or are already in the store (found present, not read by the
+     * copy: the import's commit looks at them), and nothing is stored or created; a reference to such
+     * an image (written below the OCI layer) is incomplete for {@code check}, not complete.
+     */
+    @Test
+    void aManifestHiddenAsAConfigOrALayerIsRefusedAtImportAndCheckReportsIt() throws IOException {
+        WrittenLayout w = TestImages.twoTagsSharingLayers(tmp.resolve("layout"));
+        cli.run("import", "--sref", "latest", "--dref", "good:1", w.dir().toString()).ok();
+        Digest cfgNew = lie(w, "config-new", "latest", false, MediaTypes.OCI_CONFIG, "v2");
+        Digest cfgStored = lie(w, "config-stored", "latest", false, MediaTypes.OCI_CONFIG, "latest");
+        Digest layerNew = lie(w, "layer-new", "latest", true, MediaTypes.OCI_LAYER_GZIP, "v2");
+        Digest layerStored = lie(w, "layer-stored", "v2", true, MediaTypes.OCI_LAYER_GZIP, "latest");
+        byte[] indexBefore = Files.readAllBytes(cli.root.resolve("index.json"));
+        for (String name : List.of("config-new", "config-stored")) {
+            cli.run("import", "--sref", name, "--dref", "bad:1", w.dir().toString())
+                    .fails(5, "is an image manifest labelled as a config (" + MediaTypes.OCI_CONFIG + ")");
+        }
+        for (String name : List.of("layer-new", "layer-stored")) {
+            cli.run("import", "--sref", name, "--dref", "bad:1", w.dir().toString())
+                    .fails(5, "is an image manifest labelled as a layer (" + MediaTypes.OCI_LAYER_GZIP + ")");
+            cli.run("copy", "--all", "oci:" + w.dir() + ":" + name, "oci:" + tmp.resolve("copy") + ":x")
+                    .fails(5, "is an image manifest labelled as a layer");
+        }
+        cli.run("copy", "oci:" + w.dir() + ":config-new", "oci:" + tmp.resolve("copy") + ":x")
+                .fails(5, "is an image manifest labelled as a config");
+        assertFalse(Files.exists(tmp.resolve("copy")), "the copies created nothing");
+        assertEquals(2, cli.run("list").ok().lines().size(), "the header and good:1 alone");
+        assertTrue(java.util.Arrays.equals(indexBefore, Files.readAllBytes(cli.root.resolve("index.json"))));
+        assertEquals("", cli.run("blob", "ls", "--prefix", layerNew.toString()).ok().out(), "a refused import leaves none of its blobs");
+
+        // References to such images, as an older version could have stored them: check says incomplete.
+        for (Digest d : List.of(cfgNew, cfgStored, layerNew, layerStored)) {
+            cli.run("blob", "put", "--media-type", MediaTypes.OCI_MANIFEST, w.dir().resolve("blobs/sha256/" + d.hex()).toString()).ok();
+        }
+        cli.run("blob", "put", "--media-type", MediaTypes.OCI_MANIFEST, w.blobPath(w.ref("v2").digest()).toString()).ok();
+        try (OciStore oci = OciStore.open(cli.root, StoreOptions.defaults())) {
+            for (var e : Map.of("cfg-new:1", cfgNew, "cfg-stored:1", cfgStored, "layer-new:1", layerNew, "layer-stored:1", layerStored).entrySet()) {
+                long size = Files.size(w.dir().resolve("blobs/sha256/" + e.getValue().hex()));
+                oci.blobs().putRecord(OciStore.REFS, e.getKey(), "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\""
+                        + e.getValue() + "\",\"size\":" + size + "}", e.getValue());
+            }
+        }
+        for (String ref : List.of("cfg-new:1", "cfg-stored:1", "layer-new:1", "layer-stored:1")) {
+            Cli.Result check = cli.run("check", ref);
+            assertEquals(5, check.code(), ref + ": " + check.out() + check.err());
+            String role = ref.startsWith("cfg") ? "config" : "layer";
+            assertTrue(check.out().contains("an image manifest labelled as a " + role), check.out());
+            if (!ref.equals("layer-stored:1")) { // that one is v2's, whose own config and last layer were never stored
+                assertTrue(check.out().contains("1 problems"), check.out());
+            }
+            Cli.Result json = cli.run("check", "--json", ref);
+            assertFalse(json.json().path("complete").asBoolean(true), json.out());
+        }
         cli.run("check", "good:1").ok();
     }
 

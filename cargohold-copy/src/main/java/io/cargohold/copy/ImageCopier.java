@@ -17,6 +17,7 @@ import io.cargohold.oci.MediaTypes;
 import io.cargohold.oci.OciDocument;
 import io.cargohold.oci.OciParser;
 import io.cargohold.oci.graph.DescriptorWalker;
+import io.cargohold.oci.graph.Disguises;
 import io.cargohold.storage.archive.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -247,6 +248,11 @@ public final class ImageCopier {
         OciDocument.Manifest m = (OciDocument.Manifest) raw.parse();
         String manifestType = m.mediaType();
         byte[] config = readConfig(m.config());
+        String disguised = Disguises.reason(m.config(), Disguises.Role.CONFIG, config);
+        if (disguised != null) {
+            // a manifest or index hidden as the config: its own config and layers would never be copied
+            throw new CorruptException(what(m.config()) + " (the config of manifest " + raw.digest() + ") is " + disguised);
+        }
         List<Digest> diffIds = diffIds(config, m);
         // Docker schema 2 cannot name zstd layers; a destination may not store Docker manifests: both mean OCI.
         boolean toOci = MediaTypes.DOCKER_MANIFEST.equals(manifestType)
@@ -440,7 +446,8 @@ public final class ImageCopier {
                     if (offset > 0) {
                         options.listener().blobResumed(orig, offset);
                     }
-                    return new Counting(offset == 0 ? src.blob(from) : src.blob(from, offset), orig);
+                    return new Counting(offset == 0 ? Disguises.sniffing(src.blob(from), from, Disguises.Role.LAYER, what(from))
+                            : src.blob(from, offset), orig);
                 }, blob);
             } catch (CorruptException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith(what(from))) {
@@ -452,7 +459,8 @@ public final class ImageCopier {
             options.listener().blobDone(orig, false);
             return stored;
         }
-        InputStream raw = new Counting(src.blob(from), orig);
+        // a small layer whose bytes are a manifest or index (a media-type lie) fails at its end (Disguises)
+        InputStream raw = new Counting(Disguises.sniffing(src.blob(from), from, Disguises.Role.LAYER, what(from)), orig);
         InputStream verified = new VerifyingInputStream(raw, from.digest(), from.size(), what(from));
         CopyBlob blob;
         InputStream content;

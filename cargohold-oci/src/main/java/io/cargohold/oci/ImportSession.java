@@ -203,8 +203,14 @@ public final class ImportSession implements AutoCloseable {
         return r;
     }
 
-    /** Stores (or moves) the reference to {@code top} and rewrites the store's index.json; may be called for several names. */
+    /**
+     * Stores (or moves) the reference to {@code top} and rewrites the store's index.json; may be called
+     * for several names. An image with a config or layer that is really a manifest or index
+     * ({@link io.cargohold.oci.graph.Disguises}) is refused (CorruptException) and nothing is stored.
+     */
     public ImageRef commit(Reference ref, Descriptor top) throws IOException {
+        // configs and layers that are really manifests or indexes are refused, however they came in
+        store.refuseDisguised(top, "reference " + ref);
         store.commitReference(ref, top);
         synchronized (this) {
             committed = true;

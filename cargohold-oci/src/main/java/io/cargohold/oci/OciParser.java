@@ -243,6 +243,53 @@ public final class OciParser {
         }
     }
 
+    /**
+     * What a JSON document is, judged by its content alone: {@code "image index"} or {@code "image
+     * manifest"} when its own {@code mediaType} names one, or when it has an index's shape (a
+     * {@code manifests} array holding a descriptor) or a manifest's (a {@code config} descriptor and a
+     * {@code layers} array); null for anything else, also for bytes that are not a JSON object. An
+     * image config never matches: its {@code config} object is the container's settings, not a
+     * descriptor (no {@code digest}), and it has no {@code layers} or {@code manifests}.
+     */
+    public static String documentKind(byte[] raw) {
+        JsonNode root;
+        try {
+            root = JsonTrees.read(raw);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        if (root == null || !root.isObject()) {
+            return null;
+        }
+        JsonNode mt = root.get("mediaType");
+        if (mt != null && mt.isTextual()) {
+            if (MediaTypes.isIndex(mt.textValue())) {
+                return "image index";
+            }
+            if (MediaTypes.isManifest(mt.textValue())) {
+                return "image manifest";
+            }
+        }
+        JsonNode manifests = root.get("manifests");
+        if (manifests != null && manifests.isArray()) {
+            for (JsonNode m : manifests) {
+                if (descriptorShaped(m)) {
+                    return "image index";
+                }
+            }
+        }
+        JsonNode layers = root.get("layers");
+        if (descriptorShaped(root.get("config")) && layers != null && layers.isArray()) {
+            return "image manifest";
+        }
+        return null;
+    }
+
+    private static boolean descriptorShaped(JsonNode n) {
+        return n != null && n.isObject() && n.path("digest").isTextual() && n.path("mediaType").isTextual()
+                && n.path("size").isIntegralNumber();
+    }
+
     /** Serialises a descriptor as OCI JSON (field order as the spec lists them). */
     public static Map<String, Object> toJson(Descriptor d) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import io.cargohold.errors.CorruptException;
 import io.cargohold.errors.NotFoundException;
 import io.cargohold.oci.graph.DescriptorWalker;
 import io.cargohold.oci.graph.DescriptorWalker.Node;
+import io.cargohold.oci.graph.Disguises;
 import io.cargohold.oci.refs.Reference;
 import java.io.IOException;
 import java.io.InputStream;
@@ -316,6 +317,11 @@ public final class OciStore implements AutoCloseable {
                     return "blob " + n.descriptor().digest() + " (named by " + n.namedBy() + ") is missing";
                 }
             }
+            for (Node n : plan) {
+                if (n.document() instanceof OciDocument.Manifest m) {
+                    refuse(n.descriptor(), Disguises.in(m, b -> layout.openBlob(b, "manifest " + n.descriptor().digest())));
+                }
+            }
         } catch (CargoholdException e) {
             return e.getMessage();
         }
@@ -542,6 +548,33 @@ public final class OciStore implements AutoCloseable {
         return size;
     }
 
+    /**
+     * Refuses (CorruptException) an image under {@code top} in this store that has a config or layer
+     * which is really a manifest or index ({@link Disguises}): what an import checks before it stores
+     * its reference, whatever way each blob came in (copied, found present, resumed).
+     */
+    void refuseDisguised(Descriptor top, String namedBy) throws IOException {
+        if (!DescriptorWalker.isDocument(top.mediaType())) {
+            return; // a reference to a plain blob: nothing is hidden in it (check says it is not an image)
+        }
+        DescriptorWalker.over(storeLoader(), DescriptorWalker.Subjects.SKIP).walk(top, namedBy, new DescriptorWalker.Visitor() {
+            @Override
+            public void leave(Descriptor d, OciDocument doc, String by) throws IOException {
+                if (doc instanceof OciDocument.Manifest m) {
+                    refuse(d, Disguises.in(m, b -> blobs.open(b.digest(), Verify.NONE)));
+                }
+            }
+        });
+    }
+
+    private static void refuse(Descriptor manifest, List<Disguises.Finding> found) throws CorruptException {
+        if (!found.isEmpty()) {
+            Disguises.Finding f = found.getFirst();
+            throw new CorruptException("blob " + f.blob().digest() + " (the " + f.role() + " of manifest " + manifest.digest() + ") is "
+                    + f.reason());
+        }
+    }
+
     // ================================================================ inspect and check
 
     public Inspection inspect(Reference ref) throws IOException {
@@ -607,9 +640,14 @@ public final class OciStore implements AutoCloseable {
         }
 
         @Override
-        public void leave(Descriptor d, OciDocument doc, String namedBy) {
+        public void leave(Descriptor d, OciDocument doc, String namedBy) throws IOException {
             if (doc != null) {
                 bytes += doc.raw().length;
+            }
+            if (doc instanceof OciDocument.Manifest m) {
+                for (Disguises.Finding f : Disguises.in(m, b -> OciStore.this.blobs.open(b.digest(), Verify.NONE))) {
+                    problems.add(new CheckReport.Problem(f.blob().digest(), f.blob().mediaType(), "manifest " + d.digest(), f.reason()));
+                }
             }
         }
 
