@@ -341,18 +341,22 @@ public final class OciLayoutDir {
     public WriteJournal beginWrite(boolean createdLayout) throws IOException {
         cleanAbandonedJournals();
         Path file = dir.resolve(JOURNAL_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE) + JOURNAL_SUFFIX);
-        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ);
+        Files.createFile(file);
+        // Lines are written through the stream, not the channel: a channel is closed (and its fcntl lock
+        // dropped) when a thread writing to it is interrupted, as a parallel copy's sibling tasks are when
+        // one fails; a stream's write is not interruptible. The channel only takes and drops the lock.
+        java.io.FileOutputStream stream = new java.io.FileOutputStream(file.toFile(), true);
+        java.nio.channels.FileChannel ch = stream.getChannel();
         try {
             java.nio.channels.FileLock lock = ch.lock();
-            WriteJournal j = new WriteJournal(file, ch, lock, createdLayout);
+            WriteJournal j = new WriteJournal(file, stream, ch, lock, createdLayout);
             LIVE.put(file.toAbsolutePath().normalize(), j);
             if (createdLayout) {
                 j.note("L", "created");
             }
             return j;
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            stream.close();
             Files.deleteIfExists(file);
             throw e;
         }
@@ -361,14 +365,17 @@ public final class OciLayoutDir {
     /** One write's journal: see {@link #beginWrite}. */
     public final class WriteJournal implements AutoCloseable {
         private final Path file;
+        private final java.io.FileOutputStream stream;
         private final java.nio.channels.FileChannel ch;
         private final java.nio.channels.FileLock lock;
         private final boolean createdLayout;
         private final List<String> lines = new ArrayList<>();
         private boolean closed;
 
-        private WriteJournal(Path file, java.nio.channels.FileChannel ch, java.nio.channels.FileLock lock, boolean createdLayout) {
+        private WriteJournal(Path file, java.io.FileOutputStream stream, java.nio.channels.FileChannel ch, java.nio.channels.FileLock lock,
+                boolean createdLayout) {
             this.file = file;
+            this.stream = stream;
             this.ch = ch;
             this.lock = lock;
             this.createdLayout = createdLayout;
@@ -380,10 +387,7 @@ public final class OciLayoutDir {
 
         synchronized void note(String kind, String what) throws IOException {
             lines.add(kind + " " + what);
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap((kind + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            stream.write((kind + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
         }
 
         /** Notes a present blob this write relies on (before it checks that it is there). */
@@ -398,9 +402,19 @@ public final class OciLayoutDir {
             }
             closed = true;
             Files.deleteIfExists(file);
-            lock.release();
-            ch.close();
+            release();
+        }
+
+        /** Drops the lock and closes the file (a channel closed already has dropped its lock). */
+        private void release() throws IOException {
             LIVE.remove(file.toAbsolutePath().normalize());
+            try {
+                if (ch.isOpen()) {
+                    lock.release();
+                }
+            } finally {
+                stream.close();
+            }
         }
 
         /** The write failed: what it made goes (see {@link #beginWrite}). */
@@ -413,9 +427,7 @@ public final class OciLayoutDir {
                 undo(List.copyOf(lines), file);
             } finally {
                 Files.deleteIfExists(file);
-                lock.release();
-                ch.close();
-                LIVE.remove(file.toAbsolutePath().normalize());
+                release();
             }
             if (createdLayout) {
                 removeIfOnlyOurs();
