@@ -7,17 +7,20 @@ import io.cargohold.oci.graph.DescriptorWalker;
  * How to copy (skopeo copy's options). {@code platform} null = this machine's; {@code compression}
  * null = keep each layer's compression (gzip where a destination wants uncompressed layers
  * compressed); {@code compressionLevel} null = the format's default; {@code parallelism} = blobs moved
- * at once where the destination allows it; {@code graphLimits} = how deep and wide the descriptor
- * graph of an index copied with {@code all} may be (the walker's defaults unless set).
+ * at once where the destination allows it; {@code maxGraphDepth} and {@code maxGraphBlobs} = how deep
+ * (documents nested below the top) and how wide (blobs in all) the descriptor graph of an index copied
+ * with {@code all} may be (the descriptor walker's limits, 16 and 250,000, unless set).
  */
 public record CopyOptions(boolean all, Platform platform, boolean removeSignatures, LayerFormat compression,
-                          Integer compressionLevel, int parallelism, CopyListener listener, DescriptorWalker.Limits graphLimits) {
+                          Integer compressionLevel, int parallelism, CopyListener listener, int maxGraphDepth, int maxGraphBlobs) {
     /** Layer compressions a copy can write. */
     public enum LayerFormat { GZIP, ZSTD }
 
     public CopyOptions {
         listener = listener == null ? CopyListener.NONE : listener;
-        graphLimits = graphLimits == null ? DescriptorWalker.Limits.DEFAULT : graphLimits;
+        if (maxGraphDepth < 0 || maxGraphBlobs < 1) {
+            throw new IllegalArgumentException("graph limits: depth " + maxGraphDepth + " (0 or more), blobs " + maxGraphBlobs + " (1 or more)");
+        }
         if (parallelism < 1) {
             parallelism = 1;
         }
@@ -25,7 +28,8 @@ public record CopyOptions(boolean all, Platform platform, boolean removeSignatur
 
     public CopyOptions(boolean all, Platform platform, boolean removeSignatures, LayerFormat compression,
                        Integer compressionLevel, int parallelism, CopyListener listener) {
-        this(all, platform, removeSignatures, compression, compressionLevel, parallelism, listener, null);
+        this(all, platform, removeSignatures, compression, compressionLevel, parallelism, listener, DescriptorWalker.MAX_DEPTH,
+                DescriptorWalker.MAX_BLOBS);
     }
 
     public static CopyOptions defaults() {
@@ -33,30 +37,30 @@ public record CopyOptions(boolean all, Platform platform, boolean removeSignatur
     }
 
     public CopyOptions withAll(boolean a) {
-        return new CopyOptions(a, platform, removeSignatures, compression, compressionLevel, parallelism, listener, graphLimits);
+        return new CopyOptions(a, platform, removeSignatures, compression, compressionLevel, parallelism, listener, maxGraphDepth, maxGraphBlobs);
     }
 
     public CopyOptions withPlatform(Platform p) {
-        return new CopyOptions(all, p, removeSignatures, compression, compressionLevel, parallelism, listener, graphLimits);
+        return new CopyOptions(all, p, removeSignatures, compression, compressionLevel, parallelism, listener, maxGraphDepth, maxGraphBlobs);
     }
 
     public CopyOptions withRemoveSignatures(boolean r) {
-        return new CopyOptions(all, platform, r, compression, compressionLevel, parallelism, listener, graphLimits);
+        return new CopyOptions(all, platform, r, compression, compressionLevel, parallelism, listener, maxGraphDepth, maxGraphBlobs);
     }
 
     public CopyOptions withCompression(LayerFormat c, Integer level) {
-        return new CopyOptions(all, platform, removeSignatures, c, level, parallelism, listener, graphLimits);
+        return new CopyOptions(all, platform, removeSignatures, c, level, parallelism, listener, maxGraphDepth, maxGraphBlobs);
     }
 
     public CopyOptions withParallelism(int n) {
-        return new CopyOptions(all, platform, removeSignatures, compression, compressionLevel, n, listener, graphLimits);
+        return new CopyOptions(all, platform, removeSignatures, compression, compressionLevel, n, listener, maxGraphDepth, maxGraphBlobs);
     }
 
-    public CopyOptions withGraphLimits(DescriptorWalker.Limits l) {
-        return new CopyOptions(all, platform, removeSignatures, compression, compressionLevel, parallelism, listener, l);
+    public CopyOptions withGraphLimits(int maxDepth, int maxBlobs) {
+        return new CopyOptions(all, platform, removeSignatures, compression, compressionLevel, parallelism, listener, maxDepth, maxBlobs);
     }
 
     public CopyOptions withListener(CopyListener l) {
-        return new CopyOptions(all, platform, removeSignatures, compression, compressionLevel, parallelism, l, graphLimits);
+        return new CopyOptions(all, platform, removeSignatures, compression, compressionLevel, parallelism, l, maxGraphDepth, maxGraphBlobs);
     }
 }

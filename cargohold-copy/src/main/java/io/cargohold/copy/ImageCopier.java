@@ -156,7 +156,7 @@ public final class ImageCopier {
             public String where() {
                 return " in " + src.reference().string();
             }
-        }, DescriptorWalker.Subjects.SKIP).withLimits(options.graphLimits());
+        }, DescriptorWalker.Subjects.SKIP).withLimits(new DescriptorWalker.Limits(options.maxGraphDepth(), options.maxGraphBlobs()));
         List<DescriptorWalker.Node> plan = walker.plan(topDescriptor, src.reference().string());
         // the instances: what an index's manifests name (a document named as a config or layer, which the
         // walker also verifies, travels as that blob of its manifest)

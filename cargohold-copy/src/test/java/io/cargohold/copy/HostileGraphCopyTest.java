@@ -76,7 +76,7 @@ class HostileGraphCopyTest {
         Transports t = Transports.standard();
         CopyContext ctx = CopyContext.of(tmp.resolve("store"), null);
         CopyOptions raised = CopyOptions.defaults().withAll(true)
-                .withGraphLimits(new DescriptorWalker.Limits(levels, DescriptorWalker.MAX_BLOBS));
+                .withGraphLimits(levels, DescriptorWalker.MAX_BLOBS);
         Object[] result = new Object[1];
         Thread th = new Thread(null, () -> {
             try {
@@ -96,7 +96,7 @@ class HostileGraphCopyTest {
                 "every index, the manifest, its config and layers");
         var e = assertThrows(CorruptException.class, () -> ImageCopier.copy(t.parse("oci:" + w.dir() + ":deep"),
                 t.parse("oci:" + tmp.resolve("out2") + ":deep"), ctx,
-                raised.withGraphLimits(new DescriptorWalker.Limits(levels - 1, DescriptorWalker.MAX_BLOBS))));
+                raised.withGraphLimits(levels - 1, DescriptorWalker.MAX_BLOBS)));
         assertTrue(e.getMessage().contains("nested more than " + (levels - 1) + " documents deep below oci:"), e.getMessage());
     }
 
@@ -114,7 +114,7 @@ class HostileGraphCopyTest {
         Transports t = Transports.standard();
         var e = assertThrows(CorruptException.class, () -> ImageCopier.copy(t.parse("oci:" + w.dir() + ":latest"),
                 t.parse("cargohold:multi:narrow"), ctx,
-                CopyOptions.defaults().withAll(true).withGraphLimits(new DescriptorWalker.Limits(DescriptorWalker.MAX_DEPTH, 7))));
+                CopyOptions.defaults().withAll(true).withGraphLimits(DescriptorWalker.MAX_DEPTH, 7)));
         assertTrue(e.getMessage().contains("names more than 7 blobs (the walker's limit on blobs per walk)"), e.getMessage());
         assertTrue(e.getMessage().contains("oci:" + w.dir() + ":latest"), "names what was copied: " + e.getMessage());
         try (OciStore oci = OciStore.open(tmp.resolve("store"), StoreOptions.defaults())) {
@@ -122,7 +122,7 @@ class HostileGraphCopyTest {
             assertEquals(0, oci.blobs().list(io.cargohold.content.BlobQuery.all()).size(), "no blob moved: the walk comes first");
         }
         CopyResult ok = ImageCopier.copy(t.parse("oci:" + w.dir() + ":latest"), t.parse("cargohold:multi:exact"), ctx,
-                CopyOptions.defaults().withAll(true).withGraphLimits(new DescriptorWalker.Limits(DescriptorWalker.MAX_DEPTH, 8)));
+                CopyOptions.defaults().withAll(true).withGraphLimits(DescriptorWalker.MAX_DEPTH, 8));
         assertEquals(2, ok.instances());
     }
 }
