@@ -37,7 +37,12 @@ class LauncherTest {
         Proc put = exec(content, launcher.toString(), "--root", root.toString(), "blob", "put", "-");
         assertEquals(0, put.code, put.err);
         assertEquals(sha256(content) + "\n", put.out);
+        assertEquals("", put.err); // nothing from the JVM either (the hashing commands run with compiler directives)
         assertArrayEquals(content, new Cli(root).run("blob", "get", sha256(content)).ok().stdout());
+        Proc got = exec(new byte[0], launcher.toString(), "--root", root.toString(), "blob", "get", sha256(content));
+        assertEquals(0, got.code, got.err);
+        assertEquals(new String(content, StandardCharsets.UTF_8), got.out);
+        assertEquals("", got.err);
 
         String absent = sha256(utf8("absent"));
         Proc get = exec(new byte[0], launcher.toString(), "--root", root.toString(), "blob", "get", absent);
