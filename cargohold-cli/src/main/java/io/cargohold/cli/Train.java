@@ -81,6 +81,95 @@ public final class Train {
             int code = Main.run(new ByteArrayInputStream(new byte[0]), sink, sink, Map.of(), a);
             System.out.println(String.join(" ", a) + " -> " + code);
         }
+        // docker://: the registry client and java.net.http's classes, against a registry served here
+        try (TrainingRegistry reg = new TrainingRegistry(layout)) {
+            String image = "docker://" + reg.host() + "/train:latest";
+            String[][] pulls = {
+                    {"--root", r, "copy", "-q", "--src-tls-verify=false", image, "oci:" + Path.of(args[0]).resolve("pulled") + ":latest"},
+                    {"--root", r, "copy", "-q", "--src-tls-verify=false", image, "cargohold:pulled:latest"},
+                    {"--root", r, "copy", "-q", "--src-tls-verify=false", image, "cargohold:pulled:latest"},
+                    {"--root", r, "copy", "-q", "--dest-tls-verify=false", src, "docker://" + reg.host() + "/pushed:latest"},
+                    {"--root", r, "inspect", "--tls-verify=false", image},
+                    {"--root", r, "ls-tags", "--tls-verify=false", "docker://" + reg.host() + "/train"},
+            };
+            for (String[] a : pulls) {
+                int code = Main.run(new ByteArrayInputStream(new byte[0]), sink, sink, Map.of(), a);
+                System.out.println(String.join(" ", a) + " -> " + code);
+            }
+        }
+    }
+
+    /**
+     * Just enough of the distribution API, on the JDK's HTTP server, for the training pulls and push: the
+     * layout's blobs and its one manifest (tag {@code latest}, any repository), uploads accepted and dropped.
+     */
+    private static final class TrainingRegistry implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer server;
+
+        TrainingRegistry(Path layout) throws IOException {
+            String index = Files.readString(layout.resolve("index.json"));
+            int at = index.indexOf("sha256:");
+            String manifestDigest = index.substring(at, at + 71);
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/v2/", x -> {
+                try (x) {
+                    String path = x.getRequestURI().getPath();
+                    boolean head = x.getRequestMethod().equals("HEAD");
+                    var h = x.getResponseHeaders();
+                    h.set("Docker-Distribution-API-Version", "registry/2.0");
+                    byte[] body = null;
+                    int status = 404;
+                    if (path.equals("/v2/")) {
+                        status = 200;
+                        body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    } else if (path.endsWith("/tags/list")) {
+                        status = 200;
+                        h.set("Content-Type", "application/json");
+                        body = "{\"name\":\"train\",\"tags\":[\"latest\"]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    } else if (path.contains("/blobs/uploads/")) {
+                        status = x.getRequestMethod().equals("PUT") ? 201 : 202;
+                        h.set("Location", path.endsWith("/uploads/") ? path + "u1" : path);
+                        h.set("Range", "0-0");
+                        x.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
+                    } else if (x.getRequestMethod().equals("PUT")) {
+                        status = 201;
+                        x.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
+                    } else if (path.contains("/manifests/") || path.contains("/blobs/sha256:")) {
+                        boolean manifest = path.contains("/manifests/");
+                        String name = path.substring(path.lastIndexOf('/') + 1);
+                        String digest = manifest && !name.startsWith("sha256:") ? manifestDigest : name;
+                        Path blob = layout.resolve("blobs/sha256").resolve(digest.substring(Math.min(7, digest.length())));
+                        if (digest.startsWith("sha256:") && Files.isRegularFile(blob) && (!path.contains("/pushed/") || manifest)) {
+                            status = 200;
+                            body = Files.readAllBytes(blob);
+                            h.set("Docker-Content-Digest", digest);
+                            if (manifest) {
+                                h.set("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+                            }
+                        }
+                    }
+                    if (body == null || head) {
+                        if (body != null) {
+                            h.set("Content-Length", Integer.toString(body.length));
+                        }
+                        x.sendResponseHeaders(status, -1);
+                    } else {
+                        x.sendResponseHeaders(status, body.length);
+                        x.getResponseBody().write(body);
+                    }
+                }
+            });
+            server.start();
+        }
+
+        String host() {
+            return "127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     /**
