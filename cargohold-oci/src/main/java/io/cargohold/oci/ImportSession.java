@@ -74,13 +74,7 @@ public final class ImportSession implements AutoCloseable {
         if (mediaType != null) {
             opts = opts.withMediaType(mediaType);
         }
-        PutResult r = store.blobs().put(in, opts);
-        if (r.status() == PutResult.Status.INSERTED) {
-            synchronized (this) {
-                inserted.add(r.info().digest());
-            }
-        }
-        return r;
+        return noted(store.blobs().put(in, opts));
     }
 
     /**
@@ -122,13 +116,7 @@ public final class ImportSession implements AutoCloseable {
     }
 
     private PutResult writeFrom(ContentFrom content, Descriptor d) throws IOException {
-        WriterOptions opts = WriterOptions.expecting(d.digest(), d.size()).withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
-        if (d.mediaType() != null) {
-            opts = opts.withMediaType(d.mediaType());
-        }
-        String ref = d.digest().toString();
-        PutResult r;
-        try (BlobWriter w = store.blobs().writer(ref, opts)) {
+        return writeThrough(d, w -> {
             LOG.log(System.Logger.Level.DEBUG, () -> w.alreadyPresent() ? "blob " + d.digest() + ": present, nothing to fetch"
                     : w.offset() > 0 ? "blob " + d.digest() + ": resuming at byte " + w.offset() + " of " + d.size() + " (what its ingest has)"
                     : "blob " + d.digest() + ": writing from byte 0 of " + d.size());
@@ -137,24 +125,51 @@ public final class ImportSession implements AutoCloseable {
                     in.transferTo(w);
                 }
             }
-            r = w.commit(d.size(), d.digest());
-        } catch (CorruptException e) {
-            try {
-                store.blobs().abort(ref);
-            } catch (NotFoundException gone) {
-                // commit removed it already
-            }
-            throw e;
-        }
-        if (r.status() == PutResult.Status.INSERTED) {
-            synchronized (this) {
-                inserted.add(r.info().digest());
-            }
-        }
-        return r;
+        });
     }
 
     private PutResult writeResumable(InputStream in, Descriptor d) throws IOException {
+        return writeThrough(d, w -> {
+            if (w.alreadyPresent()) {
+                return;
+            }
+            long skip = w.offset();
+            long dropped = in.transferTo(new java.io.OutputStream() {
+                long left = skip;
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    int n = (int) Math.min(left, len);
+                    left -= n;
+                    if (n < len) {
+                        w.write(b, off + n, len - n);
+                    }
+                }
+            });
+            if (dropped < skip) {
+                throw new CorruptException("size mismatch: blob " + d.digest() + " ended after " + dropped
+                        + " bytes, before the " + skip + " its ingest already has");
+            }
+        });
+    }
+
+    /** What one of the resumable paths writes into the content store's writer before the commit. */
+    @FunctionalInterface
+    private interface WriterBody {
+        void write(BlobWriter w) throws IOException;
+    }
+
+    /**
+     * The resumable write both paths share: the writer under the ref {@code d}'s digest, pinned by the
+     * lease; {@code body} fills it; the commit checks size and digest; corrupt content removes the
+     * ingest (any other failure keeps it for the next attempt).
+     */
+    private PutResult writeThrough(Descriptor d, WriterBody body) throws IOException {
         WriterOptions opts = WriterOptions.expecting(d.digest(), d.size()).withPin(new PutOptions.Pin(OciStore.LEASES, nextPin(), expiry));
         if (d.mediaType() != null) {
             opts = opts.withMediaType(d.mediaType());
@@ -162,30 +177,7 @@ public final class ImportSession implements AutoCloseable {
         String ref = d.digest().toString();
         PutResult r;
         try (BlobWriter w = store.blobs().writer(ref, opts)) {
-            if (!w.alreadyPresent()) {
-                long skip = w.offset();
-                long dropped = in.transferTo(new java.io.OutputStream() {
-                    long left = skip;
-
-                    @Override
-                    public void write(int b) throws IOException {
-                        write(new byte[] {(byte) b}, 0, 1);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        int n = (int) Math.min(left, len);
-                        left -= n;
-                        if (n < len) {
-                            w.write(b, off + n, len - n);
-                        }
-                    }
-                });
-                if (dropped < skip) {
-                    throw new CorruptException("size mismatch: blob " + d.digest() + " ended after " + dropped
-                            + " bytes, before the " + skip + " its ingest already has");
-                }
-            }
+            body.write(w);
             r = w.commit(d.size(), d.digest());
         } catch (CorruptException e) {
             try {
@@ -195,6 +187,11 @@ public final class ImportSession implements AutoCloseable {
             }
             throw e;
         }
+        return noted(r);
+    }
+
+    /** Remembers a blob this session inserted (to remove it again without a commit). */
+    private PutResult noted(PutResult r) {
         if (r.status() == PutResult.Status.INSERTED) {
             synchronized (this) {
                 inserted.add(r.info().digest());

@@ -213,13 +213,8 @@ public final class OciParser {
      * documents of media types it does not know. Returns null when the bytes are not a JSON object.
      */
     public static Set<Digest> descriptorsAnywhere(byte[] raw) {
-        JsonNode root;
-        try {
-            root = JsonTrees.read(raw);
-        } catch (java.io.IOException e) {
-            return null;
-        }
-        if (root == null || !root.isObject()) {
+        JsonNode root = objectOrNull(raw);
+        if (root == null) {
             return null;
         }
         Set<Digest> out = new HashSet<>();
@@ -252,13 +247,8 @@ public final class OciParser {
      * descriptor (no {@code digest}), and it has no {@code layers} or {@code manifests}.
      */
     public static String documentKind(byte[] raw) {
-        JsonNode root;
-        try {
-            root = JsonTrees.read(raw);
-        } catch (java.io.IOException e) {
-            return null;
-        }
-        if (root == null || !root.isObject()) {
+        JsonNode root = objectOrNull(raw);
+        if (root == null) {
             return null;
         }
         JsonNode mt = root.get("mediaType");
@@ -283,6 +273,16 @@ public final class OciParser {
             return "image manifest";
         }
         return null;
+    }
+
+    /** The JSON object {@code raw} holds, or null when it holds anything else or is not JSON. */
+    private static JsonNode objectOrNull(byte[] raw) {
+        try {
+            JsonNode root = JsonTrees.read(raw);
+            return root != null && root.isObject() ? root : null;
+        } catch (java.io.IOException notJson) {
+            return null;
+        }
     }
 
     private static boolean descriptorShaped(JsonNode n) {

@@ -298,17 +298,7 @@ public final class OciStore implements AutoCloseable {
             return "its name is not a reference NAME:TAG (" + e.getMessage() + ")";
         }
         io.cargohold.oci.layout.OciLayoutDir layout = io.cargohold.oci.layout.OciLayoutDir.open(blobs.root());
-        DescriptorWalker.Loader loader = new DescriptorWalker.Loader() {
-            @Override
-            public byte[] read(Descriptor d, String namedBy) throws IOException {
-                return layout.readVerified(d, namedBy);
-            }
-
-            @Override
-            public boolean has(Descriptor d) {
-                return java.nio.file.Files.exists(layout.blobPath(d.digest()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            }
-        };
+        DescriptorWalker.Loader loader = layout.walkerLoader();
         List<Node> plan;
         try {
             plan = DescriptorWalker.over(loader, DescriptorWalker.Subjects.IF_PRESENT).plan(top, "index.json entry " + name);

@@ -179,6 +179,25 @@ public final class OciLayoutDir {
         return raw;
     }
 
+    /**
+     * This layout's documents for the descriptor walker: read as {@link #readVerified} reads them
+     * (regular files only, bounded, size and digest checked); a blob is there when its path is an entry
+     * of {@code blobs/} (a link counts as there, and is refused when read).
+     */
+    public io.cargohold.oci.graph.DescriptorWalker.Loader walkerLoader() {
+        return new io.cargohold.oci.graph.DescriptorWalker.Loader() {
+            @Override
+            public byte[] read(Descriptor d, String namedBy) throws IOException {
+                return readVerified(d, namedBy);
+            }
+
+            @Override
+            public boolean has(Descriptor d) {
+                return Files.exists(blobPath(d.digest()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        };
+    }
+
     /** True when the blob is present with the descriptor's size (export skips those). */
     public boolean hasBlob(Descriptor d) throws IOException {
         Path p = blobPath(d.digest());
@@ -527,17 +546,8 @@ public final class OciLayoutDir {
     private java.util.Set<Digest> reachableFromIndex() {
         java.util.Set<Digest> out = new java.util.HashSet<>();
         try {
-            io.cargohold.oci.graph.DescriptorWalker w = io.cargohold.oci.graph.DescriptorWalker.over(new io.cargohold.oci.graph.DescriptorWalker.Loader() {
-                @Override
-                public byte[] read(Descriptor d, String namedBy) throws IOException {
-                    return readVerified(d, namedBy);
-                }
-
-                @Override
-                public boolean has(Descriptor d) {
-                    return Files.exists(blobPath(d.digest()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                }
-            }, io.cargohold.oci.graph.DescriptorWalker.Subjects.IF_PRESENT);
+            io.cargohold.oci.graph.DescriptorWalker w = io.cargohold.oci.graph.DescriptorWalker.over(walkerLoader(),
+                    io.cargohold.oci.graph.DescriptorWalker.Subjects.IF_PRESENT);
             for (Descriptor top : manifests()) {
                 w.walk(top, "index.json", new io.cargohold.oci.graph.DescriptorWalker.Visitor() {
                     @Override
