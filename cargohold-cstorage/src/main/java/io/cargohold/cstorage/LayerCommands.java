@@ -371,7 +371,7 @@ final class LayerCommands {
                 try {
                     layer = importing ? inv.store().createLayer(o, diff) : inv.store().createLayer(o);
                 } catch (IOException e) {
-                    inv.err().print(applyError(e) + "\n");
+                    reportApplyError(inv, e);
                     return 1;
                 }
                 printCreated(inv.out(), json.get(), layer);
@@ -408,7 +408,7 @@ final class LayerCommands {
             try (InputStream toClose = in != inv.in() ? in : null) {
                 inv.store().applyDiff(inv.args().getFirst(), in);
             } catch (IOException e) {
-                inv.err().print(applyError(e) + "\n");
+                reportApplyError(inv, e);
                 return 1;
             }
             return 0;
@@ -421,6 +421,26 @@ final class LayerCommands {
      * messages ({@code unexpected EOF}, {@code archive/tar: invalid tar header}). Other errors as they are.
      */
     static String applyError(IOException e) {
+        return applyError(e, "vfs");
+    }
+
+    /**
+     * The error as the driver reports it: vfs (the naive driver) through the re-exec'd {@code ApplyLayer}
+     * child, logged first by fsdiff.go ({@code level=error msg="While applying layer: …"}); overlay through
+     * chrootarchive's untar, {@code processing tar file(MESSAGE): exit status 1}.
+     */
+    static void reportApplyError(Invocation inv, IOException e) {
+        String driver = inv.store().options().driver();
+        String m = applyError(e, driver);
+        if (!driver.equals("overlay") && !m.equals(e.getMessage())) {
+            String t = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            inv.err().print("time=\"" + t + "\" level=error msg=" + FlagSet.goQuote("While applying layer: " + m) + "\n");
+        }
+        inv.err().print(m + "\n");
+    }
+
+    static String applyError(IOException e, String driver) {
         String go = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof TarFormatException || t instanceof java.io.EOFException || t instanceof java.util.zip.ZipException) {
@@ -437,7 +457,10 @@ final class LayerCommands {
                 break;
             }
         }
-        return go == null ? e.getMessage() : "ApplyLayer stdout:  stderr: " + go + " exit status 1";
+        if (go == null) {
+            return e.getMessage();
+        }
+        return driver.equals("overlay") ? "processing tar file(" + go + "): exit status 1" : "ApplyLayer stdout:  stderr: " + go + " exit status 1";
     }
 
     /**

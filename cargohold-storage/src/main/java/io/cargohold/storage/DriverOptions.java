@@ -14,23 +14,31 @@ import java.util.Locale;
  * anything else are refused. overlay (keys case-folded, {@code overlay.}, {@code overlay2.} or {@code .}
  * prefixed): {@code mountopt}, {@code imagestore} / {@code additionalimagestore} (absolute directories),
  * {@code mount_program} (must exist), {@code skip_mount_home}, {@code ignore_chown_errors},
- * {@code force_mask} ({@code shared}, {@code private} or octal), {@code override_kernel_check} (ignored);
- * {@code size} and {@code inodes} (XFS project quotas) and {@code additionallayerstore} are refused here.
+ * {@code force_mask} ({@code shared}, {@code private} or octal), {@code override_kernel_check} (ignored),
+ * {@code size} (go-units' RAMInBytes) and {@code inodes} (XFS project quotas: the driver refuses them at Init
+ * when the backing file system is not XFS, as upstream does), {@code additionallayerstore} (absolute
+ * directories, each optionally {@code :ref}; checked as upstream checks them, not used: see the README).
  *
  * @param raw           the options as given, after checking
  * @param imageStores   the additional read-only image stores they name (relative paths resolved against the working directory)
  * @param ignoreChownErrors whether they set ignore_chown_errors
  */
 public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ignoreChownErrors, String mountProgram,
-                            String mountOptions, Integer forceMask, boolean skipMountHome) {
+                            String mountOptions, Integer forceMask, boolean skipMountHome, long quotaSize, long quotaInodes,
+                            List<LayerStoreDir> layerStores) {
     public DriverOptions {
         raw = List.copyOf(raw);
         imageStores = List.copyOf(imageStores);
         mountProgram = mountProgram == null ? "" : mountProgram;
         mountOptions = mountOptions == null ? "" : mountOptions;
+        layerStores = List.copyOf(layerStores);
     }
 
-    public static final DriverOptions NONE = new DriverOptions(List.of(), List.of(), false, "", "", null, false);
+    /** One {@code overlay.additionallayerstore} entry: its directory and whether {@code :ref} was given. */
+    public record LayerStoreDir(Path path, boolean withReference) {
+    }
+
+    public static final DriverOptions NONE = new DriverOptions(List.of(), List.of(), false, "", "", null, false, 0, 0, List.of());
 
     /** Parses {@code options} for {@code driver}; relative paths are resolved against {@code cwd}. */
     public static DriverOptions parse(String driver, List<String> options, Path cwd) throws InvalidArgumentException {
@@ -62,7 +70,7 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                 default -> throw new InvalidArgumentException("failed to GetDriver graph " + driver + ": driver not supported");
             }
         }
-        return new DriverOptions(options, imageStores, ignoreChown, "", "", null, false);
+        return new DriverOptions(options, imageStores, ignoreChown, "", "", null, false, 0, 0, List.of());
     }
 
     /** Upstream's overlay parseOptions, with its messages. */
@@ -73,6 +81,9 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
         String mountOptions = "";
         Integer forceMask = null;
         boolean skipMountHome = false;
+        long size = 0;
+        long inodes = 0;
+        List<LayerStoreDir> layerStores = new ArrayList<>();
         for (String option : options) {
             int eq = option.indexOf('=');
             if (eq < 0) {
@@ -90,8 +101,8 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                 case "override_kernel_check" -> {
                 }
                 case "mountopt" -> mountOptions = val;
-                case "size", "inodes" -> throw new InvalidArgumentException(
-                        "storage option overlay.size and overlay.inodes only supported for backingFS XFS");
+                case "size" -> size = ramInBytes(val);
+                case "inodes" -> inodes = parseUint(val);
                 case "imagestore", "additionalimagestore" -> {
                     if (val.isEmpty()) {
                         continue;
@@ -112,7 +123,43 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                         imageStores.add(p);
                     }
                 }
-                case "additionallayerstore" -> throw new InvalidArgumentException("overlay: additionallayerstore is not supported");
+                case "additionallayerstore" -> {
+                    if (val.isEmpty()) {
+                        continue;
+                    }
+                    for (String lstore : val.split(",", -1)) {
+                        String[] elems = lstore.split(":", -1);
+                        String clean = Path.of(elems[0].isEmpty() ? "." : elems[0]).normalize().toString();
+                        if (clean.isEmpty()) {
+                            clean = ".";
+                        }
+                        if (!clean.startsWith("/")) {
+                            throw new InvalidArgumentException("overlay: additionallayerstore path " + goQuote(clean)
+                                    + " is not absolute.  Can not be relative");
+                        }
+                        Path p = Path.of(clean);
+                        if (!java.nio.file.Files.exists(p)) {
+                            throw new InvalidArgumentException("overlay: can't stat additionallayerstore dir: stat " + clean
+                                    + ": no such file or directory");
+                        }
+                        if (!java.nio.file.Files.isDirectory(p)) {
+                            throw new InvalidArgumentException("overlay: additionallayerstore path " + goQuote(clean) + " must be a directory");
+                        }
+                        boolean withReference = false;
+                        for (int i = 1; i < elems.length; i++) {
+                            if (!elems[i].equals("ref")) {
+                                throw new InvalidArgumentException("overlay: additionallayerstore config " + goQuote(clean)
+                                        + " contains unknown option " + goQuote(elems[i]));
+                            }
+                            if (withReference) {
+                                throw new InvalidArgumentException("overlay: additionallayerstore config of " + goQuote(clean)
+                                        + " contains \"ref\" option twice");
+                            }
+                            withReference = true;
+                        }
+                        layerStores.add(new LayerStoreDir(p, withReference));
+                    }
+                }
                 case "mount_program" -> {
                     if (!val.isEmpty() && !java.nio.file.Files.exists(Path.of(val))) {
                         throw new InvalidArgumentException("overlay: can't stat program " + goQuote(val) + ": stat " + val
@@ -120,7 +167,8 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                     }
                     mountProgram = val;
                 }
-                case "skip_mount_home" -> skipMountHome = parseBool(val);
+                // upstream assigns ParseBool's error to a variable it never reads: a bad value is false, silently
+                case "skip_mount_home" -> skipMountHome = List.of("1", "t", "T", "TRUE", "true", "True").contains(val);
                 case "ignore_chown_errors" -> ignoreChown = parseBool(val);
                 case "force_mask" -> {
                     switch (val) {
@@ -138,7 +186,45 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                 default -> throw new InvalidArgumentException("overlay: Unknown option " + key);
             }
         }
-        return new DriverOptions(options, imageStores, ignoreChown, mountProgram, mountOptions, forceMask, skipMountHome);
+        return new DriverOptions(options, imageStores, ignoreChown, mountProgram, mountOptions, forceMask, skipMountHome, size, inodes,
+                layerStores);
+    }
+
+    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("^(\\d+(\\.\\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$");
+
+    /** go-units v0.5.0's RAMInBytes (binary multiples; the number through Go's ParseFloat, truncated), with its errors. */
+    static long ramInBytes(String s) throws InvalidArgumentException {
+        java.util.regex.Matcher m = SIZE.matcher(s);
+        if (!m.matches()) {
+            throw new InvalidArgumentException("invalid size: '" + s + "'");
+        }
+        double size;
+        if (m.group(1).chars().filter(c -> c == '.').count() > 1) {
+            throw new InvalidArgumentException("strconv.ParseFloat: parsing " + goQuote(m.group(1)) + ": invalid syntax");
+        }
+        size = Double.parseDouble(m.group(1));
+        String unit = m.group(3) == null ? "" : m.group(3).toLowerCase(Locale.ROOT);
+        long mul = switch (unit) {
+            case "k" -> 1L << 10;
+            case "m" -> 1L << 20;
+            case "g" -> 1L << 30;
+            case "t" -> 1L << 40;
+            case "p" -> 1L << 50;
+            default -> 1;
+        };
+        return (long) (size * mul);
+    }
+
+    /** Go's strconv.ParseUint(s, 10, 64), with its errors. */
+    static long parseUint(String s) throws InvalidArgumentException {
+        if (s.isEmpty() || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new InvalidArgumentException("strconv.ParseUint: parsing " + goQuote(s) + ": invalid syntax");
+        }
+        try {
+            return Long.parseUnsignedLong(s);
+        } catch (NumberFormatException e) {
+            throw new InvalidArgumentException("strconv.ParseUint: parsing " + goQuote(s) + ": value out of range");
+        }
     }
 
     /** Go's strconv.ParseBool, with its error. */

@@ -76,6 +76,39 @@ final class Extractor {
         return this;
     }
 
+    /** Upstream's Unpack without a whiteout converter (overlay with a mount program): {@code .wh.} entries are written as files. */
+    private boolean keepWhiteouts;
+    /** Upstream's TarOptions.ForceMask: every entry gets this mode, no owner, and its real ones in {@link #OVERRIDE_XATTR}. */
+    private Integer forceMask;
+    /** idtools.ContainersOverrideXattr, which fuse-overlayfs reads with {@code xattr_permissions=2}. */
+    static final String OVERRIDE_XATTR = "user.containers.override_stat";
+
+    /**
+     * Applies as upstream's {@code Unpack} with the AUFS whiteout format does (its overlay driver with a
+     * {@code mount_program}): whiteout and AUFS metadata entries are written as they are, for the mount
+     * program to interpret; nothing is deleted.
+     */
+    Extractor keepWhiteouts(boolean keep) {
+        this.keepWhiteouts = keep;
+        return this;
+    }
+
+    /**
+     * Upstream's {@code force_mask}: directories and files are made with {@code mask} as their mode, not
+     * chowned, and {@code user.containers.override_stat} holds {@code UID:GID:0MODE} (host IDs, the
+     * entry's permission bits) for everything but symbolic links; the root gets its own stat there first.
+     */
+    Extractor forceMask(Integer mask) throws IOException {
+        this.forceMask = mask;
+        if (mask != null) {
+            Map<String, Object> a = Files.readAttributes(in.root(), "unix:uid,gid,mode");
+            String v = Integer.toUnsignedString((int) a.get("uid")) + ":" + Integer.toUnsignedString((int) a.get("gid")) + ":0"
+                    + Integer.toOctalString((int) a.get("mode") & 07777);
+            PosixFs.setXattr(in.root(), OVERRIDE_XATTR, v.getBytes(StandardCharsets.UTF_8));
+        }
+        return this;
+    }
+
     Extractor(Path root, List<IdMap> uidMap, List<IdMap> gidMap) {
         this.in = new InRoot(root);
         this.uidMap = uidMap == null ? List.of() : uidMap;
@@ -103,6 +136,12 @@ final class Extractor {
             throw new InRoot.BreakoutException("layer entry " + GoStrings.quote(name) + " is outside of the layer");
         }
         InRoot.Dir parent = rel.equals(".") ? new InRoot.Dir(in.root(), true, null) : in.directory(PathNames.parent(rel), true);
+        if (keepWhiteouts && rel.equals(".")) {
+            BasicFileAttributes root = lstat(in.root());
+            if (root != null && root.isDirectory()) {
+                return; // Unpack: an existing root directory is left as it is
+            }
+        }
         if (overlay != null) {
             if (rel.equals(".")) {
                 return; // Unpack: an existing root directory is left as it is
@@ -117,7 +156,7 @@ final class Extractor {
                 return;
             }
         }
-        if (rel.startsWith(WH_META)) {
+        if (rel.startsWith(WH_META) && !keepWhiteouts) {
             if (rel.startsWith(WH_LINKDIR + "/") && h.isRegular()) {
                 stashAufsLink(rel, h, tr, crc);
                 return;
@@ -127,7 +166,7 @@ final class Extractor {
             }
         }
         String base = PathNames.base(rel);
-        if (base.startsWith(WH)) {
+        if (base.startsWith(WH) && !keepWhiteouts) {
             if (!parent.isDirectory()) {
                 return; // a whiteout below something that is no longer a directory: nothing to remove
             }
@@ -151,7 +190,7 @@ final class Extractor {
         }
         TarHeader src = h;
         Path aufsSource = null;
-        if (h.type() == TarHeader.LINK && PathNames.clean(h.linkString()).startsWith(WH_LINKDIR)) {
+        if (h.type() == TarHeader.LINK && !keepWhiteouts && PathNames.clean(h.linkString()).startsWith(WH_LINKDIR)) {
             Object[] stashed = aufsLinks.get(PathNames.base(PathNames.clean(h.linkString())));
             if (stashed == null) {
                 throw new TarFormatException("invalid aufs hardlink");
@@ -171,6 +210,9 @@ final class Extractor {
 
     private void create(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc, Path aufsSource) throws IOException {
         int perm = (int) (h.mode() & 07777);
+        if (forceMask != null) {
+            perm = forceMask;
+        }
         switch (h.type()) {
             case TarHeader.DIR -> {
                 BasicFileAttributes a = lstat(path);
@@ -211,13 +253,22 @@ final class Extractor {
         }
         int hostUid = (int) toHost(h.uid(), uidMap, "UID");
         int hostGid = (int) toHost(h.gid(), gidMap, "GID");
-        try {
-            PosixFs.lchown(path, hostUid, hostGid);
-        } catch (PosixFs.ErrnoException e) {
-            if (!ignoreChownErrors) {
-                throw e;
+        if (forceMask != null) {
+            if (h.type() != TarHeader.SYMLINK) {
+                // Go's hdr.FileInfo().Mode()&07777: the permission bits only (setuid & co. live elsewhere in a FileMode)
+                String v = Integer.toUnsignedString(hostUid) + ":" + Integer.toUnsignedString(hostGid) + ":0"
+                        + Long.toOctalString(h.mode() & 0777);
+                PosixFs.setXattr(path, OVERRIDE_XATTR, v.getBytes(StandardCharsets.UTF_8));
             }
-            System.err.println("Chown error detected. Ignoring due to ignoreChownErrors flag: " + e.getMessage());
+        } else {
+            try {
+                PosixFs.lchown(path, hostUid, hostGid);
+            } catch (PosixFs.ErrnoException e) {
+                if (!ignoreChownErrors) {
+                    throw e;
+                }
+                System.err.println("Chown error detected. Ignoring due to ignoreChownErrors flag: " + e.getMessage());
+            }
         }
         boolean linkToSymlink = false;
         if (h.type() == TarHeader.LINK) {

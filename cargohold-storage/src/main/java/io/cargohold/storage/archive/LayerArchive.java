@@ -52,6 +52,17 @@ public final class LayerArchive {
      */
     public static ApplyResult apply(InputStream diff, Path root, OutputStream tarSplit, ApplyOptions o, OverlayWhiteouts overlay)
             throws IOException {
+        return apply(diff, root, tarSplit, o, overlay, false, null);
+    }
+
+    /**
+     * As {@link #apply(InputStream, Path, OutputStream, ApplyOptions, OverlayWhiteouts)}; {@code keepWhiteouts}
+     * (with a null {@code overlay}): whiteouts are written as {@code .wh.} files, as upstream's overlay
+     * driver does for a mount program; {@code forceMask} not null: upstream's {@code force_mask} (every
+     * mode forced, owners and modes kept in {@code user.containers.override_stat}, nothing chowned).
+     */
+    public static ApplyResult apply(InputStream diff, Path root, OutputStream tarSplit, ApplyOptions o, OverlayWhiteouts overlay,
+            boolean keepWhiteouts, Integer forceMask) throws IOException {
         PushbackInputStream pb = new PushbackInputStream(diff, 10240);
         byte[] head = new byte[10240];
         int n = pb.readNBytes(head, 0, head.length);
@@ -69,14 +80,16 @@ public final class LayerArchive {
         DigestingInputStream uncompressed = new DigestingInputStream(plain, DigestAlgorithm.SHA256);
         // reading, both digests and decompression on a second thread; parsing and writing files on this one
         try (ReadAheadInputStream ahead = new ReadAheadInputStream(uncompressed, 1 << 18, 8)) {
-            return apply(ahead, compressed, uncompressed, compression, root, tarSplit, o, overlay);
+            return apply(ahead, compressed, uncompressed, compression, root, tarSplit, o, overlay, keepWhiteouts, forceMask);
         }
     }
 
     private static ApplyResult apply(InputStream tar, DigestingInputStream compressed, DigestingInputStream uncompressed,
-            Compression compression, Path root, OutputStream tarSplit, ApplyOptions o, OverlayWhiteouts overlay) throws IOException {
+            Compression compression, Path root, OutputStream tarSplit, ApplyOptions o, OverlayWhiteouts overlay, boolean keepWhiteouts,
+            Integer forceMask) throws IOException {
         TarReader tr = new TarReader(tar);
-        Extractor x = new Extractor(root, o.uidMap(), o.gidMap()).ignoreChownErrors(o.ignoreChownErrors()).overlayWhiteouts(overlay);
+        Extractor x = new Extractor(root, o.uidMap(), o.gidMap()).ignoreChownErrors(o.ignoreChownErrors()).overlayWhiteouts(overlay)
+                .keepWhiteouts(keepWhiteouts).forceMask(forceMask);
         Set<Long> uids = new TreeSet<>();
         Set<Long> gids = new TreeSet<>();
         try (TarSplitWriter ts = new TarSplitWriter(tarSplit); ParallelCrc64 crc = new ParallelCrc64()) {

@@ -32,6 +32,8 @@ public final class TarReader {
     private boolean recordContent;
     private long remaining;
     private long padding;
+    /** The stream ended inside padding after a special entry: Go's reader reports the end of the archive next. */
+    private boolean ended;
     private long offset;
 
     public TarReader(InputStream in) {
@@ -73,8 +75,11 @@ public final class TarReader {
     private TarHeader nextHeader() throws IOException {
         skip(remaining);
         remaining = 0;
-        skip(padding);
+        long pad = padding;
         padding = 0;
+        if (ended || !skipToEof(pad)) {
+            return null; // Go's tryReadFull: a stream ending inside the last entry's padding ends the archive
+        }
         byte[] longName = null;
         byte[] longLink = null;
         Map<String, byte[]> pax = new LinkedHashMap<>();
@@ -105,6 +110,9 @@ public final class TarReader {
             switch (type) {
                 case 'L', 'K' -> {
                     byte[] data = special(size, type == 'L' ? "GNU long name" : "GNU long link name");
+                    if (ended) {
+                        return null;
+                    }
                     if (type == 'L') {
                         longName = cstring(data, 0, data.length);
                     } else {
@@ -114,6 +122,9 @@ public final class TarReader {
                 }
                 case 'x', 'X' -> {
                     parsePax(special(size, "PAX header"), pax);
+                    if (ended) {
+                        return null;
+                    }
                     continue;
                 }
                 case 'g' -> {
@@ -389,7 +400,9 @@ public final class TarReader {
         if (readFullyOrEof(data, 0, data.length) < data.length) {
             throw new TarFormatException("unexpected end of layer stream in a " + what);
         }
-        skip((512 - size % 512) % 512);
+        if (!skipToEof((512 - size % 512) % 512)) {
+            ended = true; // Go: the stream ending in this padding is the end of the archive (the record is dropped)
+        }
         return data;
     }
 
@@ -539,6 +552,21 @@ public final class TarReader {
         offset += total;
         record(b, off, total);
         return total;
+    }
+
+    /** As {@link #skip}, but false (instead of an error) when the stream ends first. */
+    private boolean skipToEof(long n) throws IOException {
+        byte[] buf = new byte[(int) Math.min(Math.max(n, 1), 8192)];
+        while (n > 0) {
+            int k = in.read(buf, 0, (int) Math.min(n, buf.length));
+            if (k < 0) {
+                return false;
+            }
+            offset += k;
+            record(buf, 0, k);
+            n -= k;
+        }
+        return true;
     }
 
     private void skip(long n) throws IOException {

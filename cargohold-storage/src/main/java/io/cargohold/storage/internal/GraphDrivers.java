@@ -23,7 +23,7 @@ final class GraphDrivers {
                 yield new OverlayDriver(layout.driverHome(), layout.runRoot().resolve("overlay"),
                         additional.stream().map(StoreLayout::driverHome).toList(),
                         new OverlayDriver.OverlayOptions(d.mountProgram(), d.mountOptions(), d.forceMask(), d.skipMountHome(),
-                                d.ignoreChownErrors() || options.ignoreChownErrors(), d.imageStores()),
+                                d.ignoreChownErrors() || options.ignoreChownErrors(), d.imageStores(), d.quotaSize(), d.quotaInodes()),
                         options.uidMap(), options.gidMap());
             }
             default -> throw new InvalidArgumentException("failed to GetDriver graph " + options.driver() + " " + layout.graphRoot()

@@ -69,11 +69,16 @@ public final class OverlayDriver implements GraphDriver {
 
     /** The parsed {@code overlay.*} options. */
     public record OverlayOptions(String mountProgram, String mountOptions, Integer forceMask, boolean skipMountHome,
-                                 boolean ignoreChownErrors, List<Path> imageStores) {
+                                 boolean ignoreChownErrors, List<Path> imageStores, long quotaSize, long quotaInodes) {
         public OverlayOptions {
             mountProgram = mountProgram == null ? "" : mountProgram;
             mountOptions = mountOptions == null ? "" : mountOptions;
             imageStores = List.copyOf(imageStores);
+        }
+
+        public OverlayOptions(String mountProgram, String mountOptions, Integer forceMask, boolean skipMountHome,
+                              boolean ignoreChownErrors, List<Path> imageStores) {
+            this(mountProgram, mountOptions, forceMask, skipMountHome, ignoreChownErrors, imageStores, 0, 0);
         }
     }
 
@@ -108,9 +113,11 @@ public final class OverlayDriver implements GraphDriver {
             checkOverlaySupport();
             String feature = "metacopy(" + options.mountOptions() + ")";
             Boolean cached = cachedFeature(feature);
-            usingMetacopy = cached != null && cached;
-            if (cached == null) {
-                recordFeature(feature, false, "");
+            if (cached != null) {
+                usingMetacopy = cached;
+            } else {
+                usingMetacopy = doesMetacopy(options.mountOptions());
+                recordFeature(feature, usingMetacopy, "");
             }
         } else {
             writeMountProgramFlag("true");
@@ -118,6 +125,65 @@ public final class OverlayDriver implements GraphDriver {
         if (!options.skipMountHome()) {
             makePrivate(home);
         }
+        // upstream's Init, after the private mount (which it leaves behind on this error): project quotas
+        // exist only on XFS; there they need quota.NewControl (XFS quotactl), which we do not implement
+        if (options.quotaSize() > 0 || options.quotaInodes() > 0) {
+            String fs = backingFs();
+            if (!fs.equals("xfs")) {
+                throw new InvalidArgumentException("storage option overlay.size and overlay.inodes only supported for backingFS XFS. Found " + fs);
+            }
+            throw new InvalidArgumentException("storage options overlay.size and overlay.inodes not supported. Filesystem does not "
+                    + "support Project Quota: XFS project quotas are not implemented by cargohold");
+        }
+    }
+
+    /**
+     * Upstream's doesMetacopy: a test mount with the configured options; a chmod through it must leave a
+     * metadata-only copy (the {@code overlay.metacopy} xattr) in the upper. EINVAL from the mount (the
+     * kernel does not know the option) and ENOTSUP from the xattr read mean no metacopy.
+     */
+    private boolean doesMetacopy(String mountOpts) throws IOException {
+        Path td = Files.createTempDirectory(home, "metacopy-check");
+        try {
+            Files.createDirectories(td.resolve("l1"));
+            Files.write(td.resolve("l1/f"), new byte[] {(byte) 0xff});
+            PosixFs.chmod(td.resolve("l1/f"), 0700);
+            Files.createDirectories(td.resolve("l2"));
+            Files.createDirectory(td.resolve("work"));
+            Files.createDirectory(td.resolve("merged"));
+            String opts = "lowerdir=" + td.resolve("l1") + ",upperdir=" + td.resolve("l2") + ",workdir=" + td.resolve("work")
+                    + (rootless ? ",userxattr" : "");
+            KernelMounts.ParsedOptions po = KernelMounts.parseOptions(mountOpts);
+            if (!po.data().isEmpty()) {
+                opts = opts + "," + po.data();
+            }
+            try {
+                KernelMounts.mount("overlay", td.resolve("merged").toString(), "overlay", po.flags(), opts);
+            } catch (PosixFs.ErrnoException e) {
+                if (e.errno() == KernelMounts.EINVAL) {
+                    return false;
+                }
+                throw new IOException("failed to mount overlay for metacopy check with " + goQuote(mountOpts) + " options: " + e.getMessage(), e);
+            }
+            try {
+                try {
+                    PosixFs.chmod(td.resolve("merged/f"), 0600);
+                } catch (IOException e) {
+                    throw new IOException("changing permissions on file for metacopy check: " + e.getMessage(), e);
+                }
+                String name = whiteouts.opaqueXattr().replace("opaque", "metacopy");
+                return PosixFs.getXattr(td.resolve("l2/f"), name) != null;
+            } finally {
+                KernelMounts.unmount(td.resolve("merged").toString(), 0);
+            }
+        } finally {
+            Trees.removeAll(td);
+        }
+    }
+
+    /** Whether the kernel's overlay makes metadata-only copies with the configured mount options (upstream's usingMetacopy). */
+    public boolean usingMetacopy() {
+        return usingMetacopy;
     }
 
     @Override
@@ -591,6 +657,11 @@ public final class OverlayDriver implements GraphDriver {
         boolean readWrite = !inAdditionalStore(id);
         List<String> optsList = new ArrayList<>(mountOptions.options().isEmpty() ? List.of(options.mountOptions().split(",", -1))
                 : mountOptions.options());
+        if (!mountOptions.options().isEmpty() && usingMetacopy && List.of(options.mountOptions().split(",", -1)).contains("metacopy=on")
+                && !optsList.contains("metacopy=on")) {
+            // the kernel refuses to follow the metacopy xattr unless every mount has the option
+            optsList.add("metacopy=on");
+        }
         if (!usingMetacopy) {
             optsList.removeIf("metacopy=on"::equals);
         }
@@ -840,7 +911,9 @@ public final class OverlayDriver implements GraphDriver {
     public ApplyResult applyDiff(LayerRef layer, InputStream diff, OutputStream tarSplit, ApplyOptions o) throws IOException {
         Path applyDir = diffRoot(layer.id());
         ApplyOptions ao = options.ignoreChownErrors() ? o.withIgnoreChownErrors(true) : o;
-        ApplyResult r = LayerArchive.apply(diff, applyDir, tarSplit, ao, options.mountProgram().isEmpty() ? whiteouts : null);
+        boolean program = !options.mountProgram().isEmpty();
+        // upstream's getWhiteoutFormat: AUFS (.wh. files, left for the mount program) with a mount program
+        ApplyResult r = LayerArchive.apply(diff, applyDir, tarSplit, ao, program ? null : whiteouts, program, options.forceMask());
         PosixFs.syncfs(applyDir);
         return r;
     }
@@ -931,7 +1004,8 @@ public final class OverlayDriver implements GraphDriver {
             if (parent == null) {
                 return op.run(to, null);
             }
-            Path from = get(parent.id(), MountOptions.DEFAULT);
+            // NaiveDiffDriver mounts the parent read-only (no upper, so its work/work is never made)
+            Path from = get(parent.id(), new MountOptions(List.of("ro"), ""));
             try {
                 return op.run(to, from);
             } finally {
