@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cargohold.storage.internal.PosixFs;
-import io.cargohold.storage.internal.driver.KernelMounts;
 import io.cargohold.testkit.images.LayerBuilder;
 import io.cargohold.testkit.images.RawTar;
 import io.cargohold.testkit.images.Tools;
@@ -151,10 +150,8 @@ class LayerStoreSweepPeerTest {
     }
 
     @AfterEach
-    void unmountAll() throws IOException {
-        for (KernelMounts.MountInfo m : KernelMounts.mountsUnder(tmp).reversed()) {
-            KernelMounts.unmount(m.mountPoint(), KernelMounts.MNT_DETACH);
-        }
+    void unmountAll() throws Exception {
+        Mounts.unmountAll(tmp);
     }
 
     // ------------------------------------------------------------------ the layers

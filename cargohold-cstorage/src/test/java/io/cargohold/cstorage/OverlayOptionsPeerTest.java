@@ -3,7 +3,6 @@ package io.cargohold.cstorage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cargohold.storage.internal.PosixFs;
-import io.cargohold.storage.internal.driver.KernelMounts;
 import io.cargohold.testkit.images.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,10 +34,8 @@ class OverlayOptionsPeerTest {
     Path tmp;
 
     @AfterEach
-    void unmountAll() throws IOException {
-        for (KernelMounts.MountInfo m : KernelMounts.mountsUnder(tmp).reversed()) {
-            KernelMounts.unmount(m.mountPoint(), KernelMounts.MNT_DETACH);
-        }
+    void unmountAll() throws Exception {
+        Mounts.unmountAll(tmp);
     }
 
     record Run(int status, String out) {
@@ -118,7 +115,7 @@ class OverlayOptionsPeerTest {
         same(tmp, "overlay.unknown=1");
         // quotas: a backing file system that is not XFS (a tmpfs, so the name is the same everywhere)
         Path t = Files.createDirectories(tmp.resolve("tmpfs"));
-        KernelMounts.mount("tmpfs", t.toString(), "tmpfs", 0, "size=64m");
+        Mounts.tmpfs(t, "64m");
         same(t, "overlay.size=10G");
         same(t, "overlay.inodes=1000");
         same(t, "overlay.size=1.5M", "overlay.inodes=10");
