@@ -111,7 +111,7 @@ final class DockerArchiveSource implements ImageSource {
                 byPath.put(path, id);
                 layers.put(id, measure(tar, path));
             }
-            byte[] manifest = schema2(config, diffIds, layers);
+            byte[] manifest = schema2(config, diffIds, diffIds.stream().map(d -> layers.get(d).size()).toList());
             return new DockerArchiveSource(ref, tar, config, layers, manifest);
         } catch (IOException | RuntimeException e) {
             tar.close();
@@ -212,21 +212,34 @@ final class DockerArchiveSource implements ImageSource {
         return items.getFirst();
     }
 
-    /** The manifest upstream generates, byte for byte (Go's field order: mediaType, size, digest). */
-    private static byte[] schema2(byte[] config, List<Digest> diffIds, Map<Digest, Layer> layers) {
-        StringBuilder b = new StringBuilder();
-        b.append("{\"schemaVersion\":2,\"mediaType\":\"").append(MediaTypes.DOCKER_MANIFEST).append("\",\"config\":{\"mediaType\":\"")
-                .append(MediaTypes.DOCKER_CONFIG).append("\",\"size\":").append(config.length).append(",\"digest\":\"")
-                .append(Digest.sha256(config)).append("\"},\"layers\":[");
+    /**
+     * The manifest upstream generates, in Go's struct field order (schemaVersion, mediaType, config,
+     * layers; in a descriptor mediaType, size, digest), written by Jackson from ordered maps; the layers'
+     * media type is the honest uncompressed one where upstream says gzip.
+     */
+    static byte[] schema2(byte[] config, List<Digest> diffIds, List<Long> sizes) {
+        List<Map<String, Object>> layerDescriptors = new ArrayList<>();
         for (int i = 0; i < diffIds.size(); i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            b.append("{\"mediaType\":\"").append(MediaTypes.DOCKER_LAYER).append("\",\"size\":")
-                    .append(layers.get(diffIds.get(i)).size()).append(",\"digest\":\"").append(diffIds.get(i)).append("\"}");
+            layerDescriptors.add(descriptor(MediaTypes.DOCKER_LAYER, sizes.get(i), diffIds.get(i)));
         }
-        b.append("]}");
-        return b.toString().getBytes(StandardCharsets.UTF_8);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", MediaTypes.DOCKER_MANIFEST);
+        m.put("config", descriptor(MediaTypes.DOCKER_CONFIG, config.length, Digest.sha256(config)));
+        m.put("layers", layerDescriptors);
+        try {
+            return JSON.writeValueAsBytes(m);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e); // maps of strings and numbers always serialise
+        }
+    }
+
+    private static Map<String, Object> descriptor(String mediaType, long size, Digest digest) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("mediaType", mediaType);
+        d.put("size", size);
+        d.put("digest", digest.toString());
+        return d;
     }
 
     @Override
