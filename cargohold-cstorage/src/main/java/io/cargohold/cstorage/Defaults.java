@@ -3,10 +3,6 @@ package io.cargohold.cstorage;
 import io.cargohold.storage.config.StorageConfig;
 import io.cargohold.storage.config.StorageDefaults;
 import java.io.PrintStream;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
@@ -39,9 +35,7 @@ record Defaults(String graphRoot, String runRoot, String driver, List<String> op
             if (l.level().equals("stdout")) {
                 out.print(l.message() + "\n");
             } else {
-                err.print("time=\"" + OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                        + "\" level=" + l.level()
-                        + " msg=" + FlagSet.goQuote(l.message()) + "\n");
+                err.print(Main.logrusLine(l.level(), l.message()));
             }
         }
     }

@@ -206,8 +206,28 @@ public final class Main {
 
     /** A logrus-style debug line (text formatter, as when stderr is not a terminal). */
     static void debug(PrintStream err, String msg) {
+        err.print(logrusLine("debug", msg));
+    }
+
+    /**
+     * One line of logrus v1.9.0's TextFormatter without a terminal: {@code time="RFC 3339" level=L msg=M},
+     * each value quoted with %q only when its needsQuoting says so (a character other than letters, digits
+     * and {@code -._/@^+}), and no {@code msg} at all for an empty message.
+     */
+    static String logrusLine(String level, String msg) {
         String t = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-        err.print("time=\"" + t + "\" level=debug msg=" + FlagSet.goQuote(msg) + "\n");
+        return "time=" + logrusValue(t) + " level=" + logrusValue(level) + (msg.isEmpty() ? "" : " msg=" + logrusValue(msg)) + "\n";
+    }
+
+    /** logrus's appendValue: the text as is, or Go's %q of it when needsQuoting. */
+    static String logrusValue(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._/@^+".indexOf(c) >= 0)) {
+                return FlagSet.goQuote(v);
+            }
+        }
+        return v;
     }
 
     static String message(Throwable e) {

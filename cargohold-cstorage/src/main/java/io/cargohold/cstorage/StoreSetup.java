@@ -47,8 +47,7 @@ final class StoreSetup {
                     Files.createFile(g.resolve(lock), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
                 }
             }
-            err.print("time=\"" + java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                    + "\" level=error msg=\"Failed to GetDriver graph " + name + " " + g + "\"\n");
+            err.print(Main.logrusLine("error", "Failed to GetDriver graph " + name + " " + g));
             throw new IOException("failed to GetDriver graph " + name + " " + g + ": driver not supported");
         }
         return io.cargohold.storage.StoreOptions.of(g, r, name).withDriverOptions(opts, cwd);

@@ -303,4 +303,21 @@ class MainTest {
         Result missing = run(Map.of("HOME", "/root", "CONTAINERS_STORAGE_CONF", dir.resolve("none").toString()), store("status"));
         assertEquals(new Result(1, "error initializing: stat " + dir.resolve("none") + ": no such file or directory\n", ""), missing);
     }
+
+    /** Log lines as logrus v1.9.0 (containers/storage v1.43.0's vendor tree, built with go1.19) writes them without a terminal. */
+    @Test
+    void logrusLinesQuoteOnlyWhatLogrusQuotes() {
+        String[][] cases = {
+                {"plain", " level=debug msg=plain\n"},
+                {"Root: g", " level=debug msg=\"Root: g\"\n"},
+                {"", " level=debug\n"},
+                {"a-b.c_d/e@f^g+h", " level=debug msg=a-b.c_d/e@f^g+h\n"},
+                {"tab\there", " level=debug msg=\"tab\\there\"\n"},
+                {"\u00e9", " level=debug msg=\"\u00e9\"\n"},
+        };
+        for (String[] c : cases) {
+            String line = Main.logrusLine("debug", c[0]);
+            assertTrue(line.matches("time=\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\"" + java.util.regex.Pattern.quote(c[1])), line);
+        }
+    }
 }
