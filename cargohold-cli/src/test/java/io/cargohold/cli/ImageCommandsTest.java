@@ -155,6 +155,34 @@ class ImageCommandsTest {
     }
 
     @Test
+    void namesAreMatchedAsPodmanMatchesThem() throws IOException {
+        WrittenLayout w = TestImages.twoTagsSharingLayers(tmp.resolve("layout"));
+        String latest = w.ref("latest").digest();
+        String v2 = w.ref("v2").digest();
+        cli.run("import", "--sref", "latest", "--dref", "app:latest", w.dir().toString()).ok();
+        cli.run("import", "--sref", "v2", "--dref", "quay.io/team/tool:v2", w.dir().toString()).ok();
+        // stored as given; found by every name that normalises to the same one (containers/image's rules)
+        for (String name : List.of("app", "app:latest", "library/app", "docker.io/library/app:latest", "index.docker.io/library/app",
+                "app@" + latest)) {
+            assertEquals(latest, cli.run("inspect", "--json", name).ok().json().get("digest").asText(), name);
+        }
+        assertEquals(v2, cli.run("inspect", "--json", "quay.io/team/tool@" + v2).ok().json().get("digest").asText());
+        cli.run("inspect", "tool:v2").fails(ExitCodes.NOT_FOUND, "reference tool:v2 not found (nor docker.io/library/tool:v2)");
+        cli.run("inspect", "app:v2").fails(ExitCodes.NOT_FOUND, "docker.io/library/app:v2");
+        cli.run("inspect", "app@" + v2).fails(ExitCodes.NOT_FOUND, "not found");
+        cli.run("check", "docker.io/library/app").ok();
+        cli.run("copy", "-q", "cargohold:docker.io/library/app:latest", "oci:" + tmp.resolve("out") + ":x").ok();
+        // two stored names that normalise alike: the exact one is found, the others are ambiguous
+        cli.run("import", "--sref", "latest", "--dref", "docker.io/library/app:latest", w.dir().toString()).ok();
+        assertEquals(latest, cli.run("inspect", "--json", "app:latest").ok().json().get("digest").asText());
+        cli.run("inspect", "app").fails(ExitCodes.USAGE, "app names 2 references (app:latest, docker.io/library/app:latest)");
+        // rm says which stored name it removed
+        assertEquals("removed docker.io/library/app:latest\n", cli.run("rm", "docker.io/library/app:latest").ok().out());
+        assertEquals("removed app:latest\n", cli.run("rm", "library/app").ok().out());
+        cli.run("inspect", "app").fails(ExitCodes.NOT_FOUND, "not found");
+    }
+
+    @Test
     void multiArchAndDockerArchive() throws IOException {
         WrittenLayout m = TestImages.multiArch(tmp.resolve("multi"));
         cli.run("import", "--sref", "latest", "--dref", "multi:1", m.dir().toString()).ok();

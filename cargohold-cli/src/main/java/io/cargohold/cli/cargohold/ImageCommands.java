@@ -10,6 +10,7 @@ import io.cargohold.oci.Descriptor;
 import io.cargohold.copy.cargohold.ExportResult;
 import io.cargohold.copy.cargohold.ImportExport;
 import io.cargohold.copy.cargohold.ImportResult;
+import io.cargohold.copy.cargohold.StoreNames;
 import io.cargohold.oci.ImageRef;
 import io.cargohold.oci.Inspection;
 import io.cargohold.oci.OciDocument;
@@ -167,7 +168,7 @@ final class ImageCommands {
         @Override
         int run(OciStore oci) throws IOException {
             requireNonEmpty(dir, "DIR");
-            ExportResult r = imports(oci).export(Reference.parse(sref), dir, dref);
+            ExportResult r = imports(oci).export(StoreNames.resolve(oci, sref).reference(), dir, dref);
             if (json) {
                 Map<String, Object> m = copySummary(r.copy(), r.seconds());
                 // the fields export --json printed before the shared shape (kept for scripts)
@@ -307,7 +308,7 @@ final class ImageCommands {
                 try {
                     if (json) {
                         docs.add(ref.startsWith("docker://") ? RegistryInspect.document(registry.transport(ctx().env()), ref, config, !noTags)
-                                : storeJson(oci.inspect(Reference.parse(ref))));
+                                : storeJson(oci.inspect(StoreNames.resolve(oci, ref).reference())));
                     } else {
                         if (!first) {
                             ctx().out().println();
@@ -330,7 +331,7 @@ final class ImageCommands {
             if (ref.startsWith("docker://")) {
                 return RegistryInspect.print(ctx(), registry.transport(ctx().env()), ref, raw, config, !noTags);
             }
-            Inspection in = oci.inspect(Reference.parse(ref));
+            Inspection in = oci.inspect(StoreNames.resolve(oci, ref).reference());
             PrintStream out = ctx().out();
             if (raw) {
                 out.write(in.document().raw());
@@ -411,8 +412,8 @@ final class ImageCommands {
             int code = ExitCodes.OK;
             for (String name : target.option != null ? target.option : target.positional) {
                 try {
-                    remove(oci, name);
-                    ctx().out().println("removed " + name);
+                    String removed = remove(oci, name);
+                    ctx().out().println("removed " + removed);
                 } catch (io.cargohold.errors.CargoholdException e) {
                     if (target.option == null && target.positional.size() == 1 || target.option != null && target.option.size() == 1) {
                         throw e; // one reference: the usual error path
@@ -424,19 +425,16 @@ final class ImageCommands {
             return code;
         }
 
-        private static void remove(OciStore oci, String name) throws IOException {
-            Reference ref;
-            try {
-                ref = Reference.parse(name);
-            } catch (InvalidArgumentException e) {
-                // Not a valid name, but maybe the key of a malformed record that list reported: remove that.
-                if (oci.listing().malformed().stream().anyMatch(m -> m.key().equals(name))) {
-                    oci.remove(name);
-                    return;
-                }
-                throw e;
+        /** Removes what {@code name} means (see {@link StoreNames}) and returns the stored name removed. */
+        private static String remove(OciStore oci, String name) throws IOException {
+            // the key of a malformed record that list reported goes as it is
+            if (oci.listing().malformed().stream().anyMatch(m -> m.key().equals(name))) {
+                oci.remove(name);
+                return name;
             }
+            Reference ref = StoreNames.resolve(oci, name).reference();
             oci.remove(ref);
+            return ref.toString();
         }
     }
 
@@ -473,7 +471,7 @@ final class ImageCommands {
 
         /** Checks one reference; its JSON goes into {@code collect} when given, else is printed. */
         private int checkOne(OciStore oci, String ref, List<Object> collect) throws IOException {
-            CheckReport r = oci.check(Reference.parse(ref));
+            CheckReport r = oci.check(StoreNames.resolve(oci, ref).reference());
             if (json) {
                 Map<String, Object> m = imageJson(r.image());
                 m.put("complete", r.complete());

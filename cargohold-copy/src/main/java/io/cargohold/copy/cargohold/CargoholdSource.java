@@ -47,7 +47,7 @@ final class CargoholdSource implements ImageSource {
 
     @Override
     public RawManifest manifest() throws IOException {
-        ImageRef image = store.get(ref.reference());
+        ImageRef image = StoreNames.resolve(store, ref.reference().toString()); // exactly as stored, else as podman matches names
         Descriptor d = image.descriptor();
         if (!DescriptorWalker.isDocument(d.mediaType())) {
             throw new CorruptException(ref.string() + ": the reference names a " + d.mediaType() + ", not a manifest or index");
