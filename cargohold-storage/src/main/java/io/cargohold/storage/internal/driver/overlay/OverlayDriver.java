@@ -831,8 +831,9 @@ public final class OverlayDriver implements GraphDriver {
         return src.isEmpty() ? "context=\"" + label + "\"" : src + ",context=\"" + label + "\"";
     }
 
+    /** Go's %q, as upstream's "mount_data=%q" (the one quoter, {@link io.cargohold.text.GoStrings#quote}). */
     private static String goQuote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return io.cargohold.text.GoStrings.quote(s);
     }
 
     /** RefCounter.Increment: the first look at a path counts a mount that is already there. */
