@@ -20,7 +20,8 @@ import java.util.Set;
  * plans, completeness checks and garbage collection alike. Documents (manifests and indexes) are
  * loaded through a {@link Loader}, bounded ({@link OciParser#MAX_DOCUMENT}), checked against their
  * descriptor (size, then digest) and parsed strictly; every other blob is a leaf and never read
- * here. Each digest is visited once per walk. Hostile graphs are errors: a document nested deeper
+ * here. Each digest is visited once per walk, so one labelled a manifest or index in one place and
+ * a plain blob in another is an error (through {@link Visitor#failed}). Hostile graphs are errors: a document nested deeper
  * than the depth limit ({@link #MAX_DEPTH} unless {@link #withLimits}), naming one of its own
  * ancestors, or a graph of more than the blob limit ({@link #MAX_BLOBS}). The walk is iterative (an
  * explicit stack, see {@code Walk}): its Java stack depth does not grow with the graph's, so no input
@@ -202,7 +203,8 @@ public final class DescriptorWalker {
     private final class Walk {
         private final String top;
         private final Visitor v;
-        private final Set<Digest> seen = new HashSet<>();
+        /** Every digest met, and whether it was labelled as a document (manifest or index) then. */
+        private final java.util.Map<Digest, Boolean> seen = new java.util.HashMap<>();
         /** The digests of the documents on the stack, for cycles. */
         private final Set<Digest> path = new HashSet<>();
         private final Deque<Frame> stack = new ArrayDeque<>();
@@ -227,7 +229,7 @@ public final class DescriptorWalker {
                     continue;
                 }
                 if (f.doc instanceof OciDocument.Index && child != f.subject && !isDocument(child.mediaType())) {
-                    if (seen.add(child.digest())) {
+                    if (seen.putIfAbsent(child.digest(), false) == null) {
                         v.failed(child, f.me, notADocument(child, f.me));
                     }
                     continue;
@@ -244,7 +246,16 @@ public final class DescriptorWalker {
             if (path.contains(d.digest())) {
                 throw new CorruptException(what(d) + " (named by " + namedBy + ") names itself through its own children: a cycle");
             }
-            if (!seen.add(d.digest())) {
+            boolean document = isDocument(d.mediaType());
+            Boolean before = seen.putIfAbsent(d.digest(), document);
+            if (before != null) {
+                if (before != document) {
+                    // one blob, a manifest or index in one place and a plain blob in another: walking it once
+                    // as the first label says would skip (or invent) the children the other implies
+                    v.failed(d, namedBy, new CorruptException("blob " + d.digest() + " (named by " + namedBy + ") is labelled "
+                            + d.mediaType() + ", but elsewhere in the graph it is named as " + (before ? "a manifest or index"
+                            : "a blob that is not one") + "; the media types disagree about what it is"));
+                }
                 return;
             }
             if (seen.size() > limits.maxBlobs()) {

@@ -219,6 +219,27 @@ class DescriptorWalkerTest {
         assertEquals(expected, events);
     }
 
+    /**
+     * One blob named as a manifest in one place and as a plain blob in another: the walk visits each
+     * digest once, so without this check the second label would be silently ignored (a manifest's
+     * children never walked, or a copy left without the instance an index names).
+     */
+    @Test
+    void aBlobNamedAsAManifestAndAsAPlainBlobIsAnError() throws IOException {
+        Descriptor b = image("b");
+        Descriptor asBlob = Descriptor.of("application/octet-stream", b.digest(), b.size());
+        Descriptor a = manifest(put(MediaTypes.OCI_CONFIG, "{\"seed\":\"a\"}"), List.of(asBlob), null);
+        for (List<Descriptor> order : List.of(List.of(a, b), List.of(b, a))) {
+            Descriptor top = index(order);
+            var e = assertThrows(CorruptException.class, () -> walker(DescriptorWalker.Subjects.FOLLOW).plan(top, "test"));
+            assertTrue(e.getMessage().contains("the media types disagree about what it is"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("blob " + b.digest()), e.getMessage());
+        }
+        // the same blob twice with the same kind of label is fine (and walked once)
+        Descriptor sharedTwice = index(List.of(b, index(List.of(b))));
+        assertEquals(1 + 1 + 4, walker(DescriptorWalker.Subjects.FOLLOW).plan(sharedTwice, "test").size());
+    }
+
     @Test
     void lyingSizesAndDigestsAndMissingDocumentsAreClearErrors() throws IOException {
         Descriptor m = image("x");
