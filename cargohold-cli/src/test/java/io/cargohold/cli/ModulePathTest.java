@@ -95,6 +95,47 @@ class ModulePathTest {
     }
 
     @Test
+    void jdepsFindsNoUseOfAnotherModulesInternalsExceptByTheDeclaredFriends() throws Exception {
+        Path jdeps = Path.of(System.getProperty("java.home"), "bin", "jdeps");
+        List<String> cmd = new ArrayList<>(List.of(jdeps.toString(), "--multi-release", "25", "--module-path", modulePath,
+                "-verbose:package"));
+        cmd.add("--add-modules");
+        cmd.add(String.join(",", ours.keySet()) + ",jdk.httpserver"); // the CLI's `requires static` (its AOT training run)
+        Path out = tmp.resolve("jdeps.txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "jdeps timed out");
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(0, p.exitValue(), String.join("\n", lines));
+        int crossings = 0;
+        String module = null;
+        for (String line : lines) {
+            // a module's summary lines ("io.cargohold.cstorage -> java.base") start unindented, then its packages':
+            // "   io.cargohold.cstorage   -> io.cargohold.storage.internal   io.cargohold.storage (qualified)"
+            String[] f = line.trim().split("\\s+");
+            if (!line.startsWith(" ") && f.length >= 3 && f[1].equals("->")) {
+                module = f[0];
+            }
+            assertFalse(line.contains("JDK internal API") || line.contains("not found"), line);
+            if (!line.startsWith(" ") || f.length < 4 || !f[1].equals("->") || !f[0].startsWith("io.cargohold")) {
+                continue;
+            }
+            String target = f[3];
+            if (!API.containsKey(target) || target.equals(module)) {
+                continue;
+            }
+            String pkg = f[2];
+            ModuleDescriptor.Exports x = ours.get(target).exports().stream().filter(e -> e.source().equals(pkg)).findFirst()
+                    .orElseThrow(() -> new AssertionError("uses a package its module does not export: " + line));
+            assertEquals(x.isQualified(), line.contains("(qualified)"), line);
+            if (!x.isQualified()) {
+                assertTrue(API.get(target).contains(pkg), line);
+            }
+            crossings++;
+        }
+        assertTrue(crossings > 20, "jdeps reported " + crossings + " uses of other modules' packages:\n" + String.join("\n", lines));
+    }
+
+    @Test
     void theCliRunsFromTheModulePathAndFindsTheRegistryTransportAsAService() throws Exception {
         Path root = tmp.resolve("store");
         Result copy = run("--root", root.toString(), "copy", "-q", "sample:hello", "oci:" + tmp.resolve("layout") + ":hello");
