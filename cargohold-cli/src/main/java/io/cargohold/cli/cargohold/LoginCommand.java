@@ -88,7 +88,9 @@ final class LoginCommand implements Callable<Integer> {
         }
         c = new Credentials(user, pass);
         flags.creds = null;
-        RegistryLogin.login(host, c, flags.options(ctx.env()), flags.authFile);
+        // registries.conf as upstream's CheckAuth reads it: a blocked registry is refused, insecure allows plain HTTP
+        var registries = io.cargohold.registry.config.RegistriesConf.load(io.cargohold.registry.config.RegistriesConfPaths.of(ctx.env()));
+        RegistryLogin.login(host, c, registries.optionsFor(host, flags.options(ctx.env()), flags.tlsVerify), flags.authFile);
         ctx.out().println("Login Succeeded!");
         return 0;
     }

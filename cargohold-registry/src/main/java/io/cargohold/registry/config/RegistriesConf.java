@@ -112,6 +112,21 @@ public record RegistriesConf(List<Registry> registries, List<String> unqualified
         return found;
     }
 
+    /**
+     * The options for a request to {@code host} itself, as upstream's {@code newDockerClient} (login, and
+     * every client): a blocked {@code [[registry]]} is refused, {@code insecure = true} turns TLS
+     * verification off (plain HTTP allowed) unless {@code tlsVerify} says otherwise (an explicit
+     * {@code --tls-verify}, null when not given).
+     */
+    public io.cargohold.registry.RegistryOptions optionsFor(String host, io.cargohold.registry.RegistryOptions options, Boolean tlsVerify)
+            throws io.cargohold.errors.PermissionDeniedException {
+        Registry r = findRegistry(host);
+        if (r != null && r.blocked()) {
+            throw new io.cargohold.errors.PermissionDeniedException(blockedMessage(r));
+        }
+        return options.withTlsVerify(tlsVerify != null ? tlsVerify : !(r != null && r.endpoint().insecure()));
+    }
+
     /** Upstream's message for a blocked registry. */
     public String blockedMessage(Registry r) {
         return "registry " + r.prefix() + " is blocked in " + configPath + " or " + configDirPath;
