@@ -25,6 +25,12 @@ class DemoCommandTest {
         JsonNode first = cli.run("demo", "--json", "--storage-root", storage.toString()).ok().json();
         String digest = first.get("digest").asText();
         assertTrue(first.get("copies").get(0).get("blobsCopied").asInt() == 3, first.toString());
+        // the copies in copy --json's summary shape
+        List<String> fields = new java.util.ArrayList<>();
+        first.get("copies").get(1).fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("source", "destination", "digest", "mediaType", "instances", "blobsCopied", "blobsReused", "bytesCopied",
+                "seconds"), fields);
+        assertEquals("sample:hello", first.get("copies").get(1).get("source").asText());
         assertEquals("sample/hello:latest", first.get("contentStore").get("images").get(0).get("reference").asText());
         JsonNode csImages = first.get("containersStorage").get("images");
         assertEquals(1, csImages.size());

@@ -80,8 +80,11 @@ final class DemoCommand implements Callable<Integer> {
         ImageReference sample = transports.parse(SAMPLE);
         String csRef = "containers-storage:[vfs@" + graph + "+" + run + "]" + NAME;
         CopyContext context = CopyContext.of(root, storeOptions);
+        long t0 = System.nanoTime();
         CopyResult toContent = ImageCopier.copy(sample, transports.parse("cargohold:" + NAME), context, CopyOptions.defaults());
+        long t1 = System.nanoTime();
         CopyResult toStorage = ImageCopier.copy(sample, transports.parse(csRef), context, CopyOptions.defaults());
+        long t2 = System.nanoTime();
 
         List<ImageRef> refs;
         try (BlobStore blobs = BlobStores.open(root)) {
@@ -96,7 +99,8 @@ final class DemoCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("sample", SAMPLE);
             m.put("digest", toContent.manifestDigest().toString());
-            m.put("copies", List.of(copyJson(toContent), copyJson(toStorage)));
+            // the copy summary shape of copy/import/export --json
+            m.put("copies", List.of(ImageCommands.copySummary(toContent, (t1 - t0) / 1e9), ImageCommands.copySummary(toStorage, (t2 - t1) / 1e9)));
             Map<String, Object> content = new LinkedHashMap<>();
             content.put("root", root.toString());
             List<Object> rows = new ArrayList<>();
@@ -142,15 +146,5 @@ final class DemoCommand implements Callable<Integer> {
     private static String line(CopyResult r) {
         return r.destination() + ": " + (r.blobsCopied() == 0 ? "already there, nothing copied"
                 : r.blobsCopied() + " blobs copied (" + Output.bytes(r.bytesCopied()) + ")" + (r.blobsReused() > 0 ? ", " + r.blobsReused() + " reused" : ""));
-    }
-
-    private static Map<String, Object> copyJson(CopyResult r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("destination", r.destination());
-        m.put("digest", r.manifestDigest().toString());
-        m.put("blobsCopied", r.blobsCopied());
-        m.put("blobsReused", r.blobsReused());
-        m.put("bytesCopied", r.bytesCopied());
-        return m;
     }
 }
