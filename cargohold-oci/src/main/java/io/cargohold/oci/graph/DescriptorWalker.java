@@ -21,7 +21,8 @@ import java.util.Set;
  * loaded through a {@link Loader}, bounded ({@link OciParser#MAX_DOCUMENT}), checked against their
  * descriptor (size, then digest) and parsed strictly; every other blob is a leaf and never read
  * here. Each digest is visited once per walk, so one labelled a manifest or index in one place and
- * a plain blob in another is an error (through {@link Visitor#failed}). Hostile graphs are errors: a document nested deeper
+ * a plain blob or another document type in another is an error (through {@link Visitor#failed}).
+ * Hostile graphs are errors: a document nested deeper
  * than the depth limit ({@link #MAX_DEPTH} unless {@link #withLimits}), naming one of its own
  * ancestors, or a graph of more than the blob limit ({@link #MAX_BLOBS}). The walk is iterative (an
  * explicit stack, see {@code Walk}): its Java stack depth does not grow with the graph's, so no input
@@ -203,8 +204,8 @@ public final class DescriptorWalker {
     private final class Walk {
         private final String top;
         private final Visitor v;
-        /** Every digest met, and whether it was labelled as a document (manifest or index) then. */
-        private final java.util.Map<Digest, Boolean> seen = new java.util.HashMap<>();
+        /** Every digest met: its media type when it was labelled as a document (manifest or index), else "". */
+        private final java.util.Map<Digest, String> seen = new java.util.HashMap<>();
         /** The digests of the documents on the stack, for cycles. */
         private final Set<Digest> path = new HashSet<>();
         private final Deque<Frame> stack = new ArrayDeque<>();
@@ -229,7 +230,7 @@ public final class DescriptorWalker {
                     continue;
                 }
                 if (f.doc instanceof OciDocument.Index && child != f.subject && !isDocument(child.mediaType())) {
-                    if (seen.putIfAbsent(child.digest(), false) == null) {
+                    if (seen.putIfAbsent(child.digest(), "") == null) {
                         v.failed(child, f.me, notADocument(child, f.me));
                     }
                     continue;
@@ -246,15 +247,17 @@ public final class DescriptorWalker {
             if (path.contains(d.digest())) {
                 throw new CorruptException(what(d) + " (named by " + namedBy + ") names itself through its own children: a cycle");
             }
-            boolean document = isDocument(d.mediaType());
-            Boolean before = seen.putIfAbsent(d.digest(), document);
+            String label = isDocument(d.mediaType()) ? d.mediaType() : "";
+            String before = seen.putIfAbsent(d.digest(), label);
             if (before != null) {
-                if (before != document) {
-                    // one blob, a manifest or index in one place and a plain blob in another: walking it once
-                    // as the first label says would skip (or invent) the children the other implies
+                if (!before.equals(label)) {
+                    // one blob, a manifest or index in one place and a plain blob (or another kind of document) in
+                    // another: walking it once as the first label says would skip (or invent) the children the other
+                    // implies, and only one label can agree with the document's own mediaType. Plain blobs may
+                    // carry different labels (a layer named as OCI and as Docker gzip is the same bytes).
                     v.failed(d, namedBy, new CorruptException("blob " + d.digest() + " (named by " + namedBy + ") is labelled "
-                            + d.mediaType() + ", but elsewhere in the graph it is named as " + (before ? "a manifest or index"
-                            : "a blob that is not one") + "; the media types disagree about what it is"));
+                            + d.mediaType() + ", but elsewhere in the graph it is named as " + (before.isEmpty() ? "a blob that is not a manifest or index"
+                            : before) + "; the media types disagree about what it is"));
                 }
                 return;
             }

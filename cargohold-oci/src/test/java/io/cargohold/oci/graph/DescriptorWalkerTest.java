@@ -235,9 +235,20 @@ class DescriptorWalkerTest {
             assertTrue(e.getMessage().contains("the media types disagree about what it is"), e.getMessage());
             assertTrue(e.getMessage().startsWith("blob " + b.digest()), e.getMessage());
         }
-        // the same blob twice with the same kind of label is fine (and walked once)
+        // the same manifest under two document labels: only one can agree with the document
+        Descriptor asDocker = Descriptor.of(MediaTypes.DOCKER_MANIFEST, b.digest(), b.size());
+        var twoLabels = assertThrows(CorruptException.class,
+                () -> walker(DescriptorWalker.Subjects.FOLLOW).plan(index(List.of(b, asDocker)), "test"));
+        assertTrue(twoLabels.getMessage().contains("is labelled " + MediaTypes.DOCKER_MANIFEST + ", but elsewhere in the graph it is named as "
+                + MediaTypes.OCI_MANIFEST), twoLabels.getMessage());
+        // the same blob twice with the same label is fine (and walked once); plain blobs may differ in their labels
         Descriptor sharedTwice = index(List.of(b, index(List.of(b))));
         assertEquals(1 + 1 + 4, walker(DescriptorWalker.Subjects.FOLLOW).plan(sharedTwice, "test").size());
+        var mb = (OciDocument.Manifest) walker(DescriptorWalker.Subjects.FOLLOW).load(b, "t");
+        Descriptor layer = mb.layers().getFirst();
+        Descriptor c = manifest(mb.config(), List.of(Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, layer.digest(), layer.size())), null);
+        assertEquals(1 + 2 + 3, walker(DescriptorWalker.Subjects.FOLLOW).plan(index(List.of(b, c)), "test").size(),
+                "index, b (manifest, config, two layers), c (manifest; its config and layer are b's)");
     }
 
     @Test
