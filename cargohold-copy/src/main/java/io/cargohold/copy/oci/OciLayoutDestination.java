@@ -83,6 +83,24 @@ final class OciLayoutDestination implements ImageDestination {
         return new Descriptor(d.mediaType(), w.digest(), w.size(), d.urls(), d.annotations(), d.platform(), d.artifactType());
     }
 
+    /**
+     * Layers of known digest and size are written resumably ({@link OciLayoutDir#writeBlobResumable}): a copy
+     * killed midway leaves each unfinished layer as {@code blobs/ALG/.HEX.partial}, which the rerun verifies and
+     * continues, fetching only the rest from the source; this destination checks size and digest of the whole
+     * blob (the engine then hashes nothing itself: one SHA-256 per layer, not two).
+     */
+    @Override
+    public boolean resumesBlobs() {
+        return true;
+    }
+
+    @Override
+    public Descriptor putBlobResumable(BlobContent content, CopyBlob blob) throws IOException {
+        Descriptor d = blob.descriptor();
+        layout.writeBlobResumable(d, content::open, journal);
+        return d;
+    }
+
     @Override
     public void putManifest(RawManifest manifest, boolean topLevel) throws IOException {
         Descriptor d = Descriptor.of(manifest.mediaType(), manifest.digest(), manifest.bytes().length);

@@ -242,6 +242,202 @@ public final class OciLayoutDir {
         }
     }
 
+    // ---------------------------------------------------------------- resumable blob writes
+
+    /** Content of a blob that can be opened at a byte offset (a ranged request to a registry). */
+    @FunctionalInterface
+    public interface ContentFrom {
+        InputStream open(long offset) throws IOException;
+    }
+
+    /** How long an abandoned partial blob ({@code blobs/ALG/.HEX.partial}) is kept for a rerun; older ones are removed by the next write. */
+    public static final java.time.Duration PARTIAL_EXPIRY = java.time.Duration.ofHours(24);
+    private static final String PARTIAL_SUFFIX = ".partial";
+    private static final System.Logger LOG = System.getLogger(OciLayoutDir.class.getName());
+    /** Partials a thread of this JVM is writing: never opened elsewhere here (closing a descriptor would drop the writer's fcntl lock). */
+    private static final java.util.Set<Path> LIVE_PARTIALS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The partial file of a blob: {@code blobs/ALG/.HEX.partial}, named by the digest so a rerun finds it. */
+    Path partialPath(Digest d) {
+        return blobPath(d).resolveSibling("." + d.hex() + PARTIAL_SUFFIX);
+    }
+
+    /**
+     * Writes a blob of known digest and size so that a write killed midway is continued by the next one:
+     * the bytes go to {@link #partialPath} (locked with fcntl while written, so two processes never append to
+     * one), which a later write of the same blob finds, re-hashes (the JDK cannot save a SHA-256 state) and
+     * continues from its end, opening {@code content} at that offset; at the end size and digest are checked,
+     * the file forced and renamed into place. When a continued partial does not verify (torn by a power loss)
+     * the blob is written once more from byte 0; a fresh write that does not verify is a CorruptException and
+     * its partial is removed. The journal notes the partial ({@code P}): a failed write's abort removes it, a
+     * killed write's cleanup keeps it for the rerun; partials left longer than {@link #PARTIAL_EXPIRY} are
+     * removed by the next write into the layout. When another writer holds the blob's partial, this one
+     * writes through a temp file of its own ({@link #writeBlob(Descriptor, InputStream, WriteJournal)}).
+     */
+    public void writeBlobResumable(Descriptor d, ContentFrom content, WriteJournal journal) throws IOException {
+        Path target = blobPath(d.digest());
+        Files.createDirectories(target.getParent());
+        Path partial = partialPath(d.digest()).toAbsolutePath().normalize();
+        if (!LIVE_PARTIALS.add(partial)) {
+            try (InputStream in = content.open(0)) {
+                writeBlob(d, in, journal);
+            }
+            return;
+        }
+        try {
+            if (Files.isSymbolicLink(partial) || Files.exists(partial, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !Files.isRegularFile(partial, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(partial); // hostile or foreign: not ours to follow
+            }
+            if (journal != null) {
+                journal.note("P", dir.toAbsolutePath().normalize().relativize(partial).toString());
+                if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    journal.note("B", d.digest().toString());
+                }
+            }
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            java.nio.channels.FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            if (lock == null) {
+                ch.close(); // another process writes this blob now: write our own copy
+                try (InputStream in = content.open(0)) {
+                    writeBlob(d, in, journal);
+                }
+                return;
+            }
+            boolean done = false;
+            boolean corrupt = false;
+            try {
+                for (int round = 0; ; round++) {
+                    long have = ch.size();
+                    if (have > d.size()) {
+                        ch.truncate(0);
+                        have = 0;
+                    }
+                    java.security.MessageDigest md = d.digest().algorithm().newMessageDigest();
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+                    for (long pos = 0; pos < have; ) {
+                        int n = ch.read(buf.clear(), pos);
+                        if (n < 0) {
+                            break;
+                        }
+                        md.update(buf.flip());
+                        pos += n;
+                    }
+                    long from = have;
+                    String again = round > 0 ? " (again)" : "";
+                    LOG.log(System.Logger.Level.DEBUG, () -> "layout " + dir + ": blob " + d.digest() + ": writing from byte " + from + " of "
+                            + d.size() + again + (from > 0 ? ", continuing its partial" : ""));
+                    long written = have;
+                    if (have < d.size()) {
+                        ch.position(have);
+                        try (InputStream in = content.open(have)) {
+                            byte[] b = new byte[1 << 16];
+                            int n;
+                            while ((n = in.read(b)) > 0) {
+                                if (written + n > d.size()) {
+                                    corrupt = true;
+                                    throw new CorruptException("size mismatch: more than the expected " + d.size() + " bytes of content");
+                                }
+                                md.update(b, 0, n);
+                                java.nio.ByteBuffer w = java.nio.ByteBuffer.wrap(b, 0, n);
+                                while (w.hasRemaining()) {
+                                    ch.write(w);
+                                }
+                                written += n;
+                            }
+                        }
+                    }
+                    Digest got = Digest.of(d.digest().algorithm(), md.digest());
+                    if (written == d.size() && got.equals(d.digest())) {
+                        break;
+                    }
+                    if (have > 0 && round == 0) {
+                        LOG.log(System.Logger.Level.INFO, "layout {0}: the partial of blob {1} ({2} bytes) did not verify; writing it again",
+                                dir, d.digest(), have);
+                        ch.truncate(0);
+                        continue;
+                    }
+                    corrupt = true;
+                    throw new CorruptException(written != d.size()
+                            ? "size mismatch: expected " + d.size() + " bytes, got " + written + " (truncated input?)"
+                            : "digest mismatch: expected " + d.digest() + ", content (" + written + " bytes) is " + got);
+                }
+                ch.force(true);
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                done = true;
+                Fsync.directory(target.getParent());
+            } finally {
+                try {
+                    // a blob that did not verify leaves nothing; nor does a write whose copy failed meanwhile (its journal
+                    // aborted while this task, cancelled with the others, was still running)
+                    if (!done && (corrupt || journal != null && journal.isClosed())) {
+                        Files.deleteIfExists(partial);
+                    }
+                } finally {
+                    if (ch.isOpen()) { // an interrupted channel is closed, its lock dropped already
+                        lock.release();
+                    }
+                    ch.close();
+                }
+            }
+        } finally {
+            LIVE_PARTIALS.remove(partial);
+        }
+    }
+
+    /** Deletes a partial unless a writer holds it (here or in another process). */
+    private void removePartial(Path partial) throws IOException {
+        Path p = partial.toAbsolutePath().normalize();
+        if (!p.startsWith(dir.resolve("blobs").toAbsolutePath().normalize()) || !p.getFileName().toString().endsWith(PARTIAL_SUFFIX)
+                || !LIVE_PARTIALS.add(p)) {
+            return;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            java.nio.channels.FileLock l = ch.tryLock();
+            if (l != null) {
+                try {
+                    Files.deleteIfExists(p);
+                } finally {
+                    l.release();
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            // removed meanwhile
+        } finally {
+            LIVE_PARTIALS.remove(p);
+        }
+    }
+
+    /** Removes partials nobody has written to for {@link #PARTIAL_EXPIRY} (a killed write nobody reran). */
+    private void removeExpiredPartials() throws IOException {
+        java.time.Instant cutoff = java.time.Instant.now().minus(PARTIAL_EXPIRY);
+        try (var algs = Files.newDirectoryStream(dir.resolve("blobs"))) {
+            for (Path a : algs) {
+                if (!Files.isDirectory(a, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (var ps = Files.newDirectoryStream(a, ".*" + PARTIAL_SUFFIX)) {
+                    for (Path p : ps) {
+                        if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                                && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) {
+                            removePartial(p);
+                        }
+                    }
+                }
+            }
+        } catch (NoSuchFileException noBlobs) {
+            // nothing to look at
+        }
+    }
+
     /**
      * Writes a blob whose digest is not known in advance (a layer compressed on the way): streamed to
      * a temp file while hashed with {@code algorithm}, forced, renamed to its digest's path. Returns
@@ -349,16 +545,20 @@ public final class OciLayoutDir {
      * Starts a write into this layout that leaves nothing behind when it fails or is killed: a journal
      * {@code .cargohold-write-<random>.journal}, locked (fcntl) while the writer lives, lists every temp
      * file before it is made, every blob before it is renamed into place ({@code B}) and every blob
-     * found present and relied on ({@code U}). {@link WriteJournal#finish} (after the commit) just
-     * deletes the journal; {@link WriteJournal#abort} deletes the temp files, the blobs it made that
-     * index.json does not reach and no live journal relies on, and the layout itself when this write
-     * created it and nothing else came in. Journals of writers that are gone (their lock is free: killed)
-     * are cleaned up the same way when the next write starts.
+     * found present and relied on ({@code U}), and the partial of every resumable blob write ({@code P},
+     * {@link #writeBlobResumable}). {@link WriteJournal#finish} (after the commit) deletes the journal;
+     * {@link WriteJournal#abort} deletes the temp files and partials, the blobs it made that index.json does
+     * not reach and no live journal relies on, and the layout itself when this write created it and nothing
+     * else came in. Journals of writers that are gone (their lock is free: killed) are cleaned up the same
+     * way when the next write starts, except their partials: those wait for a rerun to continue them, and
+     * the next write that finishes removes what is left of them with the journal. So a killed write leaves
+     * nothing once another write has finished, and a rerun of it fetches only what its partials lack.
      *
      * @param createdLayout whether the caller created the layout directory for this write
      */
     public WriteJournal beginWrite(boolean createdLayout) throws IOException {
         cleanAbandonedJournals();
+        removeExpiredPartials();
         Path file = dir.resolve(JOURNAL_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE) + JOURNAL_SUFFIX);
         Files.createFile(file);
         // Lines are written through the stream, not the channel: a channel is closed (and its fcntl lock
@@ -404,6 +604,11 @@ public final class OciLayoutDir {
             return List.copyOf(lines);
         }
 
+        /** Whether the write has finished or been aborted. */
+        public synchronized boolean isClosed() {
+            return closed;
+        }
+
         synchronized void note(String kind, String what) throws IOException {
             lines.add(kind + " " + what);
             stream.write((kind + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
@@ -422,6 +627,7 @@ public final class OciLayoutDir {
             closed = true;
             Files.deleteIfExists(file);
             release();
+            finishAbandonedJournals();
         }
 
         /** Drops the lock and closes the file (a channel closed already has dropped its lock). */
@@ -443,6 +649,11 @@ public final class OciLayoutDir {
             }
             closed = true;
             try {
+                for (String l : List.copyOf(lines)) {
+                    if (l.startsWith("P ")) {
+                        removePartial(dir.resolve(l.substring(2))); // a failed write leaves nothing; only a killed one leaves its partials
+                    }
+                }
                 undo(List.copyOf(lines), file);
             } finally {
                 Files.deleteIfExists(file);
@@ -477,13 +688,66 @@ public final class OciLayoutDir {
                     continue; // a live writer in another process
                 }
                 try {
-                    undo(Files.readAllLines(j, StandardCharsets.UTF_8), j);
-                    Files.deleteIfExists(j);
+                    List<String> lines = Files.readAllLines(j, StandardCharsets.UTF_8);
+                    undo(lines, j);
+                    if (!hasPartials(lines)) {
+                        Files.deleteIfExists(j);
+                    }
+                    // else kept: its partials wait for a rerun; the next write that finishes removes what is left of them
                 } finally {
                     lock.release();
                 }
             } catch (NoSuchFileException goneMeanwhile) {
                 // another writer cleaned it
+            }
+        }
+    }
+
+    /** Whether a journal names a partial that is still there. */
+    private boolean hasPartials(List<String> lines) {
+        for (String l : lines) {
+            if (l.startsWith("P ") && Files.exists(dir.resolve(l.substring(2)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * After a write finished: the journals of killed writes kept for their partials are done with (a rerun
+     * continued the partials it needed, or this write was another one): what is left of the partials goes
+     * (unless a writer holds them), then the journals.
+     */
+    private void finishAbandonedJournals() throws IOException {
+        for (Path j : journals()) {
+            if (LIVE.containsKey(j.toAbsolutePath().normalize())) {
+                continue;
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(j, java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileLock lock;
+                try {
+                    lock = ch.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException mineAndLive) {
+                    continue;
+                }
+                if (lock == null) {
+                    continue;
+                }
+                try {
+                    List<String> lines = Files.readAllLines(j, StandardCharsets.UTF_8);
+                    for (String l : lines) {
+                        if (l.startsWith("P ")) {
+                            removePartial(dir.resolve(l.substring(2)));
+                        }
+                    }
+                    undo(lines, j);
+                    Files.deleteIfExists(j);
+                } finally {
+                    lock.release();
+                }
+            } catch (NoSuchFileException goneMeanwhile) {
+                // another writer finished it
             }
         }
     }

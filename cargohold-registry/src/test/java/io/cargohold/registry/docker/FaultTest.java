@@ -146,6 +146,8 @@ class FaultTest {
         var e2 = assertThrows(CorruptException.class, () -> pull("oci:" + tmp.resolve("bad-out") + ":v1", options()));
         assertTrue(e2.getMessage().contains("digest mismatch"), e2.getMessage());
         assertFalse(Files.exists(tmp.resolve("bad-out/blobs/sha256").resolve(bigLayer.digest().substring(7))));
+        assertFalse(Files.exists(tmp.resolve("bad-out/blobs/sha256").resolve("." + bigLayer.digest().substring(7) + ".partial")),
+                "a blob that did not verify leaves no partial");
     }
 
     @Test
@@ -229,6 +231,70 @@ class FaultTest {
             assertTrue(s.blobs().contains(Digest.parse(bigLayer.digest())));
             assertTrue(s.blobs().ingests().isEmpty(), "no ingest left: " + s.blobs().ingests());
         }
+    }
+
+    /**
+     * kill -9 of a pull into an OCI layout while the big layer streams, then the same pull: the killed pull left the
+     * layer as blobs/sha256/.HEX.partial (its journal's temp files are cleaned), the rerun verifies and continues it,
+     * fetching exactly the missing bytes in one request, and leaves no partial, journal or temp file behind.
+     */
+    @Test
+    void aKilledPullIntoALayoutIsFinishedByARerunFetchingOnlyWhatWasMissing() throws Exception {
+        Path out = tmp.resolve("layout");
+        String dest = "oci:" + out + ":v1";
+        double at = 0.10 + 0.75 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        String when = "killed at " + Math.round(at * 100) + " % of the layer";
+        proxy.throttle(1 << 20);
+        String childErr;
+        try (ChildJvm child = ChildJvm.start(RegistryPullWorker.class, tmp.resolve("unused").toString(),
+                "docker://" + proxy.host() + "/fault/large:v1", dest)) {
+            child.await("START", 60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (proxy.bodyBytesSoFar(blobPath()) < at * bigLayer.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            child.kill();
+            childErr = child.stderr() + child.output();
+        }
+        proxy.throttle(0);
+        proxy.resetCounts();
+        String hex = bigLayer.digest().substring(7);
+        Path partial = out.resolve("blobs/sha256/." + hex + ".partial");
+        assertTrue(Files.isRegularFile(partial), when + ": the killed pull left the layer's partial; the child said: " + childErr);
+        long have = Files.size(partial);
+        assertTrue(have > 0 && have < bigLayer.size(), when + ": " + have + " bytes in the partial");
+
+        CopyResult r = pull(dest, options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
+        assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
+        String context = when + ", " + have + " bytes in the partial: " + proxy.exchanges();
+        assertEquals(1, proxy.requests("GET", blobPath()), context);
+        assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part; " + context);
+        assertEquals(bigLayer.size(), Files.size(out.resolve("blobs/sha256").resolve(hex)));
+        // nothing but the layout: every blob named by its digest, no partial, journal or temp file
+        try (var files = Files.walk(out)) {
+            List<String> odd = files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString())
+                    .filter(n -> !n.equals("oci-layout") && !n.equals("index.json") && !n.matches("blobs/sha256/[0-9a-f]{64}")).toList();
+            assertEquals(List.of(), odd);
+        }
+        // and it reads back: every blob verified on the way into the content store
+        Transports t = transports(options());
+        assertEquals(image.ref("latest").digest(), ImageCopier.copy(t.parse(dest), t.parse("cargohold:back:v1"),
+                CopyContext.of(tmp.resolve("cargohold"), null), CopyOptions.defaults()).manifestDigest().toString());
+    }
+
+    /** A partial nobody came back for is removed by a later write into the layout once it is older than the expiry. */
+    @Test
+    void anAbandonedPartialExpires() throws IOException {
+        Path out = tmp.resolve("layout");
+        pull("oci:" + out + ":v1", options());
+        Path old = out.resolve("blobs/sha256/." + "ab".repeat(32) + ".partial");
+        Path fresh = out.resolve("blobs/sha256/." + "cd".repeat(32) + ".partial");
+        Files.write(old, new byte[100]);
+        Files.write(fresh, new byte[100]);
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofHours(25))));
+        pull("oci:" + out + ":v2", options());
+        assertFalse(Files.exists(old), "an expired partial is removed");
+        assertTrue(Files.exists(fresh), "a recent one is kept for a rerun");
     }
 
     /** Options under which only the big layer is uploaded in streamed PATCHes (every other blob is smaller than a chunk). */
