@@ -549,10 +549,11 @@ public final class OciLayoutDir {
      * {@link #writeBlobResumable}). {@link WriteJournal#finish} (after the commit) deletes the journal;
      * {@link WriteJournal#abort} deletes the temp files and partials, the blobs it made that index.json does
      * not reach and no live journal relies on, and the layout itself when this write created it and nothing
-     * else came in. Journals of writers that are gone (their lock is free: killed) are cleaned up the same
-     * way when the next write starts, except their partials: those wait for a rerun to continue them, and
-     * the next write that finishes removes what is left of them with the journal. So a killed write leaves
-     * nothing once another write has finished, and a rerun of it fetches only what its partials lack.
+     * else came in. Journals of writers that are gone (their lock is free: killed) are found when the next
+     * write starts: their temp files are deleted at once, their blobs and partials kept for that write to
+     * reuse and continue, and when that write ends (finished or aborted) what it did not take goes, with the
+     * journals. So a killed write leaves nothing once the next write into the layout has ended, and a rerun
+     * of it fetches only what the killed one lacked.
      *
      * @param createdLayout whether the caller created the layout directory for this write
      */
@@ -654,11 +655,12 @@ public final class OciLayoutDir {
                         removePartial(dir.resolve(l.substring(2))); // a failed write leaves nothing; only a killed one leaves its partials
                     }
                 }
-                undo(List.copyOf(lines), file);
+                undo(List.copyOf(lines), file, true);
             } finally {
                 Files.deleteIfExists(file);
                 release();
             }
+            finishAbandonedJournals();
             if (createdLayout) {
                 removeIfOnlyOurs();
             }
@@ -689,11 +691,12 @@ public final class OciLayoutDir {
                 }
                 try {
                     List<String> lines = Files.readAllLines(j, StandardCharsets.UTF_8);
-                    undo(lines, j);
-                    if (!hasPartials(lines)) {
+                    undo(lines, j, false);
+                    if (!hasLeftovers(lines)) {
                         Files.deleteIfExists(j);
                     }
-                    // else kept: its partials wait for a rerun; the next write that finishes removes what is left of them
+                    // else kept: its blobs and partials wait for this write to reuse and continue them; when it ends,
+                    // what it did not take is removed with the journal (finishAbandonedJournals)
                 } finally {
                     lock.release();
                 }
@@ -703,20 +706,26 @@ public final class OciLayoutDir {
         }
     }
 
-    /** Whether a journal names a partial that is still there. */
-    private boolean hasPartials(List<String> lines) {
+    /** Whether a journal names a partial or a blob it made that is still there. */
+    private boolean hasLeftovers(List<String> lines) {
         for (String l : lines) {
-            if (l.startsWith("P ") && Files.exists(dir.resolve(l.substring(2)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return true;
+            try {
+                if (l.startsWith("P ") && Files.exists(dir.resolve(l.substring(2)), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        || l.startsWith("B ") && Files.exists(blobPath(Digest.parse(l.substring(2))), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    return true;
+                }
+            } catch (IOException | RuntimeException unreadable) {
+                return true; // keep it for the end of this write, which undoes it as well as it can
             }
         }
         return false;
     }
 
     /**
-     * After a write finished: the journals of killed writes kept for their partials are done with (a rerun
-     * continued the partials it needed, or this write was another one): what is left of the partials goes
-     * (unless a writer holds them), then the journals.
+     * After a write ended (finished or aborted): the journals of killed writes kept for their blobs and
+     * partials are done with (this write reused and continued what it needed): what is left of the partials
+     * goes (unless a writer holds them), their blobs that index.json does not reach and no live journal relies
+     * on go, then the journals.
      */
     private void finishAbandonedJournals() throws IOException {
         for (Path j : journals()) {
@@ -741,7 +750,7 @@ public final class OciLayoutDir {
                             removePartial(dir.resolve(l.substring(2)));
                         }
                     }
-                    undo(lines, j);
+                    undo(lines, j, true);
                     Files.deleteIfExists(j);
                 } finally {
                     lock.release();
@@ -764,7 +773,11 @@ public final class OciLayoutDir {
      * Deletes the temp files of a journal and the blobs it made that index.json does not reach and no
      * other live journal relies on. When index.json cannot be read, no blob is deleted.
      */
-    private void undo(List<String> lines, Path self) throws IOException {
+    private void undo(List<String> lines, Path self, boolean blobs) throws IOException {
+        if (!blobs) {
+            deleteTemps(lines);
+            return;
+        }
         java.util.Set<Digest> keep = reachableFromIndex();
         for (Path other : journals()) {
             if (!other.equals(self)) {
@@ -780,14 +793,7 @@ public final class OciLayoutDir {
                 }
             }
         }
-        for (String l : lines) {
-            if (l.startsWith("T ")) {
-                Path t = dir.resolve(l.substring(2)).normalize();
-                if (t.startsWith(dir.resolve("blobs")) && t.getFileName().toString().startsWith(".")) {
-                    Files.deleteIfExists(t);
-                }
-            }
-        }
+        deleteTemps(lines);
         if (keep.contains(null)) {
             return;
         }
@@ -801,6 +807,18 @@ public final class OciLayoutDir {
                 }
                 if (!keep.contains(d)) {
                     Files.deleteIfExists(blobPath(d));
+                }
+            }
+        }
+    }
+
+    /** Deletes a journal's temp files ({@code T}: hidden files under blobs/ only). */
+    private void deleteTemps(List<String> lines) throws IOException {
+        for (String l : lines) {
+            if (l.startsWith("T ")) {
+                Path t = dir.resolve(l.substring(2)).normalize();
+                if (t.startsWith(dir.resolve("blobs")) && t.getFileName().toString().startsWith(".")) {
+                    Files.deleteIfExists(t);
                 }
             }
         }

@@ -99,6 +99,10 @@ class FaultTest {
                 CopyContext.of(tmp.resolve("cargohold"), null), CopyOptions.defaults());
     }
 
+    private static long configSize() {
+        return image.ref("latest").image().config().size();
+    }
+
     private String blobPath() {
         return "/blobs/" + bigLayer.digest();
     }
@@ -209,9 +213,15 @@ class FaultTest {
         // (790,109 bytes "more" = the 720,477 in the ingest + 69,632 in flight when the child died).
         proxy.resetCounts();
         long have;
+        long allMissing = configSize(); // the engine reads the config in any case
         try (OciStore s = OciStore.open(root, StoreOptions.defaults())) {
             List<IngestStatus> ingests = s.blobs().ingests();
             have = ingests.stream().filter(i -> i.ref().equals(bigLayer.digest())).mapToLong(IngestStatus::offset).sum();
+            for (Descriptor l : image.ref("latest").image().layers()) {
+                if (!s.blobs().contains(Digest.parse(l.digest()))) {
+                    allMissing += l.size() - ingests.stream().filter(i -> i.ref().equals(l.digest())).mapToLong(IngestStatus::offset).sum();
+                }
+            }
         }
         assertTrue(have > 0 && have < bigLayer.size(), when + ": the killed pull left part of the big layer in its ingest ("
                 + have + " bytes, " + relayedToChild + " relayed); the child said: " + childErr);
@@ -227,6 +237,7 @@ class FaultTest {
         String context = when + ", " + have + " bytes in the ingest, " + relayedToChild + " relayed to the killed pull: " + proxy.exchanges();
         assertEquals(cutTheRerun ? 2 : 1, proxy.requests("GET", blobPath()), context);
         assertEquals(missing, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part of the layer; " + context);
+        assertEquals(allMissing, proxy.bodyBytes("GET", "/blobs/"), "of every blob, exactly what the killed pull lacked; " + context);
         try (OciStore s = OciStore.open(root, StoreOptions.defaults())) {
             assertTrue(s.blobs().contains(Digest.parse(bigLayer.digest())));
             assertTrue(s.blobs().ingests().isEmpty(), "no ingest left: " + s.blobs().ingests());
@@ -263,12 +274,21 @@ class FaultTest {
         assertTrue(Files.isRegularFile(partial), when + ": the killed pull left the layer's partial; the child said: " + childErr);
         long have = Files.size(partial);
         assertTrue(have > 0 && have < bigLayer.size(), when + ": " + have + " bytes in the partial");
+        // what the killed pull had of each layer: a whole blob (verified before its rename) or a partial
+        long allMissing = configSize();
+        for (Descriptor l : image.ref("latest").image().layers()) {
+            String h = l.digest().substring(7);
+            Path whole = out.resolve("blobs/sha256").resolve(h);
+            Path part = out.resolve("blobs/sha256/." + h + ".partial");
+            allMissing += Files.exists(whole) ? 0 : l.size() - (Files.exists(part) ? Files.size(part) : 0);
+        }
 
         CopyResult r = pull(dest, options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
         assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
         String context = when + ", " + have + " bytes in the partial: " + proxy.exchanges();
         assertEquals(1, proxy.requests("GET", blobPath()), context);
         assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part; " + context);
+        assertEquals(allMissing, proxy.bodyBytes("GET", "/blobs/"), "of every blob, exactly what the killed pull lacked; " + context);
         assertEquals(bigLayer.size(), Files.size(out.resolve("blobs/sha256").resolve(hex)));
         // nothing but the layout: every blob named by its digest, no partial, journal or temp file
         try (var files = Files.walk(out)) {
