@@ -813,6 +813,12 @@ public final class RegistryClient implements Closeable {
                     while (c != null && !(c instanceof CargoholdException && !(c instanceof UnavailableException))) {
                         c = c.getCause();
                     }
+                    if (continued && c == e && (e instanceof FailedPreconditionException || e instanceof NotFoundException)) {
+                        // the registry refuses to go on with the upload it said it had (BLOB_UPLOAD_INVALID/UNKNOWN: it
+                        // was still writing the broken request when asked, or dropped the upload since): start again
+                        cancel(location, repo);
+                        throw new UnavailableException(what + ": the upload was lost (" + e.getMessage() + ")", e);
+                    }
                     if (c != null || !(e instanceof UnavailableException) || attempt >= options.retryTimes()) {
                         // the source's own failure, the registry's refusal, or no retries left
                         cancel(location, repo);
@@ -846,7 +852,7 @@ public final class RegistryClient implements Closeable {
             try {
                 put = call(new Req("PUT", withDigest(location, d), repo, "pull,push", what).header("Content-Type", "application/octet-stream")
                         .body(new byte[0]), 201, 204);
-            } catch (CorruptException e) {
+            } catch (CorruptException | FailedPreconditionException | NotFoundException e) {
                 if (!continued) {
                     throw e;
                 }

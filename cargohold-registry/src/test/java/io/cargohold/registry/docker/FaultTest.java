@@ -349,7 +349,7 @@ class FaultTest {
     @Test
     void aStreamedUploadCutBeforeAnyByteArrivedGoesOnWithTheSameUpload() throws IOException {
         proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, 0, 1));
-        pushAndCheck("fault/push-a");
+        pushAndCheck("fault/push-a-" + Long.toHexString(System.nanoTime()));
         assertEquals(1, uploadStatusQueries(), proxy.exchanges().toString());
         assertEquals(blobs(), proxy.requests("POST", "/blobs/uploads/"), proxy.exchanges().toString());
         assertEquals(2, proxy.requests("PATCH", "/blobs/uploads/"));
@@ -366,7 +366,7 @@ class FaultTest {
     void aStreamedUploadCutMidwayStartsAgainWhenTheRegistryCannotContinueIt() throws IOException {
         long cut = bigLayer.size() / 3;
         proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, cut, 1));
-        pushAndCheck("fault/push-b");
+        pushAndCheck("fault/push-b-" + Long.toHexString(System.nanoTime()));
         assertEquals(1, uploadStatusQueries(), proxy.exchanges().toString());
         assertEquals(blobs() + 1, proxy.requests("POST", "/blobs/uploads/"), proxy.exchanges().toString());
         assertEquals(2, proxy.requests("PATCH", "/blobs/uploads/"));
@@ -377,12 +377,13 @@ class FaultTest {
     @Test
     void aStreamedUploadCutEveryTimeIsAnError() throws IOException {
         proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, 1000, 100));
+        String repo = "fault/push-c-" + Long.toHexString(System.nanoTime()); // a repository of its own: the registry has none of its blobs
         Transports t = transports(streamedPush());
         var e = assertThrows(UnavailableException.class, () -> ImageCopier.copy(t.parse("oci:" + image.dir() + ":latest"),
-                t.parse("docker://" + proxy.host() + "/fault/push-c:v1"), CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults()));
+                t.parse("docker://" + proxy.host() + "/" + repo + ":v1"), CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults()));
         assertTrue(e.getMessage().contains(bigLayer.digest()), e.getMessage());
         proxy.clearFaults();
-        assertThrows(io.cargohold.errors.NotFoundException.class, () -> ImageCopier.copy(t.parse("docker://" + registry.host() + "/fault/push-c:v1"),
+        assertThrows(io.cargohold.errors.NotFoundException.class, () -> ImageCopier.copy(t.parse("docker://" + registry.host() + "/" + repo + ":v1"),
                 t.parse("oci:" + tmp.resolve("none") + ":v1"), CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults()));
     }
 }

@@ -47,8 +47,9 @@ public final class FaultProxy implements AutoCloseable {
         /** Accept the request and never answer. */
         HANG,
         /**
-         * Relay the request head and {@code arg} bytes of its body to the registry, then close both
-         * connections without an answer (an upload cut midway).
+         * Relay the request head and {@code arg} bytes of its body to the registry, end the request there
+         * (half-close), wait for the registry to answer or close, then close the client's connection without
+         * an answer (an upload cut midway).
          */
         CUT_REQUEST_AFTER
     }
@@ -268,8 +269,17 @@ public final class FaultProxy implements AutoCloseable {
             if (f != null && f.kind() == Kind.CUT_REQUEST_AFTER) {
                 long relayed = copyUpTo(cin, uout, f.arg());
                 uout.flush();
+                // the registry sees the body end early; it has dealt with that (answered or closed) before the client
+                // sees its connection closed without an answer, so what the client asks next finds the registry settled
+                up.shutdownOutput();
+                up.setSoTimeout(30_000);
+                try {
+                    up.getInputStream().transferTo(OutputStream.nullOutputStream());
+                } catch (IOException closedOrSilent) {
+                    // settled either way
+                }
                 record(gen, new Exchange(method, path, 0, 0, relayed));
-                return; // both connections close: the registry sees the body end early, the client no answer
+                return;
             }
             long[] requestBytes = {0};
             relayBody(cin, new java.io.FilterOutputStream(uout) {
