@@ -354,7 +354,9 @@ public final class Store implements AutoCloseable {
             if (java.nio.file.Files.isDirectory(snap.layout().layerTrees())) {
                 try (var ds = java.nio.file.Files.newDirectoryStream(snap.layout().layerTrees())) {
                     for (Path p : ds) {
-                        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        // overlay: l/ (short links), staging and the feature checks are no layers (upstream's ListLayers)
+                        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                                && snap.layout().isLayerDirectoryName(p.getFileName().toString())) {
                             ids.add(p.getFileName().toString());
                         }
                     }
