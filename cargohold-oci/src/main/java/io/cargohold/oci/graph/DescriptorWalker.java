@@ -310,10 +310,9 @@ public final class DescriptorWalker {
 
     /** The subject of a manifest or index, or null. */
     public static Descriptor subjectOf(OciDocument doc) {
-        return switch (doc) {
-            case OciDocument.Manifest m -> m.subject();
-            case OciDocument.Index i -> i.subject();
-        };
+        // instanceof, not a pattern switch: its invokedynamic bootstrap generates classes at run time, which the
+        // AOT cache cannot keep (~10 classes and lambda forms at every start that walks a graph, e.g. list)
+        return doc instanceof OciDocument.Manifest m ? m.subject() : ((OciDocument.Index) doc).subject();
     }
 
     /**
