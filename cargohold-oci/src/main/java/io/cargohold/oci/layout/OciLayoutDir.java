@@ -674,36 +674,14 @@ public final class OciLayoutDir {
 
     /** Journals whose writer is gone (their lock can be had): undone and deleted. */
     private void cleanAbandonedJournals() throws IOException {
-        for (Path j : journals()) {
-            if (LIVE.containsKey(j.toAbsolutePath().normalize())) {
-                continue;
+        forEachAbandonedJournal((j, lines) -> {
+            undo(lines, j, false);
+            if (!hasLeftovers(lines)) {
+                Files.deleteIfExists(j);
             }
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(j, java.nio.file.StandardOpenOption.READ,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.channels.FileLock lock;
-                try {
-                    lock = ch.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException mineAndLive) {
-                    continue;
-                }
-                if (lock == null) {
-                    continue; // a live writer in another process
-                }
-                try {
-                    List<String> lines = Files.readAllLines(j, StandardCharsets.UTF_8);
-                    undo(lines, j, false);
-                    if (!hasLeftovers(lines)) {
-                        Files.deleteIfExists(j);
-                    }
-                    // else kept: its blobs and partials wait for this write to reuse and continue them; when it ends,
-                    // what it did not take is removed with the journal (finishAbandonedJournals)
-                } finally {
-                    lock.release();
-                }
-            } catch (NoSuchFileException goneMeanwhile) {
-                // another writer cleaned it
-            }
-        }
+            // else kept: its blobs and partials wait for this write to reuse and continue them; when it ends,
+            // what it did not take is removed with the journal (finishAbandonedJournals)
+        });
     }
 
     /** Whether a journal names a partial or a blob it made that is still there. */
@@ -728,6 +706,27 @@ public final class OciLayoutDir {
      * on go, then the journals.
      */
     private void finishAbandonedJournals() throws IOException {
+        forEachAbandonedJournal((j, lines) -> {
+            for (String l : lines) {
+                if (l.startsWith("P ")) {
+                    removePartial(dir.resolve(l.substring(2)));
+                }
+            }
+            undo(lines, j, true);
+            Files.deleteIfExists(j);
+        });
+    }
+
+    private interface JournalAction {
+        void apply(Path journal, List<String> lines) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on each journal whose writer is gone, holding the journal's lock: journals of this
+     * process's live writes are skipped, as are those another process holds; one removed meanwhile was
+     * handled by another writer.
+     */
+    private void forEachAbandonedJournal(JournalAction action) throws IOException {
         for (Path j : journals()) {
             if (LIVE.containsKey(j.toAbsolutePath().normalize())) {
                 continue;
@@ -741,22 +740,15 @@ public final class OciLayoutDir {
                     continue;
                 }
                 if (lock == null) {
-                    continue;
+                    continue; // a live writer in another process
                 }
                 try {
-                    List<String> lines = Files.readAllLines(j, StandardCharsets.UTF_8);
-                    for (String l : lines) {
-                        if (l.startsWith("P ")) {
-                            removePartial(dir.resolve(l.substring(2)));
-                        }
-                    }
-                    undo(lines, j, true);
-                    Files.deleteIfExists(j);
+                    action.apply(j, Files.readAllLines(j, StandardCharsets.UTF_8));
                 } finally {
                     lock.release();
                 }
             } catch (NoSuchFileException goneMeanwhile) {
-                // another writer finished it
+                // another writer cleaned or finished it
             }
         }
     }
