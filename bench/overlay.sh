@@ -8,7 +8,9 @@
 #  2. disk: the store's size (du -sx of the graph root) after ten containers on that image, vfs vs overlay.
 # Build first (bin/build); run as root (kernel overlay mounts). Knobs: CARGOHOLD_BENCH_IMAGE (an OCI layout,
 # default /work/bench-images/large/app), ROUNDS (default 3), CARGOHOLD_BENCH_TMPDIR (default /tmp),
-# CARGOHOLD_BENCH_VFS=0 (skip ours-with-vfs and the disk phase: ours vs upstream with overlay alone).
+# CARGOHOLD_BENCH_VFS=0 (skip ours-with-vfs and the disk phase: ours vs upstream with overlay alone),
+# CARGOHOLD_BENCH_CACHE: cold (default) drops the page cache before every timed apply (as bench/layers.sh),
+# warm does not. Without it the kernel's time for the same files varied 2.5x from run to run (section 20.1).
 set -euo pipefail
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 ours="$top/bin/containers-storage"
@@ -24,7 +26,7 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "overlay bench: run as root" >&2; exit 1; }
 manifest=$(jq -r '.manifests[0].digest' "$layout/index.json")
 mapfile -t blobs < <(jq -r '.layers[].digest' "$layout/blobs/${manifest%%:*}/${manifest#*:}" | sed 's|:|/|')
-echo "== overlay benchmark, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${#blobs[@]} layers of $layout"
+echo "== overlay benchmark, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${#blobs[@]} layers of $layout, page cache ${CARGOHOLD_BENCH_CACHE:-cold}"
 
 now() { date +%s%N; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -51,7 +53,7 @@ for round in $(seq 1 "$rounds"); do
 		set -- $who
 		cs=$ours; [ "$1" = upstream ] && cs=$up
 		d="$work/$1-$2-$round"
-		sync -f "$work"; sleep 1
+		sync -f "$work"; [ "${CARGOHOLD_BENCH_CACHE:-cold}" = cold ] && echo 3 > /proc/sys/vm/drop_caches; sleep 1
 		t0=$(now); apply "$cs" "$2" "$d" > /dev/null; t1=$(now); sync -f "$work"; t2=$(now)
 		times[$who]="${times[$who]:-} $(( (t1 - t0) / 1000000 ))"
 		synced[$who]="${synced[$who]:-} $(( (t2 - t0) / 1000000 ))"
