@@ -434,7 +434,7 @@ public final class ImageCopier {
         }
         LOG.log(System.Logger.Level.DEBUG, "layer {0} {1}: copying {2} bytes as {3}{4}", i, from.digest(), from.size(), outType,
                 out == in ? "" : " (" + in + " to " + out + ")");
-        if (out == in && dst.resumesBlobs() && from.digest() != null && from.size() >= 0) {
+        if (out == in && dst.resumesBlobs(src) && from.digest() != null && from.size() >= 0) {
             // the destination resumes: it opens the source at the offset its ingest reached and verifies the whole blob
             CopyBlob blob = new CopyBlob(from, orig, CopyBlob.Kind.LAYER, i, diffId, chain);
             Descriptor stored;

@@ -72,18 +72,18 @@ public interface ImageDestination extends Closeable {
     }
 
     /**
-     * Whether this destination resumes interrupted blob writes ({@link #putBlobResumable}): then the
-     * engine hands it layers that travel unchanged as content it can open at any offset, and the
+     * Whether this destination resumes interrupted writes of blobs from {@code source} ({@link #putBlobResumable}):
+     * then the engine hands it layers that travel unchanged as content it can open at any offset, and the
      * destination verifies size and digest itself before anything becomes visible.
      */
-    default boolean resumesBlobs() {
+    default boolean resumesBlobs(ImageSource source) {
         return false;
     }
 
     /**
      * Stores a layer whose digest and size are known, opening {@code content} at the offset an earlier,
      * interrupted write reached (0 when none; not at all when the blob is present meanwhile). Must check
-     * size and digest of the whole blob and store nothing on a mismatch. Only called when {@link #resumesBlobs()}.
+     * size and digest of the whole blob and store nothing on a mismatch. Only called when {@link #resumesBlobs(ImageSource)}.
      */
     default Descriptor putBlobResumable(BlobContent content, CopyBlob blob) throws IOException {
         throw new UnsupportedOperationException(reference().string() + " does not resume blob writes");

@@ -53,6 +53,14 @@ public interface ImageSource extends Closeable {
     }
 
     /**
+     * Whether blobs come over a network (a registry): a destination that would have to keep an extra copy of a
+     * blob only to continue an interrupted transfer (containers-storage) does so only then.
+     */
+    default boolean remote() {
+        return false;
+    }
+
+    /**
      * The layer as this source really has it, when that differs from what the manifest names (upstream's
      * {@code LayerInfosForCopy}): containers-storage keeps uncompressed diffs and answers with an
      * uncompressed descriptor whose digest is the DiffID. Null (the default) means the manifest's own.

@@ -62,6 +62,21 @@ public final class Store implements AutoCloseable {
         return engine.layout().runRoot();
     }
 
+    /**
+     * A directory inside the graph root (created, mode 0700) where a writer may keep the partial download of a
+     * layer blob between runs, so an interrupted pull continues it: {@code tmp/cargohold-partials}. Nothing in it
+     * is part of the store (upstream creates {@code tmp/} and does not read it); a file there belongs to whoever
+     * holds its fcntl lock.
+     */
+    public Path partialBlobDirectory() throws IOException {
+        Path dir = engine.layout().partialBlobs();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        return dir;
+    }
+
     // ------------------------------------------------------------------ layers
 
     /** All layers, the primary store's first (in creation order), then those of additional stores. */

@@ -74,7 +74,7 @@ public final class CargoholdDestination implements ImageDestination {
     }
 
     @Override
-    public boolean resumesBlobs() {
+    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
         return true;
     }
 

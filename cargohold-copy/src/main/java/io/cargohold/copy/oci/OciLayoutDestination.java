@@ -90,7 +90,7 @@ final class OciLayoutDestination implements ImageDestination {
      * blob (the engine then hashes nothing itself: one SHA-256 per layer, not two).
      */
     @Override
-    public boolean resumesBlobs() {
+    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
         return true;
     }
 

@@ -61,6 +61,8 @@ final class StorageImageDestination implements ImageDestination {
     private Descriptor configDescriptor;
     private byte[] config;
     private RawManifest manifest;
+    /** Whether the expired partials of the store were removed (once per destination). */
+    private final java.util.concurrent.atomic.AtomicBoolean partialsSwept = new java.util.concurrent.atomic.AtomicBoolean();
 
     StorageImageDestination(StorageReference reference, Store store, StorageReference.Resolved resolved, CopyContext context) {
         this.reference = reference;
@@ -214,6 +216,66 @@ final class StorageImageDestination implements ImageDestination {
             d = new Descriptor(d.mediaType(), digest, l.compressedSize(), d.urls(), d.annotations(), d.platform(), d.artifactType());
         }
         return d;
+    }
+
+    /**
+     * Layers from a registry keep their bytes in a partial file as they are applied ({@link PartialLayer}), so a pull
+     * killed midway continues the layer with a ranged request; from local sources a copy is only slower for it.
+     */
+    @Override
+    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
+        return source.remote();
+    }
+
+    /**
+     * A layer of known digest and size, from the bytes its partial holds (an interrupted pull's) and then the
+     * source's from there on; the partial is deleted once the layer is stored, and also when the copy fails (a
+     * killed copy leaves it for the rerun). When a layer continued from a partial fails (its bytes did not verify or
+     * decompress: torn by a power loss), the partial is emptied and the layer fetched once more from byte 0.
+     */
+    @Override
+    public Descriptor putBlobResumable(BlobContent content, CopyBlob blob) throws IOException {
+        Digest diffId = requireDiffId(blob);
+        String parent = parentOf(blob.layerIndex());
+        String id = layerId(parent, diffId);
+        Descriptor d = blob.descriptor();
+        Path dir = store.partialBlobDirectory();
+        if (partialsSwept.compareAndSet(false, true)) {
+            PartialLayer.removeExpired(dir);
+        }
+        PartialLayer partial = PartialLayer.open(dir, d);
+        if (partial == null) { // another writer holds this blob's partial: stream it without one, verified as it passes
+            try (InputStream in = new io.cargohold.copy.internal.VerifyingInputStream(content.open(0), d.digest(), d.size(),
+                    "layer " + d.digest())) {
+                create(blob, id, parent, diffId, d.digest(), in);
+            }
+            return d;
+        }
+        try {
+            for (int round = 0; ; round++) {
+                long had = partial.have();
+                try (InputStream in = partial.stream(content)) {
+                    create(blob, id, parent, diffId, d.digest(), in);
+                    return d;
+                } catch (IOException e) {
+                    // the partial's bytes may be what failed (torn: they do not verify, or do not even decompress)
+                    if (round == 0 && had > 0 && (partial.didNotVerify() || !(e instanceof java.io.InterruptedIOException)
+                            && !(e.getCause() instanceof java.net.ConnectException))) {
+                        partial.truncate();
+                        continue;
+                    }
+                    if (e instanceof java.util.zip.ZipException || e instanceof com.github.luben.zstd.ZstdIOException) {
+                        // the bytes do not decompress: damaged (the digest check at their end never came)
+                        throw new CorruptException(reference.string() + ": layer " + blob.layerIndex() + " (blob " + d.digest()
+                                + "): cannot decompress: " + e.getMessage() + " (the blob's bytes are not what its digest names)", e);
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            // stored, or the copy failed: nothing stays behind (a killed copy never gets here: its partial stays for the rerun)
+            partial.delete();
+        }
     }
 
     /** PutLayer with upstream's recorded digests (the blob's, the DiffID) and our check of the computed DiffID. */

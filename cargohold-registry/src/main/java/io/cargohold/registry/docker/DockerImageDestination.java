@@ -72,7 +72,7 @@ final class DockerImageDestination implements ImageDestination {
      * java.util.function.LongConsumer)}, which checks the digest before the final PUT; the registry checks it again).
      */
     @Override
-    public boolean resumesBlobs() {
+    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
         return true;
     }
 

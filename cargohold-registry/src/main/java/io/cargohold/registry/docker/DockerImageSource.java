@@ -81,6 +81,11 @@ final class DockerImageSource implements ImageSource {
     }
 
     @Override
+    public boolean remote() {
+        return true;
+    }
+
+    @Override
     public InputStream blob(Descriptor d) throws IOException {
         return client.getBlob(ref.repository(), d.digest(), d.size(), 0);
     }

@@ -152,6 +152,43 @@ class FaultTest {
         assertFalse(Files.exists(tmp.resolve("bad-out/blobs/sha256").resolve(bigLayer.digest().substring(7))));
         assertFalse(Files.exists(tmp.resolve("bad-out/blobs/sha256").resolve("." + bigLayer.digest().substring(7) + ".partial")),
                 "a blob that did not verify leaves no partial");
+        // into containers-storage: the layer is applied as it streams, and fails before it is complete
+        Path g = tmp.resolve("bad-cs/g");
+        Path r = tmp.resolve("bad-cs/r");
+        var e3 = assertThrows(CorruptException.class, () -> pull("containers-storage:[vfs@" + g + "+" + r + "]bad:v1", options()));
+        // (gzip notices first: the stream stops decompressing before its digest can be checked at the end)
+        assertTrue(e3.getMessage().contains(bigLayer.digest()) && (e3.getMessage().contains("digest mismatch")
+                || e3.getMessage().contains("cannot decompress")), e3.getMessage());
+        try (io.cargohold.storage.Store st = io.cargohold.storage.Store.open(io.cargohold.storage.StoreOptions.vfs(g, r))) {
+            assertTrue(st.images().isEmpty(), "no image: " + st.images());
+            assertTrue(st.layersByCompressedDigest(bigLayer.digest()).isEmpty(), "no layer of the corrupt blob");
+        }
+        try (var left = Files.list(g.resolve("tmp/cargohold-partials"))) {
+            assertEquals(List.of(), left.toList(), "a blob that did not verify leaves no partial");
+        }
+    }
+
+    /**
+     * A partial whose bytes are not the blob's (torn by a power loss, or written by something else): the layer
+     * continued from it fails, the partial is emptied and the layer fetched once more from byte 0; the pull succeeds.
+     */
+    @Test
+    void aPartialThatDoesNotVerifyIsFetchedAgainFromByteZero() throws IOException {
+        Path g = tmp.resolve("torn/g");
+        Path r = tmp.resolve("torn/r");
+        Path partials = g.resolve("tmp/cargohold-partials");
+        Files.createDirectories(partials);
+        byte[] garbage = new byte[100_000];
+        new java.util.Random(7).nextBytes(garbage);
+        Files.write(partials.resolve("sha256-" + bigLayer.digest().substring(7) + ".partial"), garbage);
+        CopyResult res = pull("containers-storage:[vfs@" + g + "+" + r + "]torn:v1", options());
+        assertEquals(image.ref("latest").digest(), res.manifestDigest().toString());
+        String context = proxy.exchanges().toString();
+        assertEquals(2, proxy.requests("GET", blobPath()), "one request from the partial's end, one from byte 0; " + context);
+        assertTrue(proxy.bodyBytes("GET", blobPath()) >= bigLayer.size(), "the whole layer came again; " + context);
+        try (var left = Files.list(partials)) {
+            assertEquals(List.of(), left.toList(), "no partial left");
+        }
     }
 
     @Test
@@ -300,6 +337,74 @@ class FaultTest {
         Transports t = transports(options());
         assertEquals(image.ref("latest").digest(), ImageCopier.copy(t.parse(dest), t.parse("cargohold:back:v1"),
                 CopyContext.of(tmp.resolve("cargohold"), null), CopyOptions.defaults()).manifestDigest().toString());
+    }
+
+    /**
+     * kill -9 of a pull into containers-storage while the big layer streams (and is applied), then the same pull:
+     * the killed pull left the layer's bytes as G/tmp/cargohold-partials/sha256-HEX.partial (its half-applied
+     * layer is removed when the store opens again, as upstream removes incomplete layers), the rerun applies the
+     * partial's bytes and then fetches exactly the missing ones in one ranged request, and leaves no partial; the
+     * image has the layer IDs containers/image gives.
+     */
+    @Test
+    void aKilledPullIntoContainersStorageIsFinishedByARerunFetchingOnlyWhatWasMissing() throws Exception {
+        Path g = tmp.resolve("cs/g");
+        Path r = tmp.resolve("cs/r");
+        String dest = "containers-storage:[vfs@" + g + "+" + r + "]fault/large:v1";
+        double at = 0.10 + 0.65 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        String when = "killed at " + Math.round(at * 100) + " % of the layer";
+        proxy.throttle(512 << 10); // slow enough that a starved test thread still kills before the layer is complete
+        String childErr;
+        try (ChildJvm child = ChildJvm.start(RegistryPullWorker.class, tmp.resolve("unused").toString(),
+                "docker://" + proxy.host() + "/fault/large:v1", dest)) {
+            child.await("START", 60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (proxy.bodyBytesSoFar(blobPath()) < at * bigLayer.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            child.kill();
+            childErr = child.stderr() + child.output();
+        }
+        proxy.throttle(0);
+        proxy.resetCounts();
+        Path partials = g.resolve("tmp/cargohold-partials");
+        Path partial = partials.resolve("sha256-" + bigLayer.digest().substring(7) + ".partial");
+        assertTrue(Files.isRegularFile(partial), when + ": the killed pull left the layer's partial; the child said: " + childErr);
+        long have = Files.size(partial);
+        assertTrue(have > 0 && have < bigLayer.size(), when + ": " + have + " bytes in the partial");
+        // what the killed pull had of each layer: a complete layer in the store, or a partial
+        long allMissing = configSize();
+        try (io.cargohold.storage.Store s = io.cargohold.storage.Store.open(io.cargohold.storage.StoreOptions.vfs(g, r))) {
+            for (Descriptor l : image.ref("latest").image().layers()) {
+                boolean stored = s.layersByCompressedDigest(l.digest()).stream().anyMatch(x -> !x.flags().containsKey("incomplete"));
+                Path part = partials.resolve("sha256-" + l.digest().substring(7) + ".partial");
+                allMissing += stored ? 0 : l.size() - (Files.exists(part) ? Files.size(part) : 0);
+            }
+        }
+
+        CopyResult res = pull(dest, options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
+        assertEquals(image.ref("latest").digest(), res.manifestDigest().toString());
+        String context = when + ", " + have + " bytes in the partial: " + proxy.exchanges();
+        assertEquals(1, proxy.requests("GET", blobPath()), context);
+        assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part; " + context);
+        assertEquals(allMissing, proxy.bodyBytes("GET", "/blobs/"), "of every blob, exactly what the killed pull lacked; " + context);
+        try (var left = Files.list(partials)) {
+            assertEquals(List.of(), left.toList(), "no partial left");
+        }
+        // the layers are those containers/image makes: base = DiffID hex, then sha256(parent + "+" + DiffID hex), all complete
+        try (io.cargohold.storage.Store s = io.cargohold.storage.Store.open(io.cargohold.storage.StoreOptions.vfs(g, r))) {
+            io.cargohold.storage.Image img = s.image("docker.io/fault/large:v1"); // the name as containers/image normalises it
+            String parent = null;
+            for (String diffId : image.ref("latest").image().diffIds()) {
+                String hex = diffId.substring(7);
+                String id = parent == null ? hex : Digest.sha256((parent + "+" + hex).getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex();
+                io.cargohold.storage.Layer l = s.layer(id);
+                assertFalse(l.flags().containsKey("incomplete"), id);
+                assertEquals(diffId, l.uncompressedDigest());
+                parent = id;
+            }
+            assertEquals(parent, img.topLayer());
+        }
     }
 
     /** A partial nobody came back for is removed by a later write into the layout once it is older than the expiry. */

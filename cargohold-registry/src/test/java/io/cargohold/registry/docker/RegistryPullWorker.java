@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** Child-process main for {@link FaultTest}: pulls IMAGE (docker://…) into the content store at ROOT as REF (or into DEST when it is oci:…), printing START and DONE. */
+/** Child-process main for {@link FaultTest}: pulls IMAGE (docker://…) into the content store at ROOT as REF (or into DEST when it is oci:… or containers-storage:…), printing START and DONE. */
 public final class RegistryPullWorker {
     public static void main(String[] args) throws Exception {
         RegistryOptions o = RegistryOptions.defaults().withTlsVerify(false).withEnv(Map.of("HOME", args[0]))
@@ -17,7 +17,7 @@ public final class RegistryPullWorker {
         Transports t = Transports.standard().with(DockerTransport.with(o, new BlobLocations()));
         System.out.println("START");
         System.out.flush();
-        String to = args[2].startsWith("oci:") ? args[2] : "cargohold:" + args[2];
+        String to = args[2].startsWith("oci:") || args[2].startsWith("containers-storage:") ? args[2] : "cargohold:" + args[2];
         ImageCopier.copy(t.parse(args[1]), t.parse(to), CopyContext.of(Path.of(args[0]), null), CopyOptions.defaults());
         System.out.println("DONE");
     }

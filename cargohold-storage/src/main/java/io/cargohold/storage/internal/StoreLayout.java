@@ -22,6 +22,14 @@ public record StoreLayout(Path graphRoot, Path runRoot, String driver) {
         return graphRoot.resolve("userns.lock");
     }
 
+    /**
+     * {@code G/tmp/cargohold-partials}: where a writer keeps the partial download of a layer blob so a rerun
+     * can continue it (not part of the store: upstream creates {@code G/tmp} and never reads it).
+     */
+    public Path partialBlobs() {
+        return graphRoot.resolve("tmp").resolve("cargohold-partials");
+    }
+
     public Path driverHome() {
         return graphRoot.resolve(driver);
     }
