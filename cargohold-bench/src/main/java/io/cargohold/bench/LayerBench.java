@@ -165,7 +165,7 @@ public final class LayerBench {
             store.diff(null, layer.id(), Compression.GZIP, gz);
             record("diff.gzip", r, t0, tarBytes);
             if (r == 1) {
-                System.out.println("diff of the layer (gzip, parallel, zlib level 3): " + gz.n + " bytes");
+                System.out.println("diff of the layer (gzip, " + Compression.gzipWriter() + "): " + gz.n + " bytes");
             }
             store.close();
             deleteTree(g);

@@ -89,6 +89,16 @@ public enum Compression {
     }
 
     /**
+     * Which compressor {@link #compress} uses for gzip in this process, for benchmarks and reports:
+     * libdeflate (one gzip member per 1 MiB block) when the system has it, else zlib (one member).
+     */
+    public static String gzipWriter() {
+        return ParallelGzipOutputStream.Engine.best() == ParallelGzipOutputStream.Engine.LIBDEFLATE
+                ? "parallel, libdeflate level " + ParallelGzipOutputStream.LIBDEFLATE_LEVEL + ", a member per 1 MiB block"
+                : "parallel, zlib level " + ParallelGzipOutputStream.LEVEL + ", one member";
+    }
+
+    /**
      * A compressing stream over {@code out} for {@code diff}. Like upstream, only gzip and zstd can be
      * written; bzip2 and xz fail with upstream's message.
      */

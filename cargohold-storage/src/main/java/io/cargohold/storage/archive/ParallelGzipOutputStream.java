@@ -1,54 +1,92 @@
 package io.cargohold.storage.archive;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
  * gzip compressed on every core, as upstream's diff does with klauspost/pgzip: the input is cut into
- * 1 MiB blocks, each block is deflated on a worker thread with the previous block's last 32 KiB as its
- * dictionary and ended with a sync flush (an empty stored block, so it ends on a byte boundary), and
- * the blocks are written in order as one deflate stream in one gzip member: ordinary gzip that any
- * reader decompresses, not byte for byte what upstream or zlib alone would write (diff output never
- * was). The CRC-32 and size of the trailer are computed on the writing thread (CRC32 is an intrinsic).
- * A block whose first 64 KiB shrink by less than 3 % is written as stored blocks (compressed and
- * random data cost zlib ~25 ms per MiB for nothing); the decision depends on the block's bytes alone,
- * so the same input always gives the same output, whatever the threads' timing. At most two blocks
- * per worker are in flight, so memory stays bounded. Not thread-safe (one writer), like every
- * OutputStream here. The JDK's {@link Deflater} and {@link CRC32} do the compressing and summing;
- * only the block framing is ours (no maintained Java library writes gzip on several cores).
+ * 1 MiB blocks, each compressed on a worker thread and written in order. Two engines:
+ * <ul>
+ * <li>{@link Engine#LIBDEFLATE} (the default when the system has libdeflate, {@link LibDeflate}): each
+ * block is one complete gzip member of its own (header, raw DEFLATE from libdeflate's whole-buffer
+ * compressor, CRC-32 and size), so the output is a multi-member gzip file (RFC 1952 section 2.2: "a
+ * series of members"), as bgzip and pigz-style tools with libdeflate write it. gzip, Go's
+ * compress/gzip and klauspost/pgzip (what upstream and skopeo read with), the JDK's
+ * {@code GZIPInputStream} and zlib's gzread read every member; a reader that stops after the first
+ * member (Rust's flate2 {@code GzDecoder} without "Multi") would not. libdeflate has no streaming or
+ * flush call, so its blocks cannot be joined into one DEFLATE stream. Random or compressed data costs
+ * little: libdeflate stores a block that does not shrink.</li>
+ * <li>{@link Engine#ZLIB} (the JDK's {@link Deflater}, when libdeflate is missing): each block is
+ * deflated with the previous block's last 32 KiB as its dictionary and ended with a sync flush (an
+ * empty stored block, so it ends on a byte boundary), and the blocks form one DEFLATE stream in one
+ * gzip member, like pgzip's. A block whose first 64 KiB shrink by less than 3 % is written as stored
+ * blocks (compressed and random data cost zlib ~25 ms per MiB for nothing).</li>
+ * </ul>
+ * Neither is byte for byte what upstream writes (diff output never was); the uncompressed content,
+ * and so the diff ID, is the same. Each block's output depends on its bytes (and, for zlib, the
+ * previous block's) alone, so the same input always gives the same output, whatever the threads'
+ * timing and the write sizes. At most two blocks per worker are in flight, so memory stays bounded.
+ * Not thread-safe (one writer), like every OutputStream here. Only the block framing is ours (no
+ * maintained Java library writes gzip on several cores).
  */
 final class ParallelGzipOutputStream extends OutputStream {
     static final int BLOCK = 1 << 20;
+    /** zlib's level when libdeflate is missing. */
     static final int LEVEL = 3;
+    /** libdeflate's level. */
+    static final int LIBDEFLATE_LEVEL = 1;
     private static final int DICT = 32 * 1024;
     private static final int PROBE = 64 * 1024;
     /** Header of a gzip member: deflate, no flags, no time, no extra flags, OS unknown (as the JDK writes). */
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
+    /** Who deflates the blocks. */
+    enum Engine {
+        /** libdeflate, one gzip member per block. */
+        LIBDEFLATE,
+        /** the JDK's zlib, one gzip member in all. */
+        ZLIB;
+
+        /** libdeflate when the system has it, zlib otherwise. */
+        static Engine best() {
+            return LibDeflate.available() ? LIBDEFLATE : ZLIB;
+        }
+    }
+
     private final OutputStream out;
+    private final Engine engine;
     private final int level;
     private final int threads;
     private final ExecutorService pool;
     private final ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
-    private final CRC32 crc = new CRC32();
+    private final CRC32 crc = new CRC32(); // zlib: of everything (one member)
+    /** libdeflate: compressors not in use; each is used by one worker at a time, all freed on close. */
+    private final ConcurrentLinkedQueue<MemorySegment> idle = new ConcurrentLinkedQueue<>();
     private byte[] block = new byte[BLOCK];
     private int filled;
-    private byte[] previous; // the tail of the last block handed out (the next block's dictionary)
+    private byte[] previous; // zlib: the tail of the last block handed out (the next block's dictionary)
     private long total;
-    private boolean headerWritten;
+    private boolean started; // zlib: header written; libdeflate: a member written
     private boolean closed;
 
-    ParallelGzipOutputStream(OutputStream out, int level, int threads) {
+    ParallelGzipOutputStream(OutputStream out, Engine engine, int level, int threads) {
+        if (engine == Engine.LIBDEFLATE && !LibDeflate.available()) {
+            throw new IllegalStateException("libdeflate is not available");
+        }
         this.out = out;
+        this.engine = engine;
         this.level = level;
         this.threads = Math.max(1, threads);
         this.pool = Executors.newFixedThreadPool(this.threads, r -> {
@@ -58,14 +96,22 @@ final class ParallelGzipOutputStream extends OutputStream {
         });
     }
 
+    /** zlib at {@code level} (the engine of a system without libdeflate). */
+    ParallelGzipOutputStream(OutputStream out, int level, int threads) {
+        this(out, Engine.ZLIB, level, threads);
+    }
+
     /**
-     * zlib level 3 on every core: zlib deflates ~2.5 times slower per core than upstream's klauspost
-     * deflate at its default level, and level 3 (the best of zlib's fast levels) closes most of that:
-     * on the large test image's 595 MiB base layer it wrote 324,695,336 bytes in 22.9 s, level 6
-     * 313,685,170 bytes in 54-63 s, upstream 312,929,124 bytes (bench/README.md section 16).
+     * libdeflate level 1 on every core when the system has it, else zlib level 3 on every core. On the
+     * large test image's 595 MiB base layer (2 threads, the tar in memory; bench/README.md sections 16
+     * and 20): libdeflate level 1 313,885,840 bytes in 3.5 s of CPU, zlib level 3 324,695,336 bytes in
+     * 8-9 s, zlib level 1 330,869,281 in 6.5 s; upstream's pgzip wrote 312,929,124 bytes. zlib level 3 is
+     * the best of zlib's fast levels; libdeflate's level 1 is already smaller than zlib's level 6
+     * (313,685,170).
      */
     ParallelGzipOutputStream(OutputStream out) {
-        this(out, LEVEL, Runtime.getRuntime().availableProcessors());
+        this(out, Engine.best(), Engine.best() == Engine.LIBDEFLATE ? LIBDEFLATE_LEVEL : LEVEL,
+                Runtime.getRuntime().availableProcessors());
     }
 
     @Override
@@ -79,7 +125,9 @@ final class ParallelGzipOutputStream extends OutputStream {
             throw new IOException("stream closed");
         }
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        crc.update(b, off, len);
+        if (engine == Engine.ZLIB) {
+            crc.update(b, off, len);
+        }
         total += len;
         while (len > 0) {
             int n = Math.min(len, BLOCK - filled);
@@ -95,18 +143,55 @@ final class ParallelGzipOutputStream extends OutputStream {
 
     /** Hands the filled block to a worker (the last one with {@code last}), then writes what is done. */
     private void submit(boolean last) throws IOException {
-        if (!headerWritten) {
-            out.write(HEADER);
-            headerWritten = true;
-        }
         byte[] data = block;
         int n = filled;
-        byte[] dict = previous;
-        pending.add(pool.submit(() -> deflate(data, n, dict, level, last)));
-        previous = n >= DICT ? Arrays.copyOfRange(data, n - DICT, n) : tail(previous, data, n);
+        if (engine == Engine.LIBDEFLATE) {
+            if (n > 0 || !started) { // no empty member after others; an empty input is one empty member
+                pending.add(pool.submit(() -> member(data, n)));
+                started = true;
+            }
+        } else {
+            if (!started) {
+                out.write(HEADER);
+                started = true;
+            }
+            byte[] dict = previous;
+            pending.add(pool.submit(() -> deflate(data, n, dict, level, last)));
+            previous = n >= DICT ? Arrays.copyOfRange(data, n - DICT, n) : tail(previous, data, n);
+        }
         block = last ? null : new byte[BLOCK];
         filled = 0;
         drain(last ? 0 : 2 * threads - 1);
+    }
+
+    /** One gzip member holding {@code data[0, n)}, deflated by libdeflate. */
+    private byte[] member(byte[] data, int n) {
+        MemorySegment c = idle.poll();
+        if (c == null) {
+            c = LibDeflate.alloc(level);
+        }
+        try {
+            byte[] z = new byte[HEADER.length + (int) LibDeflate.bound(c, n) + 8];
+            System.arraycopy(HEADER, 0, z, 0, HEADER.length);
+            int k = LibDeflate.compress(c, data, n, z, HEADER.length);
+            if (k <= 0) {
+                throw new IllegalStateException("libdeflate: output larger than its own bound");
+            }
+            CRC32 sum = new CRC32();
+            sum.update(data, 0, n);
+            int end = HEADER.length + k;
+            putInt(z, end, (int) sum.getValue());
+            putInt(z, end + 4, n);
+            return Arrays.copyOf(z, end + 8);
+        } finally {
+            idle.add(c);
+        }
+    }
+
+    private static void putInt(byte[] b, int off, int v) {
+        for (int i = 0; i < 4; i++) {
+            b[off + i] = (byte) (v >>> (8 * i));
+        }
     }
 
     /** The last 32 KiB of what went before plus {@code data[0, n)} (for blocks shorter than the dictionary). */
@@ -132,7 +217,6 @@ final class ParallelGzipOutputStream extends OutputStream {
             out.write(z);
         }
     }
-
     private static byte[] deflate(byte[] data, int n, byte[] dict, int level, boolean last) {
         if (level != Deflater.NO_COMPRESSION && n > 2 * PROBE && !compresses(data, level)) {
             level = Deflater.NO_COMPRESSION;
@@ -185,7 +269,10 @@ final class ParallelGzipOutputStream extends OutputStream {
         out.flush();
     }
 
-    /** Finishes the gzip member (the last block, CRC-32 and size) and closes the underlying stream. */
+    /**
+     * Finishes the output (the last block; zlib: the member's CRC-32 and size) and closes the underlying
+     * stream. The workers are stopped and waited for before libdeflate's compressors are freed.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -194,17 +281,34 @@ final class ParallelGzipOutputStream extends OutputStream {
         closed = true;
         try {
             submit(true);
-            byte[] trailer = new byte[8];
-            int c = (int) crc.getValue();
-            int s = (int) total;
-            for (int i = 0; i < 4; i++) {
-                trailer[i] = (byte) (c >>> (8 * i));
-                trailer[4 + i] = (byte) (s >>> (8 * i));
+            if (engine == Engine.ZLIB) {
+                byte[] trailer = new byte[8];
+                putInt(trailer, 0, (int) crc.getValue());
+                putInt(trailer, 4, (int) total);
+                out.write(trailer);
             }
-            out.write(trailer);
             out.close();
         } finally {
             pool.shutdownNow();
+            freeCompressors();
+        }
+    }
+
+    private void freeCompressors() throws IOException {
+        if (idle.isEmpty()) {
+            return;
+        }
+        try {
+            // a worker may still be in a native call (after a failure above); never free under it
+            if (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                return; // leaked, not freed while in use
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        for (MemorySegment c; (c = idle.poll()) != null; ) {
+            LibDeflate.free(c);
         }
     }
 }
