@@ -1,11 +1,9 @@
 package io.cargohold.storage.archive;
 
 import io.cargohold.text.GoStrings;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.digest.DigestingInputStream;
 import io.cargohold.errors.CorruptException;
-import io.cargohold.storage.internal.GoJson;
 import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -207,24 +205,23 @@ public final class LayerArchive {
             if (line.isEmpty()) {
                 continue;
             }
-            JsonNode e = GoJson.parse(line);
-            int type = e.path("type").asInt();
-            JsonNode payload = e.get("payload");
+            TarSplitLine e = TarSplitLine.parse(line); // jackson-core's streaming parser, not a tree per line
+            int type = e.type();
             if (type == TarSplitWriter.SEGMENT) {
-                if (payload != null && !payload.isNull()) {
-                    out.write(Base64.getDecoder().decode(payload.asText()));
+                if (e.payload() != null) {
+                    out.write(Base64.getDecoder().decode(e.payload()));
                 }
                 continue;
             }
             if (type != TarSplitWriter.FILE) {
                 throw new IOException("unknown tar-split entry type " + type);
             }
-            String name = e.hasNonNull("name") ? e.get("name").asText()
-                    : new String(Base64.getDecoder().decode(e.path("name_raw").asText("")), StandardCharsets.UTF_8);
+            String name = e.name() != null ? e.name()
+                    : new String(Base64.getDecoder().decode(e.nameRaw() == null ? "" : e.nameRaw()), StandardCharsets.UTF_8);
             if (!seen.add(PathNames.clean(name))) {
                 throw new TarFormatException("duplicates of file paths not supported");
             }
-            long size = e.path("size").asLong(0);
+            long size = e.size();
             if (size == 0) {
                 continue;
             }
@@ -245,7 +242,7 @@ public final class LayerArchive {
                     crc.submit(k); // checksummed on the other thread while we copy on
                 }
             }
-            byte[] want = payload == null || payload.isNull() ? new byte[0] : Base64.getDecoder().decode(payload.asText());
+            byte[] want = e.payload() == null ? new byte[0] : Base64.getDecoder().decode(e.payload());
             if (!Arrays.equals(crc.sum(), want)) {
                 throw new IOException("file integrity checksum failed for " + GoStrings.quote(name));
             }
