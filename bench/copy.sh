@@ -14,8 +14,10 @@
 #   CARGOHOLD_BENCH_TMPDIR  where the stores and copies are made (default ${TMPDIR:-/tmp})
 # Before each timed command: `sync -f` and a second's pause (so one tool's writeback and the discards of
 # removed trees do not land in the other's figure); the tools take turns at going first. Each command is
-# timed alone and together with a `sync -f` after it (its copy durable). The page cache is not dropped
-# (the source is read from cache by both tools).
+# timed alone and together with a `sync -f` after it (its copy durable).
+#   CARGOHOLD_BENCH_CACHE   warm (default): the page cache is not dropped (the source is read from cache by
+#                           both tools); cold: dropped before every timed command (both read the source from
+#                           disk; the kernel's time for creating files varied less run to run, section 20)
 # Checks (exit 1 on failure): the oci copies' manifest digest equals the source's (both tools); the
 # containers-storage copies give the same image ID and the same layer IDs with both tools.
 set -euo pipefail
@@ -36,7 +38,7 @@ mti=${CARGOHOLD_BENCH_MTI:-$top/../shared/tools/make-test-images}
 now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-settle() { sync -f "$work"; }
+settle() { sync -f "$work"; if [ "${CARGOHOLD_BENCH_CACHE:-warm}" = cold ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi; }
 layer_ids() { # graph root -> sorted layer IDs
 	python3 -c 'import json,sys; print(" ".join(sorted(l["id"] for l in json.load(open(sys.argv[1])))))' "$1/vfs-layers/layers.json"
 }
@@ -46,6 +48,7 @@ image_ids() {
 
 echo "== cargohold copy vs skopeo copy, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "page cache: ${CARGOHOLD_BENCH_CACHE:-warm}"
 echo "work dir: $work ($(findmnt -no FSTYPE -T "$work"))"
 echo "java: $(. "$top/bin/lib/jdk.sh"; "$(cargohold_jdk)/bin/java" -version 2>&1 | sed -n 2p); $(skopeo --version)"
 echo "git: $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$top" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
