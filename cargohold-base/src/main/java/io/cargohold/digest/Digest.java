@@ -25,6 +25,22 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Comparabl
 
     private static final DigestAlgorithm[] ALGORITHMS = DigestAlgorithm.values();
 
+    /*
+     * equals and hashCode written out, computing what a record's generated ones compute: those are linked
+     * at their first call through an invokedynamic bootstrap (ObjectMethods) that the AOT cache does not
+     * keep, which spun ~10 method-handle classes (~5-10 ms of CPU) in every CLI process that compares a
+     * digest (cargohold list, containers-storage's image commands).
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && d.algorithm == algorithm && d.hex.equals(hex);
+    }
+
+    @Override
+    public int hashCode() {
+        return algorithm.hashCode() * 31 + hex.hashCode();
+    }
+
     /** Parses {@code sha256:<64 hex>} or {@code sha512:<128 hex>}. */
     public static Digest parse(String s) throws InvalidArgumentException {
         Digest valid = parseValid(s);

@@ -46,6 +46,13 @@ public final class Logging {
     }
 
     static void configure(String... args) {
+        // SLF4J's provider named, so LoggerFactory does not look for one with a ServiceLoader over the whole
+        // class path (every jar opened: ~10-30 ms of CPU when SQLite's driver makes its first logger at each
+        // start); its INFO line saying so ("Attempting to load provider ...") is not printed. SLF4J simple
+        // then reads simplelogger.properties, which this module's jar holds (empty) so that the lookup
+        // ends in the first jar of the class path.
+        setIfAbsent("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+        setIfAbsent("slf4j.internal.verbosity", "WARN");
         String level = backendLevel(requested(args));
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level == null ? "error" : level);
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");

@@ -25,6 +25,7 @@ public final class Train {
         // what main does before run: the environment and the warm-up thread (their classes then come from the cache)
         System.getenv().size();
         io.cargohold.StartupWarmup.begin();
+        Logging.configure(); // as main: SLF4J's provider by name (no class path scan), and Logging from the cache
         Path root = Path.of(args[0]).resolve("store");
         Path file = Path.of(args[0]).resolve("blob");
         Files.writeString(file, "training content\n");

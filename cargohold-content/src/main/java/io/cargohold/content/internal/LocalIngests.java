@@ -47,7 +47,13 @@ import java.util.List;
  * forced when a writer closes or commits.
  */
 final class LocalIngests {
-    private static final System.Logger LOG = System.getLogger(LocalIngests.class.getName());
+    /**
+     * Made on first use: the JDK finds its System.LoggerFinder by scanning the whole class path for a
+     * service file (every jar opened), ~5-15 ms that a store opened only to read never needs.
+     */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(LocalIngests.class.getName());
+    }
 
     private final LocalBlobStore store;
     private final BlobDirectory dir;
@@ -152,7 +158,7 @@ final class LocalIngests {
                     throw e;
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "cargohold: discarding ingest ref \"{0}\" in {1}: {2}", ref, in.dir(), unusable);
+            Log.LOG.log(System.Logger.Level.INFO, "cargohold: discarding ingest ref \"{0}\" in {1}: {2}", ref, in.dir(), unusable);
             remove(in, false);
         }
         Instant now = now();
@@ -255,7 +261,7 @@ final class LocalIngests {
             } catch (IOException e) {
                 // The blob is committed; what is left of the ingest is discarded by the next writer of
                 // the ref or expires (containerd, too, only logs failures after the rename).
-                LOG.log(System.Logger.Level.WARNING, "cargohold: committed " + digest + " but could not remove ingest " + in.dir(), e);
+                Log.LOG.log(System.Logger.Level.WARNING, "cargohold: committed " + digest + " but could not remove ingest " + in.dir(), e);
             }
             return r;
         }
@@ -338,7 +344,8 @@ final class LocalIngests {
                 }
             }
         }
-        out.sort(Comparator.comparing(IngestStatus::ref));
+        // not Comparator.comparing: its lambda is spun at run time in every status (not kept by the AOT cache)
+        out.sort((a, b) -> a.ref().compareTo(b.ref()));
         return out;
     }
 
@@ -486,7 +493,7 @@ final class LocalIngests {
                 return;
             }
             for (IngestStatus s : scan(true).expired()) {
-                LOG.log(System.Logger.Level.INFO, "cargohold: removed expired ingest ref \"{0}\" ({1} bytes, not written to since {2})",
+                Log.LOG.log(System.Logger.Level.INFO, "cargohold: removed expired ingest ref \"{0}\" ({1} bytes, not written to since {2})",
                         s.ref(), s.offset(), s.updatedAt());
             }
         }

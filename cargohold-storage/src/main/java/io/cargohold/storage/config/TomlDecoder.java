@@ -1,12 +1,16 @@
 package io.cargohold.storage.config;
 
 import io.cargohold.text.GoStrings;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlFactory;
 import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
+import java.io.IOException;
 import io.cargohold.errors.InvalidArgumentException;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -40,7 +44,12 @@ import java.util.Set;
  * explicit ones.
  */
 final class TomlDecoder {
-    private static final TomlMapper MAPPER = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
+    /**
+     * The TOML parser alone, without a TomlMapper: an ObjectMapper's set-up (databind's factories, and
+     * its default date format's Calendar and locale data) cost both CLIs ~20-40 ms of CPU at every start,
+     * since every command reads storage.conf, and put ~500 databind classes into the AOT caches.
+     */
+    private static final TomlFactory FACTORY = TomlFactory.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
 
     /** What a Go field is, as far as unify cares. */
     private sealed interface Type {
@@ -119,7 +128,7 @@ final class TomlDecoder {
     static Decoded decode(String text) throws InvalidArgumentException {
         JsonNode tree;
         try {
-            tree = MAPPER.readTree(text);
+            tree = readTree(text);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             if (line > 1 && e.getLocation().getColumnNr() == 1) {
@@ -130,7 +139,7 @@ final class TomlDecoder {
             throw new InvalidArgumentException((line > 0 ? "toml: line " + line + ": " : "toml: ") + e.getOriginalMessage(), e);
         }
         if (tree == null || tree.isMissingNode()) {
-            tree = MAPPER.createObjectNode();
+            tree = JsonNodeFactory.instance.objectNode();
         }
         TomlDecoder d = new TomlDecoder();
         @SuppressWarnings("unchecked")
@@ -144,6 +153,78 @@ final class TomlDecoder {
             }
         }
         return new Decoded(build(doc), List.copyOf(undecoded));
+    }
+
+    /**
+     * The document as a tree, as {@code TomlMapper.readTree} gives it: the TOML parser builds the tree
+     * and hands it out as tokens, which are put back together here (times are POJO nodes holding
+     * java.time values, numbers keep the parser's type). Syntax errors are the parser's
+     * ({@code TomlStreamReadException}, a JsonProcessingException), thrown when it is created.
+     */
+    static JsonNode readTree(String text) throws JsonProcessingException {
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken t = p.nextToken();
+            return t == null ? null : node(p, t);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a String is read: no I/O can fail
+        }
+    }
+
+    private static JsonNode node(JsonParser p, JsonToken t) throws IOException {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        switch (t) {
+            case START_OBJECT: {
+                ObjectNode o = f.objectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    o.set(name, node(p, p.nextToken()));
+                }
+                return o;
+            }
+            case START_ARRAY: {
+                com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+                JsonToken e;
+                while ((e = p.nextToken()) != JsonToken.END_ARRAY && e != null) {
+                    a.add(node(p, e));
+                }
+                return a;
+            }
+            case VALUE_STRING:
+                return f.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                switch (p.getNumberType()) {
+                    case INT:
+                        return f.numberNode(p.getIntValue());
+                    case LONG:
+                        return f.numberNode(p.getLongValue());
+                    default:
+                        return f.numberNode(p.getBigIntegerValue());
+                }
+            case VALUE_NUMBER_FLOAT:
+                switch (p.getNumberType()) {
+                    case BIG_DECIMAL: {
+                        // normalised as the mapper's JsonNodeDeserializer does (STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                        java.math.BigDecimal d = p.getDecimalValue();
+                        return f.numberNode(d.signum() == 0 ? java.math.BigDecimal.ZERO : d.stripTrailingZeros());
+                    }
+                    case FLOAT:
+                        return f.numberNode(p.getFloatValue());
+                    default:
+                        return f.numberNode(p.getDoubleValue());
+                }
+            case VALUE_TRUE:
+                return f.booleanNode(true);
+            case VALUE_FALSE:
+                return f.booleanNode(false);
+            case VALUE_NULL:
+                return f.nullNode();
+            case VALUE_EMBEDDED_OBJECT:
+                return f.pojoNode(p.getEmbeddedObject());
+            default:
+                throw new IllegalStateException("unexpected token " + t);
+        }
     }
 
     /** Whether the character at 1-based {@code line}/{@code column} of {@code text} is a newline. */

@@ -155,15 +155,143 @@ public final class GoJson {
     private GoJson() {
     }
 
+    private static final JsonFactory GENERATORS = new JsonFactory().setCharacterEscapes(GO_ESCAPES)
+            .configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+
     /** Serialises maps (in their own order; use {@link TreeMap} where Go sorts), lists and scalars. */
     public static byte[] write(Object value) {
         try {
-            String s = Writer.MAPPER.writeValueAsString(value);
-            // U+2028/U+2029 are not ASCII, so the escape table cannot catch them.
-            return s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String s;
+            if (plain(value, 0)) {
+                // what the records and the CLI's output hold: written with jackson-core's generator alone, as
+                // the ObjectMapper below writes them, without databind's start-up (its serializer factories,
+                // ~20 ms of CPU at the first write and ~400 classes in the AOT caches of both CLIs)
+                java.io.StringWriter w = new java.io.StringWriter();
+                try (JsonGenerator g = GENERATORS.createGenerator(w)) {
+                    writePlain(g, value);
+                }
+                s = w.toString();
+            } else {
+                s = Writer.MAPPER.writeValueAsString(value);
+            }
+            return goEscapes(s);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@link #write} through the ObjectMapper for every value (what the generator path is tested against). */
+    static byte[] writeThroughMapper(Object value) {
+        try {
+            return goEscapes(Writer.MAPPER.writeValueAsString(value));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] goEscapes(String s) {
+        // U+2028/U+2029 are not ASCII, so the escape table cannot catch them.
+        return s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether {@link #writePlain} writes {@code v} as the ObjectMapper would: null, strings, booleans,
+     * Integer, Long, BigInteger, Double, and lists and maps (String keys) of those; anything else goes
+     * through the ObjectMapper.
+     */
+    static boolean plain(Object v, int depth) {
+        if (depth > 1000) {
+            return false;
+        }
+        if (v == null || v instanceof String || v instanceof Boolean || v instanceof Integer || v instanceof Long
+                || v instanceof java.math.BigInteger || v instanceof Double) {
+            return true;
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            for (Object e : c) {
+                if (!plain(e, depth + 1)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (v instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String) || !plain(e.getValue(), depth + 1)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void writePlain(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof String str) {
+            g.writeString(str);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Integer i) {
+            g.writeNumber(i);
+        } else if (v instanceof Long l) {
+            g.writeNumber(l);
+        } else if (v instanceof java.math.BigInteger b) {
+            g.writeNumber(b);
+        } else if (v instanceof Double d) {
+            g.writeNumber(d);
+        } else if (v instanceof java.util.Collection<?> c) {
+            g.writeStartArray();
+            for (Object e : c) {
+                writePlain(g, e);
+            }
+            g.writeEndArray();
+        } else {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                g.writeFieldName((String) e.getKey());
+                writePlain(g, e.getValue());
+            }
+            g.writeEndObject();
+        }
+    }
+
+    /**
+     * A plain value (maps, lists, strings, numbers, booleans, null) as a JSON tree, as
+     * {@code reader().valueToTree(v)} makes it (without an ObjectMapper); other values go through it.
+     */
+    public static JsonNode tree(Object v) {
+        if (!plain(v, 0)) {
+            return reader().valueToTree(v);
+        }
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        if (v == null) {
+            return f.nullNode();
+        } else if (v instanceof String str) {
+            return f.textNode(str);
+        } else if (v instanceof Boolean b) {
+            return f.booleanNode(b);
+        } else if (v instanceof Integer i) {
+            return f.numberNode(i);
+        } else if (v instanceof Long l) {
+            return f.numberNode(l);
+        } else if (v instanceof java.math.BigInteger b) {
+            return f.numberNode(b);
+        } else if (v instanceof Double d) {
+            return f.numberNode(d);
+        } else if (v instanceof java.util.Collection<?> c) {
+            com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+            for (Object e : c) {
+                a.add(tree(e));
+            }
+            return a;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = f.objectNode();
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+            o.set((String) e.getKey(), tree(e.getValue()));
+        }
+        return o;
     }
 
     /** A JSON tree as Go would re-encode a decoded {@code map[string]interface{}}: objects with sorted keys. */

@@ -84,7 +84,7 @@ public final class RecordJson {
     private static Map<String, JsonNode> flags(Map<String, Object> f) {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         if (f != null) {
-            f.forEach((k, v) -> out.put(k, GoJson.reader().valueToTree(v)));
+            f.forEach((k, v) -> out.put(k, GoJson.tree(v)));
         }
         return out;
     }

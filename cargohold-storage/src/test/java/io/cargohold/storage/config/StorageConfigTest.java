@@ -456,4 +456,56 @@ class StorageConfigTest {
                 () -> root(Map.of("CONTAINERS_STORAGE_CONF", mount.toString())).toStoreOptions(dir));
         assertEquals("vfs driver does not support mount options", e.getMessage());
     }
+
+    /**
+     * storage.conf is parsed with the TOML parser alone (no TomlMapper, whose ObjectMapper set-up every
+     * start paid): the tree is the one TomlMapper.readTree gave, value types included, and a syntax error
+     * is the same exception with the same message and position.
+     */
+    @Test
+    void tomlTreesAreThoseTheTomlMapperRead() throws Exception {
+        var mapper = com.fasterxml.jackson.dataformat.toml.TomlMapper.builder()
+                .enable(com.fasterxml.jackson.dataformat.toml.TomlReadFeature.PARSE_JAVA_TIME).build();
+        List<String> docs = new ArrayList<>(List.of(
+                "",
+                "# only a comment\n",
+                "[storage]\ndriver = \"overlay\"\nrunroot = \"/run/containers/storage\"\n"
+                        + "[storage.options]\nadditionalimagestores = [ \"/a\", \"/b\" ]\nsize = \"\"\nauto-userns-max-size = 65536\n"
+                        + "[storage.options.overlay]\nmountopt = \"nodev,metacopy=on\"\n",
+                "a = 1\nb = 9223372036854775807\nc = 3.25\nd = true\ne = 1979-05-27T07:32:00Z\nf = 1979-05-27\ng = 07:32:00\n"
+                        + "h = 1979-05-27T07:32:00\ni = 0x10\nj = inf\nk = -0.0\nl = 1e300\nm = [1, \"x\", [true], {y = 2}]\n"
+                        + "\"quoted key\" = '''literal\nstring'''\n[[t]]\nx = 1\n[[t]]\nx = 2\n[u.v.w]\nz = \"\"\"multi\nline\"\"\"\n",
+                "n = 99999999999999999999\n"));
+        for (String name : List.of("upstream-storage_broken.conf", "upstream-default_override_test.conf", "debian-usr-share-storage.conf",
+                "upstream-storage_test.conf")) {
+            try (InputStream in = StorageConfigTest.class.getResourceAsStream(name)) {
+                docs.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        for (String doc : docs) {
+            Object expected;
+            try {
+                expected = mapper.readTree(doc);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                expected = e.getClass() + " " + e.getMessage();
+            }
+            Object actual;
+            try {
+                actual = TomlDecoder.readTree(doc);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                actual = e.getClass() + " " + e.getMessage();
+            }
+            if (actual == null && expected instanceof com.fasterxml.jackson.databind.JsonNode n && (n.isMissingNode() || n.isEmpty())) {
+                continue; // no token at all: decode() takes both for an empty document
+            }
+            assertEquals(expected, actual, doc);
+            assertEquals(String.valueOf(expected), String.valueOf(actual), doc);
+        }
+        for (String bad : List.of("a = ", "a = 1\na = 2\n", "[x\n", "a = \"unterminated\n", "a = [1,\n", "= 1\n")) {
+            var expected = assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> mapper.readTree(bad));
+            var actual = assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> TomlDecoder.readTree(bad));
+            assertEquals(expected.getClass(), actual.getClass(), bad);
+            assertEquals(expected.getMessage(), actual.getMessage(), bad);
+        }
+    }
 }

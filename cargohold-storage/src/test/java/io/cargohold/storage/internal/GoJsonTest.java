@@ -95,6 +95,74 @@ class GoJsonTest {
         assertEquals("{\"id\":\"b\",\"created\":\"0001-01-01T00:00:00Z\",\"flags\":{\"a\":{\"x\":[true],\"y\":1},\"incomplete\":true}}", json(rec.json()));
     }
 
+    /**
+     * Plain values (what records and the CLI print: maps, lists, strings, Integer, Long, BigInteger, Double,
+     * booleans, null) are written by jackson-core's generator without the ObjectMapper: byte for byte what
+     * the ObjectMapper wrote, for random nested values with Go's escapes, and as trees equal to valueToTree's.
+     */
+    @Property(tries = 300)
+    void plainValuesAreWrittenAsTheObjectMapperWritesThem(@ForAll long seed) {
+        Object v = randomValue(new java.util.Random(seed), 0);
+        assertEquals(true, GoJson.plain(v, 0));
+        assertEquals(new String(GoJson.writeThroughMapper(v), StandardCharsets.UTF_8), json(v));
+        assertEquals(GoJson.reader().valueToTree(v), GoJson.tree(v));
+    }
+
+    @Test
+    void otherValuesStillGoThroughTheObjectMapper() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("f", 1.5f);
+        m.put("b", new byte[] {1, 2});
+        m.put("n", GoJson.reader().createObjectNode().put("x", 1));
+        assertEquals(false, GoJson.plain(m, 0));
+        assertEquals("{\"f\":1.5,\"b\":\"AQI=\",\"n\":{\"x\":1}}", json(m));
+        assertEquals(false, GoJson.plain(Map.of(1, "x"), 0));
+        assertEquals("{\"1\":\"x\"}", json(Map.of(1, "x")));
+    }
+
+    private static Object randomValue(java.util.Random r, int depth) {
+        int kind = r.nextInt(depth > 3 ? 8 : 10);
+        return switch (kind) {
+            case 0 -> null;
+            case 1 -> randomString(r);
+            case 2 -> r.nextBoolean();
+            case 3 -> r.nextInt();
+            case 4 -> r.nextBoolean() ? r.nextLong() : (long) r.nextInt(100);
+            case 5 -> new java.math.BigInteger(70, r).subtract(java.math.BigInteger.ONE.shiftLeft(69));
+            case 6 -> switch (r.nextInt(6)) {
+                case 0 -> Double.NaN;
+                case 1 -> Double.POSITIVE_INFINITY;
+                case 2 -> -0.0;
+                case 3 -> (double) r.nextInt(1000);
+                default -> Double.longBitsToDouble(r.nextLong());
+            };
+            case 7 -> "";
+            case 8 -> {
+                List<Object> l = new java.util.ArrayList<>();
+                for (int i = r.nextInt(4); i > 0; i--) {
+                    l.add(randomValue(r, depth + 1));
+                }
+                yield l;
+            }
+            default -> {
+                Map<String, Object> m = r.nextBoolean() ? new LinkedHashMap<>() : new TreeMap<>();
+                for (int i = r.nextInt(4); i > 0; i--) {
+                    m.put(randomString(r), randomValue(r, depth + 1));
+                }
+                yield m;
+            }
+        };
+    }
+
+    private static String randomString(java.util.Random r) {
+        String alphabet = "ab<>&\"\\/\u0000\u0001\b\f\n\r\t\u001f\u007f\u0080é\u2028\u2029\ud83d\ude00 ";
+        StringBuilder b = new StringBuilder();
+        for (int i = r.nextInt(8); i > 0; i--) {
+            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return b.toString();
+    }
+
     @Test
     void bigDataFileNamesFollowUpstreamsRuleWithItsQuirks() {
         assertEquals("manifest", StoreLayout.bigDataBaseName("manifest"));
