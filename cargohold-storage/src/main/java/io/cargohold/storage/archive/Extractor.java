@@ -54,6 +54,8 @@ final class Extractor {
     private final Map<String, Object[]> aufsLinks = new HashMap<>();
     private static final byte[] ZEROS = new byte[1 << 17];
     private final byte[] buf = new byte[1 << 17];
+    /** The end of the last bytes {@link #copy} wrote to the current file: its size (it was created empty). */
+    private long writtenEnd;
     private Path aufsTemp;
     private long size;
 
@@ -299,6 +301,7 @@ final class Extractor {
 
     private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writtenEnd = 0;
             long end;
             if (h.sparse() == null) {
                 end = copy(tr, ch, 0, h.storedSize(), crc);
@@ -308,7 +311,8 @@ final class Extractor {
                     end = copy(tr, ch, frag[0], frag[1], null);
                 }
             }
-            if (end < h.size() || ch.size() < h.size()) {
+            // writtenEnd, not ch.size(): the same value (a new file) without an fstat per file
+            if (end < h.size() || writtenEnd < h.size()) {
                 ch.write(ByteBuffer.wrap(new byte[1]), h.size() - 1); // extend to the real size, leaving a hole
             }
         }
@@ -332,6 +336,7 @@ final class Extractor {
                 while (w.hasRemaining()) {
                     at += ch.write(w, at);
                 }
+                writtenEnd = Math.max(writtenEnd, at);
             }
             if (crc != null) {
                 crc.submit(k); // checksummed on the other thread while we read on

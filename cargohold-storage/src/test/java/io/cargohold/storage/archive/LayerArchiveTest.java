@@ -50,4 +50,28 @@ class LayerArchiveTest {
         assertEquals(l.diffId(), r.uncompressedDigest()); // the diff is still hashed
         assertEquals(l.tar().bytes().length, r.uncompressedSize());
     }
+
+    /** Runs of zeros become holes; a file that ends in one (or is all zeros) still gets its full size and bytes. */
+    @Test
+    void filesEndingInZerosKeepTheirSizeAndReassemble() throws Exception {
+        byte[] tail = new byte[300 * 1024 + 384 * 1024 + 17];
+        for (int i = 0; i < 300 * 1024; i++) {
+            tail[i] = (byte) (i * 31 + 7);
+        }
+        byte[] allZero = new byte[512 * 1024];
+        byte[] zeroThenData = new byte[256 * 1024 + 3];
+        zeroThenData[zeroThenData.length - 1] = 1;
+        byte[] tar = io.cargohold.testkit.images.LayerBuilder.create().file("tail", tail).file("zeros", allZero)
+                .file("zero-then-data", zeroThenData).file("empty", new byte[0]).build().tar().bytes();
+        Path root = Files.createDirectory(tmp.resolve("z"));
+        ByteArrayOutputStream ts = new ByteArrayOutputStream();
+        LayerArchive.apply(new ByteArrayInputStream(tar), root, ts, ApplyOptions.defaults());
+        assertArrayEquals(tail, Files.readAllBytes(root.resolve("tail")));
+        assertArrayEquals(allZero, Files.readAllBytes(root.resolve("zeros")));
+        assertArrayEquals(zeroThenData, Files.readAllBytes(root.resolve("zero-then-data")));
+        assertEquals(0, Files.size(root.resolve("empty")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LayerArchive.reassemble(new ByteArrayInputStream(ts.toByteArray()), root, out);
+        assertArrayEquals(tar, out.toByteArray());
+    }
 }
