@@ -24,31 +24,58 @@ public final class PosixFs {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle MKNOD = handle("mknod",
+    /** Created at first use: each handle's call stub costs start-up time, and a command uses few of them. */
+    private static final class MKNOD_ {
+        static final MethodHandle H = handle("mknod",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    private static final MethodHandle LLISTXATTR = handle("llistxattr",
+    }
+    private static final class LLISTXATTR_ {
+        static final MethodHandle H = handle("llistxattr",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle LGETXATTR = handle("lgetxattr",
+    }
+    private static final class LGETXATTR_ {
+        static final MethodHandle H = handle("lgetxattr",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle LSETXATTR = handle("lsetxattr",
+    }
+    private static final class LSETXATTR_ {
+        static final MethodHandle H = handle("lsetxattr",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
-    private static final MethodHandle LCHOWN = handle("lchown",
+    }
+    private static final class LCHOWN_ {
+        static final MethodHandle H = handle("lchown",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SYMLINK = handle("symlink",
+    }
+    private static final class SYMLINK_ {
+        static final MethodHandle H = handle("symlink",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle READLINK = handle("readlink",
+    }
+    private static final class READLINK_ {
+        static final MethodHandle H = handle("readlink",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle OPEN = handle("open",
+    }
+    private static final class OPEN_ {
+        static final MethodHandle H = handle("open",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SYNCFS = handle("syncfs", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETEUID = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("geteuid"),
+    }
+    private static final class SYNCFS_ {
+        static final MethodHandle H = handle("syncfs", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class CLOSE_ {
+        static final MethodHandle H = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class GETEUID_ {
+        static final MethodHandle H = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("geteuid"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    private static final MethodHandle CHMOD = handle("chmod",
+    }
+    private static final class CHMOD_ {
+        static final MethodHandle H = handle("chmod",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle UTIMENSAT = handle("utimensat",
+    }
+    private static final class UTIMENSAT_ {
+        static final MethodHandle H = handle("utimensat",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int ENODATA = 61;
@@ -97,7 +124,7 @@ public final class PosixFs {
     public static void mknod(Path p, int mode, long dev) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) MKNOD.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
+            int r = (int) MKNOD_.H.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
             if (r != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new ErrnoException("mknod " + p + ": " + strerror(errno), errno);
@@ -116,7 +143,7 @@ public final class PosixFs {
     public static void chmod(Path p, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) CHMOD.invokeExact(state, arena.allocateFrom(p.toString()), mode);
+            int r = (int) CHMOD_.H.invokeExact(state, arena.allocateFrom(p.toString()), mode);
             if (r != 0) {
                 throw new IOException("chmod " + p + ": errno " + (int) ERRNO.get(state, 0L));
             }
@@ -133,7 +160,7 @@ public final class PosixFs {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment t = arena.allocate(target.length + 1L);
             MemorySegment.copy(target, 0, t, ValueLayout.JAVA_BYTE, 0, target.length);
-            int r = (int) SYMLINK.invokeExact(state, t, arena.allocateFrom(link.toString()));
+            int r = (int) SYMLINK_.H.invokeExact(state, t, arena.allocateFrom(link.toString()));
             if (r != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 if (errno == 17) {
@@ -153,7 +180,7 @@ public final class PosixFs {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment buf = arena.allocate(4097);
-            long n = (long) READLINK.invokeExact(state, arena.allocateFrom(link.toString()), buf, 4097L);
+            long n = (long) READLINK_.H.invokeExact(state, arena.allocateFrom(link.toString()), buf, 4097L);
             if (n < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new ErrnoException("readlink " + link + ": " + strerror(errno), errno);
@@ -170,13 +197,13 @@ public final class PosixFs {
     public static void syncfs(Path dir) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(dir.toString()), 0x10000 /* O_RDONLY|O_DIRECTORY */);
+            int fd = (int) OPEN_.H.invokeExact(state, arena.allocateFrom(dir.toString()), 0x10000 /* O_RDONLY|O_DIRECTORY */);
             if (fd < 0) {
                 throw new IOException("open " + dir + ": errno " + (int) ERRNO.get(state, 0L));
             }
-            int r = (int) SYNCFS.invokeExact(state, fd);
+            int r = (int) SYNCFS_.H.invokeExact(state, fd);
             int errno = (int) ERRNO.get(state, 0L);
-            int ignored = (int) CLOSE.invokeExact(state, fd);
+            int ignored = (int) CLOSE_.H.invokeExact(state, fd);
             if (r != 0) {
                 throw new IOException("syncfs " + dir + ": errno " + errno);
             }
@@ -188,8 +215,32 @@ public final class PosixFs {
     }
 
     public static int geteuid() {
+        int euid = EUID;
+        if (euid == -1) {
+            euid = EUID = procEuid();
+        }
+        return euid;
+    }
+
+    /** The process's effective UID (it never changes here): read once. */
+    private static volatile int EUID = -1;
+
+    /**
+     * The effective UID from {@code /proc/self/status} ("Uid: real effective saved fs"), which costs no call
+     * stub; geteuid(2) when that file cannot be read.
+     */
+    private static int procEuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no procfs: ask the kernel
+        }
+        try {
+            return (int) GETEUID_.H.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -199,7 +250,7 @@ public final class PosixFs {
     public static void lchown(Path p, int uid, int gid) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) LCHOWN.invokeExact(state, arena.allocateFrom(p.toString()), uid, gid);
+            int r = (int) LCHOWN_.H.invokeExact(state, arena.allocateFrom(p.toString()), uid, gid);
             if (r != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new ErrnoException("lchown " + p + ": " + strerror(errno), errno);
@@ -220,7 +271,7 @@ public final class PosixFs {
             ts.setAtIndex(ValueLayout.JAVA_LONG, 1, Math.floorMod(atimeNanos, 1_000_000_000L));
             ts.setAtIndex(ValueLayout.JAVA_LONG, 2, Math.floorDiv(mtimeNanos, 1_000_000_000L));
             ts.setAtIndex(ValueLayout.JAVA_LONG, 3, Math.floorMod(mtimeNanos, 1_000_000_000L));
-            int r = (int) UTIMENSAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(p.toString()), ts, AT_SYMLINK_NOFOLLOW);
+            int r = (int) UTIMENSAT_.H.invokeExact(state, AT_FDCWD, arena.allocateFrom(p.toString()), ts, AT_SYMLINK_NOFOLLOW);
             if (r != 0) {
                 throw new IOException("utimensat " + p + ": errno " + (int) ERRNO.get(state, 0L));
             }
@@ -236,7 +287,7 @@ public final class PosixFs {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(p.toString());
-            long size = (long) LLISTXATTR.invokeExact(state, path, MemorySegment.NULL, 0L);
+            long size = (long) LLISTXATTR_.H.invokeExact(state, path, MemorySegment.NULL, 0L);
             if (size < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 if (errno == ENOTSUP) {
@@ -248,7 +299,7 @@ public final class PosixFs {
                 return List.of();
             }
             MemorySegment buf = arena.allocate(size);
-            long n = (long) LLISTXATTR.invokeExact(state, path, buf, size);
+            long n = (long) LLISTXATTR_.H.invokeExact(state, path, buf, size);
             if (n < 0) {
                 throw new IOException("llistxattr " + p + ": errno " + (int) ERRNO.get(state, 0L));
             }
@@ -277,7 +328,7 @@ public final class PosixFs {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment path = arena.allocateFrom(p.toString());
             MemorySegment key = arena.allocateFrom(name);
-            long size = (long) LGETXATTR.invokeExact(state, path, key, MemorySegment.NULL, 0L);
+            long size = (long) LGETXATTR_.H.invokeExact(state, path, key, MemorySegment.NULL, 0L);
             if (size < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 if (errno == ENODATA || errno == ENOTSUP) {
@@ -286,7 +337,7 @@ public final class PosixFs {
                 throw new IOException("lgetxattr " + p + " " + name + ": errno " + errno);
             }
             MemorySegment buf = arena.allocate(Math.max(1, size));
-            long n = (long) LGETXATTR.invokeExact(state, path, key, buf, size);
+            long n = (long) LGETXATTR_.H.invokeExact(state, path, key, buf, size);
             if (n < 0) {
                 throw new IOException("lgetxattr " + p + " " + name + ": errno " + (int) ERRNO.get(state, 0L));
             }
@@ -303,7 +354,7 @@ public final class PosixFs {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment v = arena.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
-            int r = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(p.toString()), arena.allocateFrom(name), v, (long) value.length, 0);
+            int r = (int) LSETXATTR_.H.invokeExact(state, arena.allocateFrom(p.toString()), arena.allocateFrom(name), v, (long) value.length, 0);
             if (r != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new ErrnoException("lsetxattr " + p + " " + name + ": " + strerror(errno), errno);

@@ -31,12 +31,21 @@ public final class KernelMounts {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle MOUNT = handle("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+    /** Created at first use: each handle's call stub costs start-up time, and a command uses few of them. */
+    private static final class MOUNT_ {
+        static final MethodHandle H = handle("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-    private static final MethodHandle UMOUNT2 = handle("umount2",
+    }
+    private static final class UMOUNT2_ {
+        static final MethodHandle H = handle("umount2",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle UNSHARE = handle("unshare", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle CHDIR = handle("chdir", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
+    private static final class UNSHARE_ {
+        static final MethodHandle H = handle("unshare", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class CHDIR_ {
+        static final MethodHandle H = handle("chdir", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
 
     public static final int MNT_FORCE = 1;
     public static final int MNT_DETACH = 2;
@@ -73,7 +82,7 @@ public final class KernelMounts {
     public static void mount(String source, String target, String fstype, long flags, String data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) MOUNT.invokeExact(state, cstr(arena, source), cstr(arena, target), cstr(arena, fstype), flags,
+            int r = (int) MOUNT_.H.invokeExact(state, cstr(arena, source), cstr(arena, target), cstr(arena, fstype), flags,
                     cstr(arena, data));
             if (r != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
@@ -90,7 +99,7 @@ public final class KernelMounts {
     public static void unmount(String target, int flags) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags);
+            int r = (int) UMOUNT2_.H.invokeExact(state, arena.allocateFrom(target), flags);
             if (r != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new PosixFs.ErrnoException(errnoText(errno), errno);
@@ -111,11 +120,11 @@ public final class KernelMounts {
         Thread t = Thread.ofPlatform().name("mountfrom").unstarted(() -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(CAPTURE);
-                if ((int) UNSHARE.invokeExact(state, CLONE_FS) != 0) {
+                if ((int) UNSHARE_.H.invokeExact(state, CLONE_FS) != 0) {
                     int errno = (int) ERRNO.get(state, 0L);
                     throw new PosixFs.ErrnoException("unshare(CLONE_FS): " + errnoText(errno), errno);
                 }
-                if ((int) CHDIR.invokeExact(state, arena.allocateFrom(dir.toString())) != 0) {
+                if ((int) CHDIR_.H.invokeExact(state, arena.allocateFrom(dir.toString())) != 0) {
                     int errno = (int) ERRNO.get(state, 0L);
                     throw new PosixFs.ErrnoException("chdir " + dir + ": " + errnoText(errno), errno);
                 }
