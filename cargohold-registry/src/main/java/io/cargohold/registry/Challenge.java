@@ -9,6 +9,25 @@ import java.util.Map;
  * {@code Bearer realm="…",service="…",scope="…"} (RFC 7235 auth-params, quoted or not).
  */
 record Challenge(String scheme, Map<String, String> params) {
+    /**
+     * The challenge to answer among a response's {@code WWW-Authenticate} headers: the first Basic or Bearer one,
+     * as containers/image picks it (a registry may offer another scheme first, e.g. Negotiate); the first header's
+     * when none is (so an unsupported scheme is what the error names); null without any.
+     */
+    static Challenge of(java.net.http.HttpHeaders headers) {
+        Challenge first = null;
+        for (String h : headers.allValues("WWW-Authenticate")) {
+            Challenge c = parse(h);
+            if (c != null && (c.basic() || c.bearer())) {
+                return c;
+            }
+            if (first == null) {
+                first = c;
+            }
+        }
+        return first;
+    }
+
     static Challenge parse(String header) {
         if (header == null || header.isBlank()) {
             return null;

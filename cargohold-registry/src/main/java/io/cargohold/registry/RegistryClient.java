@@ -133,7 +133,7 @@ public final class RegistryClient implements Closeable {
                         byte[] body = readSmall(r);
                         int s = r.statusCode();
                         if ((s == 200 || s == 401) && (b.getScheme().equals("https") || isDistribution(r))) {
-                            challenge = s == 401 ? Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)) : null;
+                            challenge = s == 401 ? Challenge.of(r.headers()) : null;
                             base = b;
                             return;
                         }
@@ -376,7 +376,7 @@ public final class RegistryClient implements Closeable {
             int s = resp.statusCode();
             LOG.log(System.Logger.Level.DEBUG, "{0} {1} -> {2}", r.method(), uri(r.path()), s);
             if (s == 401 && !reauthed && r.replayable()) {
-                Challenge c = Challenge.parse(resp.headers().firstValue("WWW-Authenticate").orElse(null));
+                Challenge c = Challenge.of(resp.headers());
                 resp.body().close();
                 if (c != null) {
                     challenge = c;
