@@ -292,20 +292,7 @@ class FaultTest {
         String dest = "oci:" + out + ":v1";
         double at = 0.10 + 0.65 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
         String when = "killed at " + Math.round(at * 100) + " % of the layer";
-        proxy.throttle(512 << 10); // slow enough that a starved test thread still kills before the layer is complete
-        String childErr;
-        try (ChildJvm child = ChildJvm.start(RegistryPullWorker.class, tmp.resolve("unused").toString(),
-                "docker://" + proxy.host() + "/fault/large:v1", dest)) {
-            child.await("START", 60);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (proxy.bodyBytesSoFar(blobPath()) < at * bigLayer.size() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            child.kill();
-            childErr = child.stderr() + child.output();
-        }
-        proxy.throttle(0);
-        proxy.resetCounts();
+        String childErr = killPullAt(at, dest);
         String hex = bigLayer.digest().substring(7);
         Path partial = out.resolve("blobs/sha256/." + hex + ".partial");
         assertTrue(Files.isRegularFile(partial), when + ": the killed pull left the layer's partial; the child said: " + childErr);
@@ -353,20 +340,7 @@ class FaultTest {
         String dest = "containers-storage:[vfs@" + g + "+" + r + "]fault/large:v1";
         double at = 0.10 + 0.65 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
         String when = "killed at " + Math.round(at * 100) + " % of the layer";
-        proxy.throttle(512 << 10); // slow enough that a starved test thread still kills before the layer is complete
-        String childErr;
-        try (ChildJvm child = ChildJvm.start(RegistryPullWorker.class, tmp.resolve("unused").toString(),
-                "docker://" + proxy.host() + "/fault/large:v1", dest)) {
-            child.await("START", 60);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (proxy.bodyBytesSoFar(blobPath()) < at * bigLayer.size() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            child.kill();
-            childErr = child.stderr() + child.output();
-        }
-        proxy.throttle(0);
-        proxy.resetCounts();
+        String childErr = killPullAt(at, dest);
         Path partials = g.resolve("tmp/cargohold-partials");
         Path partial = partials.resolve("sha256-" + bigLayer.digest().substring(7) + ".partial");
         assertTrue(Files.isRegularFile(partial), when + ": the killed pull left the layer's partial; the child said: " + childErr);
@@ -405,6 +379,28 @@ class FaultTest {
             }
             assertEquals(parent, img.topLayer());
         }
+    }
+
+    /**
+     * Pulls the image into {@code dest} in a child JVM, throttled, and kills it (SIGKILL) once the proxy has relayed
+     * {@code at} of the big layer; then lifts the throttle and starts the proxy's counts anew. Returns what the child said.
+     */
+    private String killPullAt(double at, String dest) throws Exception {
+        proxy.throttle(512 << 10); // slow enough that a starved test thread still kills before the layer is complete
+        String childErr;
+        try (ChildJvm child = ChildJvm.start(RegistryPullWorker.class, tmp.resolve("unused").toString(),
+                "docker://" + proxy.host() + "/fault/large:v1", dest)) {
+            child.await("START", 60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (proxy.bodyBytesSoFar(blobPath()) < at * bigLayer.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            child.kill();
+            childErr = child.stderr() + child.output();
+        }
+        proxy.throttle(0);
+        proxy.resetCounts();
+        return childErr;
     }
 
     /** A partial nobody came back for is removed by a later write into the layout once it is older than the expiry. */
