@@ -338,7 +338,8 @@ public final class OciLayoutDir {
                     if (have < d.size()) {
                         ch.position(have);
                         try (InputStream in = content.open(have)) {
-                            byte[] b = new byte[1 << 16];
+                            // large reads: a registry stream hands over what it has buffered (up to its 1 MiB buffers) at once
+                            byte[] b = new byte[1 << 20];
                             int n;
                             while ((n = in.read(b)) > 0) {
                                 if (written + n > d.size()) {
