@@ -338,21 +338,13 @@ public final class OciLayoutDir {
                     if (have < d.size()) {
                         ch.position(have);
                         try (InputStream in = content.open(have)) {
-                            // large reads: a registry stream hands over what it has buffered (up to its 1 MiB buffers) at once
-                            byte[] b = new byte[1 << 20];
-                            int n;
-                            while ((n = in.read(b)) > 0) {
-                                if (written + n > d.size()) {
-                                    corrupt = true;
-                                    throw new CorruptException("size mismatch: more than the expected " + d.size() + " bytes of content");
-                                }
-                                md.update(b, 0, n);
-                                java.nio.ByteBuffer w = java.nio.ByteBuffer.wrap(b, 0, n);
-                                while (w.hasRemaining()) {
-                                    ch.write(w);
-                                }
-                                written += n;
+                            // written at the channel's position and hashed on a second thread (HashingCopy)
+                            long n = io.cargohold.fs.HashingCopy.copy(in, ch, md, d.size() - have, d.size() - have);
+                            if (n > d.size() - have) {
+                                corrupt = true;
+                                throw new CorruptException("size mismatch: more than the expected " + d.size() + " bytes of content");
                             }
+                            written += n;
                         }
                     }
                     Digest got = Digest.of(d.digest().algorithm(), md.digest());
