@@ -7,7 +7,10 @@
 #   no-op pull                       the same pull again, every layer present (HEAD-free: the manifest
 #                                    and config are read, nothing else moves); skopeo's no-op is
 #                                    docker:// -> the oci layout it filled before
-# as medians of ROUNDS rounds and the ratio cargohold / skopeo (goal: <= 0.7; no-op pull < 0.5 s).
+# as medians of ROUNDS rounds and the ratio cargohold / skopeo (goal: <= 0.7; no-op pull < 0.5 s); each command
+# is also timed together with a `sync -f` after it ("incl. sync -f": a tool that leaves dirty pages is charged
+# for writing them), and its CPU time (user + system, bash's `times`) is given, the figure to compare on a
+# shared machine.
 #
 # Run bin/build first. Needs skopeo and docker-registry.
 # Environment (all optional):
@@ -66,13 +69,21 @@ now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A t=()
-phase() { # key command...: wall time of the command, after a sync and a pause
+phase() { # key command...: wall time of the command, after a sync and a pause; and with a `sync -f` after it
 	local key=$1; shift
 	sync -f "$work"; sleep 1
-	local t0 t1
+	local t0 t1 t2 c0 c1
+	times > "$work/times"; c0=$(cpu_of_children)
 	t0=$(now); "$@" < /dev/null > /dev/null; t1=$(now)
+	times > "$work/times"; c1=$(cpu_of_children)
+	sync -f "$work"; t2=$(now)
 	t[$key]+="$(secs "$t0" "$t1") "
+	t[${key}_sync]+="$(secs "$t0" "$t2") "
+	t[${key}_cpu]+="$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') "
 }
+# user + system CPU seconds of this shell's waited-for children so far: bash's `times` (second line), written
+# to a file by the caller (`times` in a command substitution would be the subshell's)
+cpu_of_children() { awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times"; }
 digest_of() { skopeo inspect --raw "$@" | sha256sum | awk '{ print "sha256:" $1 }'; }
 
 src="oci:$layout:latest"
@@ -119,15 +130,20 @@ for r in $(seq 1 "$rounds"); do
 	rm -rf "$work/store"
 done
 
-printf '%-38s %-24s %-24s %s\n' "case" "cargohold s (median; all)" "skopeo s (median; all)" "ratio"
+printf '%-38s %-24s %-24s %-6s %-26s %s\n' "case" "cargohold s (median; all)" "skopeo s (median; all)" "ratio" "ratio incl. sync -f" "CPU s (user+sys, median)"
 row() { # name ours-key skopeo-key
-	local o s
+	local o s os ss oc sc
 	o=$(echo "${t[$2]}" | median)
+	os=$(echo "${t[${2}_sync]}" | median)
+	oc=$(echo "${t[${2}_cpu]}" | median)
 	if [ -n "$3" ]; then
 		s=$(echo "${t[$3]}" | median)
-		printf '%-38s %-24s %-24s %s\n' "$1" "$o (${t[$2]% })" "$s (${t[$3]% })" "$(awk -v a="$o" -v b="$s" 'BEGIN { printf "%.2f", a / b }')"
+		ss=$(echo "${t[${3}_sync]}" | median)
+		sc=$(echo "${t[${3}_cpu]}" | median)
+		printf '%-38s %-24s %-24s %-6s %-26s %s\n' "$1" "$o (${t[$2]% })" "$s (${t[$3]% })" "$(awk -v a="$o" -v b="$s" 'BEGIN { printf "%.2f", a / b }')" \
+			"$(awk -v a="$os" -v b="$ss" 'BEGIN { printf "%.2f (%.2f s vs %.2f s)", a / b, a, b }')" "ours $oc, skopeo $sc"
 	else
-		printf '%-38s %-24s %-24s %s\n' "$1" "$o (${t[$2]% })" "-" "-"
+		printf '%-38s %-24s %-24s %-6s %-26s %s\n' "$1" "$o (${t[$2]% })" "-" "-" "- (${os} s)" "ours $oc"
 	fi
 }
 row "push oci -> docker://" ours_push skopeo_push
@@ -135,3 +151,4 @@ row "pull docker:// -> oci" ours_pull skopeo_pull
 row "no-op pull docker:// -> oci (present)" ours_noop_oci skopeo_noop_oci
 row "pull docker:// -> cargohold:" ours_store ""
 row "no-op pull docker:// -> cargohold:" ours_noop_store ""
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

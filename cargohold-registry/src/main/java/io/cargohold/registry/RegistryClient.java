@@ -816,7 +816,7 @@ public final class RegistryClient implements Closeable {
                     }
                 };
                 Req patch = new Req("PATCH", location, repo, "pull,push", what).header("Content-Type", "application/octet-stream")
-                        .stream(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> rest), size - have));
+                        .stream(StreamedBody.of(rest, size - have));
                 if (have > 0) {
                     patch = patch.header("Content-Range", have + "-" + (size - 1));
                 }
@@ -906,10 +906,8 @@ public final class RegistryClient implements Closeable {
                 return n;
             }
         };
-        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> all);
-        if (size >= 0) {
-            body = HttpRequest.BodyPublishers.fromPublisher(body, size);
-        }
+        // read (and hashed) on a thread of its own, a few buffers ahead of the socket writes (StreamedBody)
+        HttpRequest.BodyPublisher body = StreamedBody.of(all, size);
         Result r;
         try {
             r = call(new Req("PATCH", location, repo, "pull,push", what).header("Content-Type", "application/octet-stream").stream(body), 202, 204);
