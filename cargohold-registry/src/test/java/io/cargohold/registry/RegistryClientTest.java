@@ -122,6 +122,40 @@ class RegistryClientTest {
         assertTrue(client.headBlob("up/test", Digest.sha256(random(10, 99))).isEmpty());
     }
 
+    /**
+     * A streamed upload (read on a thread of its own, StreamedBody) whose source is longer or shorter than the
+     * size given fails with a size mismatch and stores nothing, also when the declared size's prefix of a longer
+     * source would hash right: the last piece is sent only once the source's end was seen where the size says.
+     */
+    @Test
+    void streamedUploadsOfTheWrongLengthAreRefused() throws IOException {
+        try (RegistryClient streaming = RegistryClient.open(registry.host(), options().withChunkSize(64 * 1024, false))) {
+            byte[] big = random(64 * 1024 * 5 + 3, 21);
+            int shortBy = 10;
+            byte[] prefix = java.util.Arrays.copyOf(big, big.length - shortBy);
+            Digest pd = Digest.sha256(prefix);
+            // longer than declared: InputStream form and the retried (Reopenable) form
+            var e1 = assertThrows(CorruptException.class,
+                    () -> streaming.upload("up/length", new ByteArrayInputStream(big), pd, prefix.length, null));
+            assertTrue(e1.getMessage().contains("size mismatch"), e1.getMessage());
+            var e2 = assertThrows(CorruptException.class,
+                    () -> streaming.upload("up/length", () -> new ByteArrayInputStream(big), pd, prefix.length, null));
+            assertTrue(e2.getMessage().contains("size mismatch"), e2.getMessage());
+            assertTrue(streaming.headBlob("up/length", pd).isEmpty(), "the declared size's prefix was not stored");
+            // shorter than declared
+            Digest bd = Digest.sha256(big);
+            var e3 = assertThrows(CorruptException.class,
+                    () -> streaming.upload("up/length", new ByteArrayInputStream(prefix), bd, big.length, null));
+            assertTrue(e3.getMessage().contains("size mismatch"), e3.getMessage());
+            var e4 = assertThrows(CorruptException.class,
+                    () -> streaming.upload("up/length", () -> new ByteArrayInputStream(prefix), bd, big.length, null));
+            assertTrue(e4.getMessage().contains("size mismatch"), e4.getMessage());
+            assertTrue(streaming.headBlob("up/length", bd).isEmpty());
+            // and the right length goes through
+            assertEquals(pd, streaming.upload("up/length", () -> new ByteArrayInputStream(prefix), pd, prefix.length, null).digest());
+        }
+    }
+
     @Test
     void wrongDigestIsRefusedBeforeCommit() throws IOException {
         byte[] b = random(5000, 4);
