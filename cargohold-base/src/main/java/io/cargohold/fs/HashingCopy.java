@@ -13,7 +13,7 @@ import java.util.concurrent.BlockingQueue;
  * Copies a stream to a file channel at its position and feeds every byte to a digest, the digest
  * on a second thread: while one buffer is hashed the next is read and written, so a large blob's
  * SHA-256 (~0.2 s per 300 MB here) runs beside its reading and writing instead of after each piece
- * of it (bench/README.md section 20). Streams shorter than two buffers are hashed on the caller's thread.
+ * of it (bench/README.md section 23). Streams shorter than two buffers are hashed on the caller's thread.
  * The digest has seen exactly the bytes written when {@link #copy} returns; on an exception it holds
  * an unspecified prefix (the caller discards it).
  */

@@ -67,7 +67,7 @@ public final class RegistryClient implements Closeable {
         // them to the body subscriber on another thread, and reads request bodies from an InputStream in pieces of
         // that size. A large pull moved 16 KiB per read, per selector wake-up and per thread hand-off: measured on a
         // 430 MiB pull from a loopback registry, 1 MiB buffers cut the CPU time by a third (2.6 s -> 1.7 s) and the
-        // context switches from ~70,000 to ~13,000 (bench/README.md section 20.1). The property is read once, when the
+        // context switches from ~70,000 to ~13,000 (bench/README.md section 23). The property is read once, when the
         // client's classes initialise, so it is set here, before the first client is built.
         if (System.getProperty("jdk.httpclient.bufsize") == null) {
             System.setProperty("jdk.httpclient.bufsize", Integer.toString(HTTP_BUFFER));

@@ -13,10 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A request body read from a stream on a thread of its own, handed to java.net.http a few buffers
  * ahead. {@code BodyPublishers.ofInputStream} reads the stream on the client's thread that then writes
  * the socket, so reading the source, hashing it (the caller's stream does) and sending ran one after
- * the other on one thread; measured on a 430 MiB push, that thread was the push's bottleneck and its
- * reads of 1 MiB pieces, sharing the thread's temporary direct buffers with the socket writes, spent
- * ~0.5 s in page faults (bench/README.md section 20). Here a virtual thread reads (and hashes) while the
- * client's thread writes. The stream is read once: a second subscription fails.
+ * the other on one thread (on a 430 MiB push that thread held ~65 % of the client's CPU samples;
+ * bench/README.md section 23). Here a virtual thread reads (and hashes) while the client's thread
+ * writes. The stream is read once: a second subscription fails.
  */
 final class StreamedBody implements Flow.Publisher<ByteBuffer> {
     /** Buffers read ahead (a power of two, as SubmissionPublisher wants). */
