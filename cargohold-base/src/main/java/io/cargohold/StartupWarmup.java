@@ -23,8 +23,9 @@ public final class StartupWarmup {
      * until then a blob is hashed by interpreted and C1 code at a tenth of the speed. Measured on a pull of a
      * 430 MiB image, C2 got there ~0.6 s after the first layer bytes arrived, so the first ~100 MB were hashed
      * slowly. bin/cargohold sets {@code cargohold.warmup.digest} for the commands that hash content (with a low
-     * compile threshold for the digest code): this thread then hashes 1 MiB (the C2 threshold of that code is then crossed) while the main thread is still
-     * starting (~20 ms of CPU on the other core; 4 MiB cost ~70 ms), and C2 compiles the loop before the first blob arrives.
+     * compile threshold for the digest code): this thread then hashes 1 MiB, enough to cross that threshold,
+     * while the main thread is still starting (a few tens of ms of CPU on the other core; 4 MiB cost ~70 ms),
+     * and C2 compiles the loop before the first blob arrives.
      */
     private static void warmDigest() {
         try {
