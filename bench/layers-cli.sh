@@ -43,7 +43,7 @@ trap 'exit 130' INT TERM
 echo "== layer commands through the CLIs, $(date -u +%Y-%m-%dT%H:%M:%SZ); git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); page cache: $([ "$drop" = 1 ] && echo dropped before every command || echo warm)"
 echo "layer: $blob ($(stat -c %s "$blob") bytes)"
-echo "upstream: ${up:-none}$([ -n "$up" ] && echo " ($("$up" version 2>&1 | tr '\n' ' ' | sed 's/ *$//'))")"
+echo "upstream: ${up:-none}"
 
 settle() { sync; if [ "$drop" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; fi; }
 res=$work/results   # WHO PHASE WALL USER SYS BYTES LOAD
