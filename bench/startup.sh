@@ -9,7 +9,9 @@
 #   upstream    /usr/bin/containers-storage … layers (Debian's build of upstream v1.43.0), when installed
 # Every command runs N times (default 21, CARGOHOLD_BENCH_RUNS), interleaved (one run of each in turn,
 # so load from other processes spreads over all of them); prints each median, the minimum, and the
-# median's ratio to the floor's, with the load average before and after. Run bin/build first.
+# median's ratio to the floor's, the median CPU time (user + sys) and its ratio to the floor's, and the
+# classes one run loads (and how many of them not from an AOT cache), with the load average before and
+# after. Run bin/build first.
 set -euo pipefail
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$top/bin/lib/jdk.sh"
@@ -32,7 +34,7 @@ store="$work/store"
 layout="$work/layout"
 t="$top/cargohold-cli/target"
 printf 'public class Gen { public static void main(String[] a) throws Exception { io.cargohold.testkit.images.TestImages.twoTagsSharingLayers(java.nio.file.Path.of(a[0])); } }\n' > "$work/Gen.java"
-tk=$(ls "$top"/cargohold-testkit/target/cargohold-testkit-*.jar | grep -v -e sources -e tests | head -n1)
+tk=$(ls "$top"/cargohold-testkit/target/cargohold-testkit-*.jar | grep -v -e sources -e tests -e javadoc | head -n1)
 "$jdk/bin/java" -cp "$(<"$t/classpath"):$tk" "$work/Gen.java" "$layout" > /dev/null
 "$top/bin/cargohold" --root "$store" import --all --repo bench "$layout" > /dev/null
 printf 'a small blob of text\n' > "$work/blob"
@@ -58,23 +60,46 @@ for c in "${cmds[@]}"; do $c > /dev/null || { echo "startup: failed: $c" >&2; ex
 
 echo "== start-up, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $runs runs each, git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU time (user + sys) of each run: the shell's `times` (its finished children's total) before and
+# after, written to a file by this shell itself (in a $(...) subshell the children's times start at 0)
+cpu_of() { # FILE (written by times) -> the children's user+sys, microseconds
+	awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%d", n * 1000000 }' "$1"
+}
 for i in $(seq 1 "$runs"); do
 	for k in "${!cmds[@]}"; do
+		times > "$work/cpu0"
 		s=$(date +%s%N)
 		${cmds[$k]} > /dev/null
 		e=$(date +%s%N)
-		echo "$k $(( (e - s) / 1000 ))" >> "$work/times"
+		times > "$work/cpu1"
+		echo "$k $(( (e - s) / 1000 )) $(( $(cpu_of "$work/cpu1") - $(cpu_of "$work/cpu0") ))" >> "$work/times"
 	done
 done
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-stat() { # index -> "median min" in ms
-	awk -v k="$1" '$1 == k { print $2 }' "$work/times" | sort -n |
+stat() { # index [column] -> "median min" in ms (column 2: wall time, 3: CPU time)
+	awk -v k="$1" -v c="${2:-2}" '$1 == k { print $c }' "$work/times" | sort -n |
 		awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f", m / 1000, v[1] / 1000 }'
 }
+# classes loaded by one more run of each (-Xlog:class+load): all, and those not from an AOT cache
+classes() { # index -> "all not-from-the-cache"
+	local log
+	case "${names[$1]}" in
+		floor) log=$("$jdk/bin/java" -Xlog:class+load -XX:AOTCache="$work/hello/hello.aot" "${floor_opts[@]}" Hello) ;;
+		"cs layers") log=$(CSTORAGE_JAVA_OPTS=-Xlog:class+load ${cmds[$1]}) ;;
+		upstream*) echo "- -"; return ;;
+		*) log=$(CARGOHOLD_JAVA_OPTS=-Xlog:class+load ${cmds[$1]}) ;;
+	esac
+	echo "$(grep -c 'class,load' <<< "$log") $(grep 'class,load' <<< "$log" | grep -vc 'shared objects file')"
+}
 floor=$(stat 0 | cut -d' ' -f1)
-printf '| %-16s | %9s | %8s | %8s |\n' command "median ms" "min ms" "× floor"
-printf '|%s|%s|%s|%s|\n' ------------------ ----------: ---------: ---------:
+floor_cpu=$(stat 0 3 | cut -d' ' -f1)
+printf '| %-16s | %9s | %8s | %8s | %8s | %9s | %8s |\n' command "median ms" "min ms" "× floor" "CPU ms" "CPU × fl." "classes"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------ ----------: ---------: ---------: ---------: ----------: ---------:
 for k in "${!cmds[@]}"; do
 	read -r m n <<< "$(stat "$k")"
-	printf '| %-16s | %9s | %8s | %8s |\n' "${names[$k]}" "$m" "$n" "$(awk -v a="$m" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
+	read -r cm _ <<< "$(stat "$k" 3)"
+	read -r ca cn <<< "$(classes "$k")"
+	printf '| %-16s | %9s | %8s | %8s | %8s | %9s | %8s |\n' "${names[$k]}" "$m" "$n" "$(awk -v a="$m" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')" \
+		"$cm" "$(awk -v a="$cm" -v b="$floor_cpu" 'BEGIN { printf "%.2f", a / b }')" "$ca${cn:+ ($cn)}"
 done
+echo "(CPU: user + sys of the process, median; classes: loaded by one run (-Xlog:class+load), in brackets those not from an AOT cache)"
