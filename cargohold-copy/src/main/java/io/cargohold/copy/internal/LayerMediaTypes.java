@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 
 /** Layer media types and their compressions, and the streams that change a layer's compression. */
 public final class LayerMediaTypes {
@@ -64,11 +63,8 @@ public final class LayerMediaTypes {
     public static OutputStream compress(OutputStream out, Compression c, Integer level) throws IOException {
         return switch (c) {
             case NONE -> out;
-            case GZIP -> new GZIPOutputStream(out, 1 << 16) {
-                {
-                    def.setLevel(level == null ? Deflater.DEFAULT_COMPRESSION : level);
-                }
-            };
+            // on every core, one gzip member (containers/image compresses with pgzip too)
+            case GZIP -> Compression.parallelGzip(out, level == null ? Deflater.DEFAULT_COMPRESSION : level);
             case ZSTD -> new ZstdOutputStream(out, level == null ? 3 : level);
             default -> throw new InvalidArgumentException("cannot write " + c.extension() + " layers (gzip or zstd)");
         };

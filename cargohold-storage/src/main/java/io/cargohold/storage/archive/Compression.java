@@ -110,4 +110,15 @@ public enum Compression {
             case BZIP2, XZ -> throw new IOException("unsupported compression format " + extension);
         };
     }
+
+    /**
+     * A gzip stream over {@code out} compressed on every core at zlib's {@code level} (-1: zlib's default), as
+     * one gzip member (1 MiB blocks deflated in parallel, each primed with the previous block's last 32 KiB and
+     * joined by sync flushes, as upstream's pgzip writes) - for blobs any reader must take whole, such as layers
+     * copied to a registry or a layout.
+     */
+    public static OutputStream parallelGzip(OutputStream out, int level) {
+        return new ParallelGzipOutputStream(out, ParallelGzipOutputStream.Engine.ZLIB, level < 0 ? 6 : level,
+                Runtime.getRuntime().availableProcessors());
+    }
 }
