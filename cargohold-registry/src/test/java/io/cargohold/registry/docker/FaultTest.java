@@ -307,12 +307,7 @@ class FaultTest {
             allMissing += Files.exists(whole) ? 0 : l.size() - (Files.exists(part) ? Files.size(part) : 0);
         }
 
-        CopyResult r = pull(dest, options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
-        assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
-        String context = when + ", " + have + " bytes in the partial: " + proxy.exchanges();
-        assertEquals(1, proxy.requests("GET", blobPath()), context);
-        assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part; " + context);
-        assertEquals(allMissing, proxy.bodyBytes("GET", "/blobs/"), "of every blob, exactly what the killed pull lacked; " + context);
+        rerunFetchesOnlyWhatWasMissing(dest, when, have, allMissing);
         assertEquals(bigLayer.size(), Files.size(out.resolve("blobs/sha256").resolve(hex)));
         // nothing but the layout: every blob named by its digest, no partial, journal or temp file
         try (var files = Files.walk(out)) {
@@ -356,12 +351,7 @@ class FaultTest {
             }
         }
 
-        CopyResult res = pull(dest, options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
-        assertEquals(image.ref("latest").digest(), res.manifestDigest().toString());
-        String context = when + ", " + have + " bytes in the partial: " + proxy.exchanges();
-        assertEquals(1, proxy.requests("GET", blobPath()), context);
-        assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part; " + context);
-        assertEquals(allMissing, proxy.bodyBytes("GET", "/blobs/"), "of every blob, exactly what the killed pull lacked; " + context);
+        rerunFetchesOnlyWhatWasMissing(dest, when, have, allMissing);
         try (var left = Files.list(partials)) {
             assertEquals(List.of(), left.toList(), "no partial left");
         }
@@ -401,6 +391,20 @@ class FaultTest {
         proxy.throttle(0);
         proxy.resetCounts();
         return childErr;
+    }
+
+    /**
+     * The same pull into {@code dest} again, after a kill that left {@code have} bytes of the big layer in its partial:
+     * the image arrives, the big layer in one request of exactly the missing bytes, and of every blob exactly
+     * {@code allMissing} bytes.
+     */
+    private void rerunFetchesOnlyWhatWasMissing(String dest, String when, long have, long allMissing) throws IOException {
+        CopyResult r = pull(dest, options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)));
+        assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
+        String context = when + ", " + have + " bytes in the partial: " + proxy.exchanges();
+        assertEquals(1, proxy.requests("GET", blobPath()), context);
+        assertEquals(bigLayer.size() - have, proxy.bodyBytes("GET", blobPath()), "the rerun fetched exactly the missing part; " + context);
+        assertEquals(allMissing, proxy.bodyBytes("GET", "/blobs/"), "of every blob, exactly what the killed pull lacked; " + context);
     }
 
     /** A partial nobody came back for is removed by a later write into the layout once it is older than the expiry. */
