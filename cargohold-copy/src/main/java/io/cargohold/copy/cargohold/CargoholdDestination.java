@@ -4,6 +4,7 @@ import io.cargohold.content.PutResult;
 import io.cargohold.copy.CopyBlob;
 import io.cargohold.copy.ImageDestination;
 import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.ImageSource;
 import io.cargohold.copy.RawManifest;
 import io.cargohold.errors.FailedPreconditionException;
 import io.cargohold.oci.Descriptor;
@@ -74,7 +75,7 @@ public final class CargoholdDestination implements ImageDestination {
     }
 
     @Override
-    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
+    public boolean resumesBlobs(ImageSource source) {
         return true;
     }
 

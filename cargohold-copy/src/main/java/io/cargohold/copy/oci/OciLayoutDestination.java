@@ -3,6 +3,7 @@ package io.cargohold.copy.oci;
 import io.cargohold.copy.CopyBlob;
 import io.cargohold.copy.ImageDestination;
 import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.ImageSource;
 import io.cargohold.copy.RawManifest;
 import io.cargohold.digest.DigestAlgorithm;
 import io.cargohold.errors.CorruptException;
@@ -90,7 +91,7 @@ final class OciLayoutDestination implements ImageDestination {
      * blob (the engine then hashes nothing itself: one SHA-256 per layer, not two).
      */
     @Override
-    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
+    public boolean resumesBlobs(ImageSource source) {
         return true;
     }
 

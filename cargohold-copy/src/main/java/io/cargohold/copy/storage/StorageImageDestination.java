@@ -6,6 +6,7 @@ import io.cargohold.copy.CopyBlob;
 import io.cargohold.copy.CopyContext;
 import io.cargohold.copy.ImageDestination;
 import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.ImageSource;
 import io.cargohold.copy.RawManifest;
 import io.cargohold.digest.Digest;
 import io.cargohold.errors.AlreadyExistsException;
@@ -223,7 +224,7 @@ final class StorageImageDestination implements ImageDestination {
      * killed midway continues the layer with a ranged request; from local sources a copy is only slower for it.
      */
     @Override
-    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
+    public boolean resumesBlobs(ImageSource source) {
         return source.remote();
     }
 

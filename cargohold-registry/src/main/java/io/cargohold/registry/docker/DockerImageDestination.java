@@ -3,6 +3,7 @@ package io.cargohold.registry.docker;
 import io.cargohold.copy.CopyBlob;
 import io.cargohold.copy.ImageDestination;
 import io.cargohold.copy.ImageReference;
+import io.cargohold.copy.ImageSource;
 import io.cargohold.copy.RawManifest;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.oci.Descriptor;
@@ -72,7 +73,7 @@ final class DockerImageDestination implements ImageDestination {
      * java.util.function.LongConsumer)}, which checks the digest before the final PUT; the registry checks it again).
      */
     @Override
-    public boolean resumesBlobs(io.cargohold.copy.ImageSource source) {
+    public boolean resumesBlobs(ImageSource source) {
         return true;
     }
 
