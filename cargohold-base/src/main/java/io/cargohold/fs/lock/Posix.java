@@ -1,9 +1,8 @@
 package io.cargohold.fs.lock;
 
+import io.cargohold.fs.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -50,26 +49,11 @@ final class Posix {
     private static final VarHandle L_LEN = FLOCK.varHandle(MemoryLayout.PathElement.groupElement("l_len"));
     private static final VarHandle L_PID = FLOCK.varHandle(MemoryLayout.PathElement.groupElement("l_pid"));
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("open"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FCNTL = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("fcntl"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
-
-    private static final MethodHandle PREAD = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("pread"),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.captureCallState("errno"));
-    private static final MethodHandle PWRITE = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("pwrite"),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.captureCallState("errno"));
+    // one call stub each for the fixed and the variadic calls (io.cargohold.fs.Libc)
+    private static final MethodHandle OPEN = Libc.variadic3("open");
+    private static final MethodHandle FCNTL = Libc.variadic3("fcntl");
+    private static final MethodHandle PREAD = Libc.function("pread");
+    private static final MethodHandle PWRITE = Libc.function("pwrite");
 
     private Posix() {
     }
@@ -77,14 +61,14 @@ final class Posix {
     /** pread(2) of up to {@code len} bytes at {@code offset}; returns the bytes read (maybe fewer). */
     static byte[] pread(int fd, int len, long offset) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment buf = arena.allocate(len);
             while (true) {
-                long n = (long) PREAD.invokeExact(state, fd, buf, (long) len, offset);
+                long n = (long) PREAD.invokeExact(state, (long) fd, buf.address(), (long) len, offset, 0L, 0L);
                 if (n >= 0) {
                     return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
                 }
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 if (errno != EINTR) {
                     throw new IOException("pread: errno " + errno);
                 }
@@ -99,13 +83,13 @@ final class Posix {
     /** pwrite(2) of all of {@code data} at {@code offset}. */
     static void pwrite(int fd, byte[] data, long offset) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, data);
             long done = 0;
             while (done < data.length) {
-                long n = (long) PWRITE.invokeExact(state, fd, buf.asSlice(done), (long) data.length - done, offset + done);
+                long n = (long) PWRITE.invokeExact(state, (long) fd, buf.address() + done, (long) data.length - done, offset + done, 0L, 0L);
                 if (n < 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
+                    int errno = Libc.errno(state);
                     if (errno == EINTR) {
                         continue;
                     }
@@ -122,10 +106,10 @@ final class Posix {
 
     static int open(String path, int flags, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, mode);
+            MemorySegment state = Libc.state(arena);
+            int fd = (int) (long) OPEN.invokeExact(state, Libc.cstring(arena, path), (long) flags, (long) mode);
             if (fd < 0) {
-                throw new IOException("open " + path + ": errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("open " + path + ": errno " + Libc.errno(state));
             }
             return fd;
         } catch (IOException | RuntimeException | Error e) {
@@ -150,14 +134,14 @@ final class Posix {
      */
     static int setLock(int fd, int cmd, short type, long start, long len) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment fl = flock(arena, type, start, len);
             while (true) {
-                int r = (int) FCNTL.invokeExact(state, fd, cmd, fl);
+                int r = (int) (long) FCNTL.invokeExact(state, (long) fd, (long) cmd, fl.address());
                 if (r == 0) {
                     return 0;
                 }
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 if (errno == EINTR && cmd == F_SETLKW) {
                     continue;
                 }
@@ -173,11 +157,11 @@ final class Posix {
     /** F_GETLK: the pid of a process holding a conflicting lock, or 0 when none. */
     static int holder(int fd, short type, long start, long len) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment fl = flock(arena, type, start, len);
-            int r = (int) FCNTL.invokeExact(state, fd, F_GETLK, fl);
+            int r = (int) (long) FCNTL.invokeExact(state, (long) fd, (long) F_GETLK, fl.address());
             if (r != 0) {
-                throw new IOException("fcntl(F_GETLK): errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("fcntl(F_GETLK): errno " + Libc.errno(state));
             }
             return (short) L_TYPE.get(fl, 0L) == F_UNLCK ? 0 : (int) L_PID.get(fl, 0L);
         } catch (IOException | RuntimeException | Error e) {

@@ -1,5 +1,6 @@
 package io.cargohold.storage.archive;
 
+import io.cargohold.fs.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -38,17 +39,16 @@ final class LibDeflate {
         try {
             Linker linker = Linker.nativeLinker();
             SymbolLookup lib = SymbolLookup.libraryLookup(name, Arena.global());
+            // alloc, bound and free in Libc's shape (they share the process's one call stub); compress keeps its own,
+            // critical: the arrays are passed in place (no copy off the heap); a call is a few ms of pure computation
             return new Calls(
-                    linker.downcallHandle(lib.findOrThrow("libdeflate_alloc_compressor"),
-                            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT)),
-                    // critical: the arrays are passed in place (no copy off the heap); a call is a few ms of pure computation
+                    Libc.function(lib, "libdeflate_alloc_compressor"),
                     linker.downcallHandle(lib.findOrThrow("libdeflate_deflate_compress"),
                             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                                     ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
                             Linker.Option.critical(true)),
-                    linker.downcallHandle(lib.findOrThrow("libdeflate_deflate_compress_bound"),
-                            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG)),
-                    linker.downcallHandle(lib.findOrThrow("libdeflate_free_compressor"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS)));
+                    Libc.function(lib, "libdeflate_deflate_compress_bound"),
+                    Libc.function(lib, "libdeflate_free_compressor"));
         } catch (IllegalArgumentException | java.util.NoSuchElementException | IllegalCallerException e) {
             return null; // not installed, too old, or native access refused: zlib it is
         }
@@ -65,8 +65,8 @@ final class LibDeflate {
     /** A compressor at {@code level} (0-12); to be freed with {@link #free}. One thread at a time may use it. */
     static MemorySegment alloc(int level) {
         MemorySegment c;
-        try {
-            c = (MemorySegment) ALLOC.invokeExact(level);
+        try (Arena arena = Arena.ofConfined()) {
+            c = MemorySegment.ofAddress((long) ALLOC.invokeExact(Libc.state(arena), (long) level, 0L, 0L, 0L, 0L, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("libdeflate_alloc_compressor", t);
         }
@@ -77,8 +77,8 @@ final class LibDeflate {
     }
 
     static void free(MemorySegment compressor) {
-        try {
-            FREE.invokeExact(compressor);
+        try (Arena arena = Arena.ofConfined()) {
+            long ignored = (long) FREE.invokeExact(Libc.state(arena), compressor.address(), 0L, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("libdeflate_free_compressor", t);
         }
@@ -86,8 +86,8 @@ final class LibDeflate {
 
     /** The most bytes {@link #compress} can write for {@code n} bytes of input. */
     static long bound(MemorySegment compressor, long n) {
-        try {
-            return (long) BOUND.invokeExact(compressor, n);
+        try (Arena arena = Arena.ofConfined()) {
+            return (long) BOUND.invokeExact(Libc.state(arena), compressor.address(), n, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("libdeflate_deflate_compress_bound", t);
         }

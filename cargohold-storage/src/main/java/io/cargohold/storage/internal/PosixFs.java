@@ -2,14 +2,10 @@ package io.cargohold.storage.internal;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
+import io.cargohold.fs.Libc;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,60 +17,48 @@ import java.util.List;
  * layers carry {@code security.capability} and {@code trusted.overlay.opaque}).
  */
 public final class PosixFs {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    /** Created at first use: each handle's call stub costs start-up time, and a command uses few of them. */
+    /**
+     * Created at first use, all in {@link Libc}'s one call shape (one call stub for every function):
+     * {@code (state, six longs) -> long}, pointers as addresses, int results narrowed by the caller.
+     */
     private static final class MKNOD_ {
-        static final MethodHandle H = handle("mknod",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+        static final MethodHandle H = Libc.function("mknod");
     }
     private static final class LLISTXATTR_ {
-        static final MethodHandle H = handle("llistxattr",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle H = Libc.function("llistxattr");
     }
     private static final class LGETXATTR_ {
-        static final MethodHandle H = handle("lgetxattr",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle H = Libc.function("lgetxattr");
     }
     private static final class LSETXATTR_ {
-        static final MethodHandle H = handle("lsetxattr",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("lsetxattr");
     }
     private static final class LCHOWN_ {
-        static final MethodHandle H = handle("lchown",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("lchown");
     }
     private static final class SYMLINK_ {
-        static final MethodHandle H = handle("symlink",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        static final MethodHandle H = Libc.function("symlink");
     }
     private static final class READLINK_ {
-        static final MethodHandle H = handle("readlink",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle H = Libc.function("readlink");
     }
     private static final class OPEN_ {
-        static final MethodHandle H = handle("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.variadic3("open");
     }
     private static final class SYNCFS_ {
-        static final MethodHandle H = handle("syncfs", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("syncfs");
     }
     private static final class CLOSE_ {
-        static final MethodHandle H = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("close");
     }
     private static final class GETEUID_ {
-        static final MethodHandle H = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("geteuid"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("geteuid");
     }
     private static final class CHMOD_ {
-        static final MethodHandle H = handle("chmod",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("chmod");
     }
     private static final class UTIMENSAT_ {
-        static final MethodHandle H = handle("utimensat",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("utimensat");
     }
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -116,17 +100,13 @@ public final class PosixFs {
         };
     }
 
-    private static MethodHandle handle(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
-    }
-
     /** mknod(2): {@code mode} includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK). */
     public static void mknod(Path p, int mode, long dev) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) MKNOD_.H.invokeExact(state, arena.allocateFrom(p.toString()), mode, dev);
+            MemorySegment state = Libc.state(arena);
+            int r = (int) (long) MKNOD_.H.invokeExact(state, Libc.cstring(arena, p.toString()), (long) mode, dev, 0L, 0L, 0L);
             if (r != 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 throw new ErrnoException("mknod " + p + ": " + strerror(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -142,10 +122,10 @@ public final class PosixFs {
      */
     public static void chmod(Path p, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) CHMOD_.H.invokeExact(state, arena.allocateFrom(p.toString()), mode);
+            MemorySegment state = Libc.state(arena);
+            int r = (int) (long) CHMOD_.H.invokeExact(state, Libc.cstring(arena, p.toString()), (long) mode, 0L, 0L, 0L, 0L);
             if (r != 0) {
-                throw new IOException("chmod " + p + ": errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("chmod " + p + ": errno " + Libc.errno(state));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -157,12 +137,12 @@ public final class PosixFs {
     /** symlink(2) with the target exactly as given (Path would normalise "a/" and "a//b"). */
     public static void symlink(byte[] target, Path link) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment t = arena.allocate(target.length + 1L);
             MemorySegment.copy(target, 0, t, ValueLayout.JAVA_BYTE, 0, target.length);
-            int r = (int) SYMLINK_.H.invokeExact(state, t, arena.allocateFrom(link.toString()));
+            int r = (int) (long) SYMLINK_.H.invokeExact(state, t.address(), Libc.cstring(arena, link.toString()), 0L, 0L, 0L, 0L);
             if (r != 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 if (errno == 17) {
                     throw new java.nio.file.FileAlreadyExistsException(link.toString());
                 }
@@ -178,11 +158,11 @@ public final class PosixFs {
     /** readlink(2): the target exactly as stored (the JDK's Path would normalise it). */
     public static String readlink(Path link) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment buf = arena.allocate(4097);
-            long n = (long) READLINK_.H.invokeExact(state, arena.allocateFrom(link.toString()), buf, 4097L);
+            long n = (long) READLINK_.H.invokeExact(state, Libc.cstring(arena, link.toString()), buf.address(), 4097L, 0L, 0L, 0L);
             if (n < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 throw new ErrnoException("readlink " + link + ": " + strerror(errno), errno);
             }
             return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
@@ -196,14 +176,14 @@ public final class PosixFs {
     /** syncfs(2) on the file system holding {@code dir}: flushes a whole extracted tree in one call. */
     public static void syncfs(Path dir) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int fd = (int) OPEN_.H.invokeExact(state, arena.allocateFrom(dir.toString()), 0x10000 /* O_RDONLY|O_DIRECTORY */);
+            MemorySegment state = Libc.state(arena);
+            int fd = (int) (long) OPEN_.H.invokeExact(state, Libc.cstring(arena, dir.toString()), 0x10000L /* O_RDONLY|O_DIRECTORY */, 0L);
             if (fd < 0) {
-                throw new IOException("open " + dir + ": errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("open " + dir + ": errno " + Libc.errno(state));
             }
-            int r = (int) SYNCFS_.H.invokeExact(state, fd);
-            int errno = (int) ERRNO.get(state, 0L);
-            int ignored = (int) CLOSE_.H.invokeExact(state, fd);
+            int r = (int) (long) SYNCFS_.H.invokeExact(state, (long) fd, 0L, 0L, 0L, 0L, 0L);
+            int errno = Libc.errno(state);
+            long ignored = (long) CLOSE_.H.invokeExact(state, (long) fd, 0L, 0L, 0L, 0L, 0L);
             if (r != 0) {
                 throw new IOException("syncfs " + dir + ": errno " + errno);
             }
@@ -240,7 +220,9 @@ public final class PosixFs {
             // no procfs: ask the kernel
         }
         try {
-            return (int) GETEUID_.H.invokeExact();
+            try (Arena arena = Arena.ofConfined()) {
+                return (int) (long) GETEUID_.H.invokeExact(Libc.state(arena), 0L, 0L, 0L, 0L, 0L, 0L);
+            }
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -249,10 +231,10 @@ public final class PosixFs {
     /** lchown(2): one call for both IDs (the JDK's attribute view makes two). */
     public static void lchown(Path p, int uid, int gid) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) LCHOWN_.H.invokeExact(state, arena.allocateFrom(p.toString()), uid, gid);
+            MemorySegment state = Libc.state(arena);
+            int r = (int) (long) LCHOWN_.H.invokeExact(state, Libc.cstring(arena, p.toString()), (long) uid, (long) gid, 0L, 0L, 0L);
             if (r != 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 throw new ErrnoException("lchown " + p + ": " + strerror(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -265,15 +247,16 @@ public final class PosixFs {
     /** utimensat(2) by path, not following symlinks: access and modification times in ns since the epoch. */
     public static void setTimes(Path p, long atimeNanos, long mtimeNanos) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment ts = arena.allocate(ValueLayout.JAVA_LONG, 4);
             ts.setAtIndex(ValueLayout.JAVA_LONG, 0, Math.floorDiv(atimeNanos, 1_000_000_000L));
             ts.setAtIndex(ValueLayout.JAVA_LONG, 1, Math.floorMod(atimeNanos, 1_000_000_000L));
             ts.setAtIndex(ValueLayout.JAVA_LONG, 2, Math.floorDiv(mtimeNanos, 1_000_000_000L));
             ts.setAtIndex(ValueLayout.JAVA_LONG, 3, Math.floorMod(mtimeNanos, 1_000_000_000L));
-            int r = (int) UTIMENSAT_.H.invokeExact(state, AT_FDCWD, arena.allocateFrom(p.toString()), ts, AT_SYMLINK_NOFOLLOW);
+            int r = (int) (long) UTIMENSAT_.H.invokeExact(state, (long) AT_FDCWD, Libc.cstring(arena, p.toString()), ts.address(),
+                    (long) AT_SYMLINK_NOFOLLOW, 0L, 0L);
             if (r != 0) {
-                throw new IOException("utimensat " + p + ": errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("utimensat " + p + ": errno " + Libc.errno(state));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -285,11 +268,11 @@ public final class PosixFs {
     /** The names of a file's extended attributes (not following symlinks); empty when unsupported. */
     public static List<String> listXattrs(Path p) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment path = arena.allocateFrom(p.toString());
-            long size = (long) LLISTXATTR_.H.invokeExact(state, path, MemorySegment.NULL, 0L);
+            MemorySegment state = Libc.state(arena);
+            long path = Libc.cstring(arena, p.toString());
+            long size = (long) LLISTXATTR_.H.invokeExact(state, path, 0L, 0L, 0L, 0L, 0L);
             if (size < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 if (errno == ENOTSUP) {
                     return List.of();
                 }
@@ -299,9 +282,9 @@ public final class PosixFs {
                 return List.of();
             }
             MemorySegment buf = arena.allocate(size);
-            long n = (long) LLISTXATTR_.H.invokeExact(state, path, buf, size);
+            long n = (long) LLISTXATTR_.H.invokeExact(state, path, buf.address(), size, 0L, 0L, 0L);
             if (n < 0) {
-                throw new IOException("llistxattr " + p + ": errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("llistxattr " + p + ": errno " + Libc.errno(state));
             }
             List<String> out = new ArrayList<>();
             byte[] all = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
@@ -325,21 +308,21 @@ public final class PosixFs {
     /** An extended attribute's value, or null when absent. */
     public static byte[] getXattr(Path p, String name) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment path = arena.allocateFrom(p.toString());
-            MemorySegment key = arena.allocateFrom(name);
-            long size = (long) LGETXATTR_.H.invokeExact(state, path, key, MemorySegment.NULL, 0L);
+            MemorySegment state = Libc.state(arena);
+            long path = Libc.cstring(arena, p.toString());
+            long key = Libc.cstring(arena, name);
+            long size = (long) LGETXATTR_.H.invokeExact(state, path, key, 0L, 0L, 0L, 0L);
             if (size < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 if (errno == ENODATA || errno == ENOTSUP) {
                     return null;
                 }
                 throw new IOException("lgetxattr " + p + " " + name + ": errno " + errno);
             }
             MemorySegment buf = arena.allocate(Math.max(1, size));
-            long n = (long) LGETXATTR_.H.invokeExact(state, path, key, buf, size);
+            long n = (long) LGETXATTR_.H.invokeExact(state, path, key, buf.address(), size, 0L, 0L);
             if (n < 0) {
-                throw new IOException("lgetxattr " + p + " " + name + ": errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("lgetxattr " + p + " " + name + ": errno " + Libc.errno(state));
             }
             return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         } catch (IOException | RuntimeException | Error e) {
@@ -351,12 +334,13 @@ public final class PosixFs {
 
     public static void setXattr(Path p, String name, byte[] value) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment state = Libc.state(arena);
             MemorySegment v = arena.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
-            int r = (int) LSETXATTR_.H.invokeExact(state, arena.allocateFrom(p.toString()), arena.allocateFrom(name), v, (long) value.length, 0);
+            int r = (int) (long) LSETXATTR_.H.invokeExact(state, Libc.cstring(arena, p.toString()), Libc.cstring(arena, name), v.address(),
+                    (long) value.length, 0L, 0L);
             if (r != 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 throw new ErrnoException("lsetxattr " + p + " " + name + ": " + strerror(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {

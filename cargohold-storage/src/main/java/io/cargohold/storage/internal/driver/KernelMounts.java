@@ -1,16 +1,11 @@
 package io.cargohold.storage.internal.driver;
 
 import io.cargohold.storage.internal.PosixFs;
+import io.cargohold.fs.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,23 +23,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * a different working directory.
  */
 public final class KernelMounts {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    /** Created at first use: each handle's call stub costs start-up time, and a command uses few of them. */
+    /** Created at first use, in {@link Libc}'s one call shape (one call stub for every native call). */
     private static final class MOUNT_ {
-        static final MethodHandle H = handle("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+        static final MethodHandle H = Libc.function("mount");
     }
     private static final class UMOUNT2_ {
-        static final MethodHandle H = handle("umount2",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("umount2");
     }
     private static final class UNSHARE_ {
-        static final MethodHandle H = handle("unshare", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        static final MethodHandle H = Libc.function("unshare");
     }
     private static final class CHDIR_ {
-        static final MethodHandle H = handle("chdir", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        static final MethodHandle H = Libc.function("chdir");
     }
 
     public static final int MNT_FORCE = 1;
@@ -74,18 +64,14 @@ public final class KernelMounts {
     private KernelMounts() {
     }
 
-    private static MethodHandle handle(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
-    }
-
     /** mount(2); {@code data} may be null. Fails with the errno in a {@link PosixFs.ErrnoException}. */
     public static void mount(String source, String target, String fstype, long flags, String data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) MOUNT_.H.invokeExact(state, cstr(arena, source), cstr(arena, target), cstr(arena, fstype), flags,
-                    cstr(arena, data));
+            MemorySegment state = Libc.state(arena);
+            int r = (int) (long) MOUNT_.H.invokeExact(state, Libc.cstring(arena, source), Libc.cstring(arena, target),
+                    Libc.cstring(arena, fstype), flags, Libc.cstring(arena, data), 0L);
             if (r != 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 throw new PosixFs.ErrnoException(errnoText(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -98,10 +84,10 @@ public final class KernelMounts {
     /** umount2(2) with {@code flags} ({@link #MNT_DETACH}, {@link #MNT_FORCE}). */
     public static void unmount(String target, int flags) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) UMOUNT2_.H.invokeExact(state, arena.allocateFrom(target), flags);
+            MemorySegment state = Libc.state(arena);
+            int r = (int) (long) UMOUNT2_.H.invokeExact(state, Libc.cstring(arena, target), (long) flags, 0L, 0L, 0L, 0L);
             if (r != 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 throw new PosixFs.ErrnoException(errnoText(errno), errno);
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -119,13 +105,13 @@ public final class KernelMounts {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = Thread.ofPlatform().name("mountfrom").unstarted(() -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CAPTURE);
-                if ((int) UNSHARE_.H.invokeExact(state, CLONE_FS) != 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
+                MemorySegment state = Libc.state(arena);
+                if ((int) (long) UNSHARE_.H.invokeExact(state, (long) CLONE_FS, 0L, 0L, 0L, 0L, 0L) != 0) {
+                    int errno = Libc.errno(state);
                     throw new PosixFs.ErrnoException("unshare(CLONE_FS): " + errnoText(errno), errno);
                 }
-                if ((int) CHDIR_.H.invokeExact(state, arena.allocateFrom(dir.toString())) != 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
+                if ((int) (long) CHDIR_.H.invokeExact(state, Libc.cstring(arena, dir.toString()), 0L, 0L, 0L, 0L, 0L) != 0) {
+                    int errno = Libc.errno(state);
                     throw new PosixFs.ErrnoException("chdir " + dir + ": " + errnoText(errno), errno);
                 }
                 mount(source, target, fstype, flags, data);
@@ -165,10 +151,6 @@ public final class KernelMounts {
             case 95 -> "operation not supported";
             default -> "errno " + errno;
         };
-    }
-
-    private static MemorySegment cstr(Arena arena, String s) {
-        return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
     }
 
     /** One line of /proc/self/mountinfo. */
