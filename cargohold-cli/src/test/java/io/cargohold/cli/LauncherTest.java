@@ -51,11 +51,46 @@ class LauncherTest {
         assertEquals("cargohold: blob " + absent + " not found\n", get.err);
     }
 
+    /**
+     * The launchers find the project from their own path with bash alone: through a symlink from another
+     * directory, by a relative path from their own directory, and by a relative path with "..".
+     */
+    @Test
+    void launchersFindTheProjectHoweverTheyAreReached() throws Exception {
+        Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        Path bin = module.resolveSibling("bin");
+        Assumptions.assumeTrue(Files.isRegularFile(module.resolve("target/classpath")),
+                "target/classpath is absent: run bin/build to test the launcher");
+        Path links = Files.createDirectories(tmp.resolve("links"));
+        Path root = tmp.resolve("store");
+        for (String name : List.of("cargohold", "containers-storage")) {
+            Path link = Files.createSymbolicLink(links.resolve(name), bin.resolve(name));
+            String[] args = name.equals("cargohold")
+                    ? new String[] {"--root", root.toString(), "status"}
+                    : new String[] {"--storage-driver", "vfs", "-g", tmp.resolve("g").toString(), "-R", tmp.resolve("r").toString(), "layers"};
+            for (Object[] how : new Object[][] {
+                    {links, link.toString()}, {bin, "./" + name}, {module, "../bin/" + name}, {tmp, bin + "/../bin/" + name}}) {
+                List<String> command = new java.util.ArrayList<>(List.of((String) how[1]));
+                command.addAll(List.of(args));
+                Proc p = execIn((Path) how[0], new byte[0], command.toArray(String[]::new));
+                assertEquals(0, p.code, how[1] + " in " + how[0] + ": " + p.err);
+                assertEquals("", p.err, how[1] + " in " + how[0]);
+            }
+        }
+    }
+
     private record Proc(int code, String out, String err) {
     }
 
     private Proc exec(byte[] stdin, String... command) throws IOException, InterruptedException {
+        return execIn(null, stdin, command);
+    }
+
+    private Proc execIn(Path dir, byte[] stdin, String... command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(List.of(command));
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
         pb.environment().remove("CARGOHOLD_ROOT");
         pb.environment().put("HOME", tmp.resolve("home").toString());
         Path out = tmp.resolve("stdout");
