@@ -63,6 +63,25 @@ class OverlayPeersTest {
         }
     }
 
+    /**
+     * The overlay home is a private mount after every start of the driver, also when something made it
+     * shared in between (the start skips mount(2) only when mountinfo shows it private already).
+     */
+    @Test
+    void theHomeIsAPrivateMountAfterEveryStart() throws Exception {
+        Path home = g.resolve("overlay");
+        Store.open(StoreOptions.of(g, r, "overlay")).close();
+        assertTrue(KernelMounts.mountAt(home).isPrivate(), KernelMounts.mountAt(home).optional());
+        int id = KernelMounts.mountAt(home).id();
+        Store.open(StoreOptions.of(g, r, "overlay")).close();
+        assertEquals(id, KernelMounts.mountAt(home).id(), "no second bind mount");
+        KernelMounts.mount("", home.toString(), "none", KernelMounts.MS_SHARED, null);
+        assertFalse(KernelMounts.mountAt(home).isPrivate());
+        Store.open(StoreOptions.of(g, r, "overlay")).close();
+        assertTrue(KernelMounts.mountAt(home).isPrivate(), KernelMounts.mountAt(home).optional());
+        assertEquals(id, KernelMounts.mountAt(home).id());
+    }
+
     @Test
     void podmanCreatesAndMountsAContainerOnAnImageWeWrote() throws Exception {
         Tools.require("podman");

@@ -153,9 +153,17 @@ public final class KernelMounts {
         };
     }
 
-    /** One line of /proc/self/mountinfo. */
+    /**
+     * One line of /proc/self/mountinfo; {@code optional} holds its optional fields (the propagation tags
+     * {@code shared:N}, {@code master:N}, {@code propagate_from:N}, {@code unbindable}) separated by spaces,
+     * empty for a private mount.
+     */
     public record MountInfo(int id, int parent, String root, String mountPoint, String options, String fsType, String source,
-                            String superOptions) {
+                            String superOptions, String optional) {
+        /** Whether the mount's propagation is private (no optional field). */
+        public boolean isPrivate() {
+            return optional.isEmpty();
+        }
     }
 
     /** The current mount table of this process's mount namespace. */
@@ -174,20 +182,26 @@ public final class KernelMounts {
                 continue;
             }
             out.add(new MountInfo(Integer.parseInt(f[0]), Integer.parseInt(f[1]), unescape(f[3]), unescape(f[4]), f[5], f[sep + 1],
-                    unescape(f[sep + 2]), sep + 3 < f.length ? f[sep + 3] : ""));
+                    unescape(f[sep + 2]), sep + 3 < f.length ? f[sep + 3] : "", String.join(" ", java.util.Arrays.copyOfRange(f, 6, sep))));
         }
         return out;
     }
 
     /** Whether {@code p} (absolute, normalised) is a mount point now. */
     public static boolean isMountPoint(Path p) throws IOException {
+        return mountAt(p) != null;
+    }
+
+    /** The topmost mount on {@code p} (the last one mounted there), or null when {@code p} is not a mount point. */
+    public static MountInfo mountAt(Path p) throws IOException {
         String s = p.toAbsolutePath().normalize().toString();
+        MountInfo top = null;
         for (MountInfo m : mountInfo()) {
             if (m.mountPoint().equals(s)) {
-                return true;
+                top = m;
             }
         }
-        return false;
+        return top;
     }
 
     /** The mounts at or below {@code dir}. */

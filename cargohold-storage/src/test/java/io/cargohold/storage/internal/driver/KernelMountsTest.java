@@ -58,6 +58,32 @@ class KernelMountsTest {
     }
 
     @Test
+    void propagationTagsAreReadAndTheTopmostMountIsTheOneSeen(@TempDir Path dir) throws Exception {
+        requireRoot();
+        Path target = Files.createDirectory(dir.resolve("m"));
+        assertEquals(null, KernelMounts.mountAt(target));
+        KernelMounts.mount("tmpfs", target.toString(), "tmpfs", 0, "size=1m");
+        try {
+            KernelMounts.mount("", target.toString(), "none", KernelMounts.MS_SHARED, null);
+            KernelMounts.MountInfo shared = KernelMounts.mountAt(target);
+            assertFalse(shared.isPrivate());
+            assertTrue(shared.optional().matches("shared:\\d+"), shared.optional());
+            KernelMounts.mount("", target.toString(), "none", KernelMounts.MS_PRIVATE, null);
+            assertTrue(KernelMounts.mountAt(target).isPrivate(), KernelMounts.mountAt(target).optional());
+            // a second mount on the same point hides the first: mountAt reports the new one
+            KernelMounts.mount("tmpfs", target.toString(), "tmpfs", 0, "size=2m");
+            try {
+                KernelMounts.MountInfo top = KernelMounts.mountAt(target);
+                assertTrue(top.superOptions().contains("size=2048k"), top.superOptions());
+            } finally {
+                KernelMounts.unmount(target.toString(), 0);
+            }
+        } finally {
+            KernelMounts.unmount(target.toString(), 0);
+        }
+    }
+
+    @Test
     void overlayMountedWithRelativePathsFromItsHome(@TempDir Path home) throws Exception {
         requireRoot();
         for (String d : new String[] {"lower1", "lower2", "upper", "work", "merged"}) {
