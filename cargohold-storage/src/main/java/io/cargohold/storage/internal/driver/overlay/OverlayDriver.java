@@ -59,7 +59,6 @@ public final class OverlayDriver implements GraphDriver {
     private final OverlayOptions options;
     private final List<IdMap> uidMap;
     private final List<IdMap> gidMap;
-    private final LinkIds linkIds;
     private final OverlayWhiteouts whiteouts;
     private final boolean rootless;
     /** Upstream's RefCounter: mounts made or found by this process, per merged directory. */
@@ -94,7 +93,6 @@ public final class OverlayDriver implements GraphDriver {
         this.options = options;
         this.uidMap = List.copyOf(uidMap);
         this.gidMap = List.copyOf(gidMap);
-        this.linkIds = LinkIds.secure();
         this.rootless = PosixFs.geteuid() != 0;
         this.whiteouts = OverlayWhiteouts.forThisProcess();
         Files.createDirectories(home.resolve(LinkIds.LINK_DIR));
@@ -411,7 +409,7 @@ public final class OverlayDriver implements GraphDriver {
                 perms = (int) Files.getAttribute(dir(parent.id()).resolve("diff"), "unix:mode") & 07777;
             }
             mkdirAs(dir.resolve("diff"), perms, rootUid, rootGid);
-            String lid = linkIds.next();
+            String lid = LinkIds.secure().next(); // seeded at the first layer made, not at every start
             PosixFs.symlink(("../" + id + "/diff").getBytes(StandardCharsets.UTF_8), home.resolve(LinkIds.LINK_DIR).resolve(lid));
             writeFile(dir.resolve("link"), lid, 0644);
             mkdirAs(dir.resolve("work"), 0700, rootUid, rootGid);
