@@ -51,26 +51,19 @@ public final class TreeChanges {
      */
     public static List<Change> between(Path newDir, List<IdMap> newUidMap, List<IdMap> newGidMap, Path oldDir,
             List<IdMap> oldUidMap, List<IdMap> oldGidMap) throws IOException {
-        Path empty = null;
-        if (oldDir == null) {
-            empty = Files.createTempDirectory("empty");
-            oldDir = empty;
-        }
-        try {
-            Node oldRoot = Node.root(new Maps(oldUidMap, oldGidMap));
-            Node newRoot = Node.root(new Maps(newUidMap, newGidMap));
-            FsStat i1 = FsStat.lstat(oldDir);
-            FsStat i2 = FsStat.lstat(newDir);
-            walk(oldDir, newDir, "/", i1, i2, oldRoot, newRoot);
-            List<Change> changes = new ArrayList<>();
-            newRoot.addChanges(oldRoot, changes);
-            changes.sort(Comparator.comparing(Change::path, PATH_ORDER));
-            return changes;
-        } finally {
-            if (empty != null) {
-                Files.deleteIfExists(empty);
-            }
-        }
+        Node oldRoot = Node.root(new Maps(oldUidMap, oldGidMap));
+        Node newRoot = Node.root(new Maps(newUidMap, newGidMap));
+        FsStat i2 = FsStat.lstat(newDir);
+        // Upstream compares against an empty temporary directory; an absent old tree (oldDir null, read as
+        // empty by walk) gives the same changes without creating one: a read (`image`'s size) writes
+        // nothing, and no SecureRandom is seeded for the name (~10 ms of a short command). Of the old root's
+        // stat only "is a directory" counts, and that the new root's device be the same prunes nothing there.
+        FsStat i1 = oldDir == null ? i2 : FsStat.lstat(oldDir);
+        walk(oldDir, newDir, "/", i1, i2, oldRoot, newRoot);
+        List<Change> changes = new ArrayList<>();
+        newRoot.addChanges(oldRoot, changes);
+        changes.sort(Comparator.comparing(Change::path, PATH_ORDER));
+        return changes;
     }
 
     /**
@@ -259,7 +252,7 @@ public final class TreeChanges {
     private record NameIno(String name, long ino, FsStat stat) {
     }
 
-    /** Walks the same path in both trees (upstream's {@code walker.walk}); n1/n2 are its nodes, if any. */
+    /** Walks the same path in both trees (upstream's {@code walker.walk}); n1/n2 are its nodes, if any; dir1 null: an empty tree. */
     private static void walk(Path dir1, Path dir2, String path, FsStat i1, FsStat i2, Node n1, Node n2)
             throws IOException {
         boolean is1Dir = i1 != null && i1.isDir();
@@ -268,7 +261,7 @@ public final class TreeChanges {
         if (!is1Dir && !is2Dir) {
             return;
         }
-        List<NameIno> names1 = is1Dir ? readdir(resolve(dir1, path)) : List.of();
+        List<NameIno> names1 = is1Dir && dir1 != null ? readdir(resolve(dir1, path)) : List.of();
         List<NameIno> names2 = is2Dir ? readdir(resolve(dir2, path)) : List.of();
         // Merge the two sorted lists; a name with the same inode on both sides (same device) is pruned.
         List<String> names = new ArrayList<>();

@@ -81,6 +81,20 @@ class TreeChangesTest {
                         .map(Change::toString).toList());
     }
 
+    /** No parent (null) is an empty tree, compared without creating one (upstream makes a temporary directory). */
+    @Test
+    void anAbsentParentIsAnEmptyDirectory() throws Exception {
+        Path tree = oldTree(tmp);
+        Path empty = Files.createDirectory(tmp.resolve("empty"));
+        List<IdMap> shifted = List.of(new IdMap(0, 100000, 65536));
+        List<Change> againstEmpty = TreeChanges.between(tree, shifted, shifted, empty, List.of(), List.of());
+        assertEquals(againstEmpty, TreeChanges.between(tree, shifted, shifted, null, List.of(), List.of()));
+        assertEquals(21, againstEmpty.size()); // 16 files and links, 5 directories
+        // a new side that is not a directory: no changes either way
+        assertEquals(TreeChanges.between(tree.resolve("t"), List.of(), List.of(), empty, List.of(), List.of()),
+                TreeChanges.between(tree.resolve("t"), List.of(), List.of(), null, List.of(), List.of()));
+    }
+
     @Test
     void ownersAreComparedThroughEachSidesMaps() throws Exception {
         Path old = tmp.resolve("old");
