@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The AOT cache of {@code bin/cargohold} only ever changes how fast a command starts: with a cache
- * that is missing, damaged, empty or recorded for other jars, and while {@code bin/lib/prepare-launch}
- * records a new one, every command prints exactly what it prints with the good cache, nothing on
- * stderr, and exits 0. Needs {@code bin/build} (bin/test runs it first); skipped otherwise, like
- * {@link LauncherTest}.
+ * The AOT caches of {@code bin/cargohold} and {@code bin/containers-storage} only ever change how fast a
+ * command starts: with a cache that is missing, damaged, empty or recorded for other jars, and while
+ * {@code bin/lib/prepare-launch} records new ones, every command prints exactly what it prints with the
+ * good cache, nothing on stderr, and exits 0 (containers-storage: a read, a write and a content command,
+ * one for each of its three caches). Needs {@code bin/build} (bin/test runs it first); skipped otherwise,
+ * like {@link LauncherTest}.
  */
 class AotCacheTest {
     @TempDir
@@ -68,6 +69,32 @@ class AotCacheTest {
             Proc p = exec(env, "--root", root.toString(), "blob", "info", digest).ok();
             assertEquals(picocli.out, p.out, cache::toString);
         }
+        // containers-storage: each of its caches replaced by the broken ones (and by cargohold's: other jars)
+        List<String> expected = cstorageCommands(Map.of());
+        caches.remove(other);
+        caches.add(module.resolve("target/cargohold.aot"));
+        for (Path cache : caches) {
+            assertEquals(expected, cstorageCommands(Map.of("CSTORAGE_JAVA_OPTS", "-XX:AOTCache=" + cache)), cache::toString);
+        }
+    }
+
+    /**
+     * One command of each of bin/containers-storage's caches, on a fresh store (a write, cstorage-quick.aot;
+     * a read, cstorage-read.aot; a content command, cstorage.aot): their outputs, each checked to exit 0
+     * with nothing on stderr.
+     */
+    private List<String> cstorageCommands(Map<String, String> env) throws IOException, InterruptedException {
+        Path store = Files.createTempDirectory(tmp, "cs");
+        List<String> g = List.of("--storage-driver", "vfs", "-g", store.resolve("g").toString(), "-R", store.resolve("r").toString());
+        List<String> outs = new ArrayList<>();
+        for (List<String> args : List.of(List.of("create-layer", "-n", "base"), List.of("layers", "-t"), List.of("diffsize", "base"))) {
+            List<String> argv = new ArrayList<>(g);
+            argv.addAll(args);
+            outs.add(execCs(env, argv).ok().out);
+        }
+        // layer IDs are random: the outputs with the one made here replaced
+        String id = outs.getFirst().lines().findFirst().orElseThrow(); // create-layer prints the ID, then the names
+        return outs.stream().map(o -> o.replace(id, "ID")).toList();
     }
 
     @Test
@@ -78,11 +105,13 @@ class AotCacheTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         int runs = 0;
         try {
+            List<String> cs = cstorageCommands(Map.of());
             while (build.isAlive() || runs < 3) {
                 Proc p = exec(Map.of(), "--root", root.toString(), "blob", "info", digest).ok();
                 assertEquals(expected.out, p.out, "run " + runs);
                 assertEquals(expected.out.isEmpty(), false);
                 exec(Map.of(), "--root", root.toString(), "blob", "ls").ok();
+                assertEquals(cs, cstorageCommands(Map.of()), "run " + runs);
                 runs++;
             }
         } finally {
@@ -94,9 +123,14 @@ class AotCacheTest {
         assertTrue(runs >= 3);
         assertTrue(Files.isRegularFile(module.resolve("target/cargohold.aot")));
         assertEquals(expected.out, exec(Map.of(), "--root", root.toString(), "blob", "info", digest).ok().out);
-        try (var s = Files.list(module.resolve("target"))) {
-            assertEquals(List.of(), s.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".new")).toList(),
-                    "no half-written file left beside the cache");
+        for (Path target : List.of(module.resolve("target"), module.resolveSibling("cargohold-cstorage").resolve("target"))) {
+            try (var s = Files.list(target)) {
+                assertEquals(List.of(), s.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".new")).toList(),
+                        "no half-written file left beside the caches in " + target);
+            }
+        }
+        for (String cache : List.of("cstorage.aot", "cstorage-quick.aot", "cstorage-read.aot")) {
+            assertTrue(Files.isRegularFile(module.resolveSibling("cargohold-cstorage").resolve("target").resolve(cache)), cache);
         }
     }
 
@@ -119,9 +153,21 @@ class AotCacheTest {
     private Proc exec(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(List.of(args));
+        return run(command, extraEnv);
+    }
+
+    private Proc execCs(Map<String, String> extraEnv, List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(module.resolveSibling("bin").resolve("containers-storage").toString()));
+        command.addAll(args);
+        return run(command, extraEnv);
+    }
+
+    private Proc run(List<String> command, Map<String, String> extraEnv) throws IOException, InterruptedException {
+        List<String> args = command.subList(1, command.size());
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().remove("CARGOHOLD_ROOT");
         pb.environment().remove("CARGOHOLD_JAVA_OPTS");
+        pb.environment().remove("CSTORAGE_JAVA_OPTS");
         pb.environment().put("HOME", tmp.resolve("home").toString());
         pb.environment().putAll(extraEnv);
         Path out = Files.createTempFile(tmp, "out", "");

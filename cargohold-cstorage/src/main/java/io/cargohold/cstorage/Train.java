@@ -12,14 +12,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The AOT training run recorded by {@code bin/lib/prepare-launch} into
- * {@code cargohold-cstorage/target/cstorage.aot}: the commands scripts (and upstream's BATS suite) call
- * most, against a throw-away store, in one JVM, with the global options the suite passes, so the cache
- * holds the classes a typical invocation loads and links. Commands not written yet just report
- * "unrecognized command"; rebuild to train them. {@code Train DIR quick} leaves out the commands that
- * move layer content ({@link #CONTENT}), for the cache bin/containers-storage uses for all other
- * commands: the JVM loads and links every class of a cache at start-up, needed or not (~30 ms of CPU
- * for the archive, compression and checking classes a {@code layers} never uses).
+ * The AOT training runs recorded by {@code bin/lib/prepare-launch} into {@code cargohold-cstorage/target/*.aot}:
+ * the commands scripts (and upstream's BATS suite) call most, against a throw-away store, in one JVM, with
+ * the global options the suite passes, so a cache holds the classes a typical invocation loads and links.
+ * Commands not written yet just report "unrecognized command"; rebuild to train them. The JVM loads and
+ * links every class of its cache at start-up, needed or not, so bin/containers-storage picks one of three
+ * caches by the command word:
+ * <ul>
+ * <li>{@code Train DIR} (cstorage.aot): everything, for the commands that move layer content ({@link #CONTENT});
+ * <li>{@code Train DIR quick} (cstorage-quick.aot): everything but those (~30 ms of CPU less for the archive,
+ * compression and checking classes a {@code create-image} never uses): the writes and anything else;
+ * <li>{@code Train DIR read} (cstorage-read.aot): only the commands that read records ({@link #READS}), against
+ * the store {@code Train DIR prepare} left in DIR, run beforehand in a JVM of its own that records nothing,
+ * so the writes' classes (record writers, temp files, the vfs copy) stay out of this cache.
+ * </ul>
  */
 public final class Train {
     private Train() {
@@ -28,19 +34,38 @@ public final class Train {
     /** The commands that read or write layer content: trained only into the full cache (bin/containers-storage picks it for them). */
     static final java.util.Set<String> CONTENT = java.util.Set.of("applydiff", "import-layer", "diff", "diffsize", "changes", "check", "copy");
 
+    /**
+     * The commands that only read records, trained alone into cstorage-read.aot (bin/containers-storage lists
+     * the same words with their aliases; {@code CacheChoiceTest} checks that the two lists agree).
+     */
+    static final java.util.Set<String> READS = java.util.Set.of("status", "version", "layers", "layer", "images", "image",
+            "containers", "container", "exists", "metadata", "get-names", "list-layer-data", "get-layer-data", "list-image-data",
+            "get-image-data", "get-image-data-size", "get-image-data-digest", "images-by-digest", "list-container-data",
+            "get-container-data", "get-container-data-size", "get-container-data-digest", "get-container-dir",
+            "get-container-run-dir", "container-parent-owners", "layer-parent-owners", "mounted", "storage-layers");
+
     public static void main(String[] args) throws IOException {
         // what main does before run: the environment and the warm-up thread (their classes then come from the cache)
         System.getenv().size();
         io.cargohold.StartupWarmup.begin();
-        boolean quick = args.length > 1 && args[1].equals("quick");
+        String mode = args.length > 1 ? args[1] : "";
+        boolean quick = mode.equals("quick");
         Path dir = Path.of(args[0]);
         String g = dir.resolve("root").toString();
         String r = dir.resolve("runroot").toString();
         Path file = dir.resolve("data");
-        Files.writeString(file, "training content\n");
         byte[] tar = tar("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8));
         Path tarFile = dir.resolve("layer.tar");
-        Files.write(tarFile, tar);
+        if (!mode.equals("read")) {
+            Files.writeString(file, "training content\n");
+            Files.write(tarFile, tar);
+        }
+        if (mode.equals("prepare") || mode.equals("read")) {
+            for (String[] a : mode.equals("prepare") ? prepare(file, tarFile) : READ_RUNS) {
+                run(g, r, dir, tar, a);
+            }
+            return;
+        }
         String[][] runs = {
                 {"status"},
                 {"--debug=false", "status", "-j"},
@@ -115,14 +140,79 @@ public final class Train {
             if (quick && CONTENT.contains(a[0])) {
                 continue;
             }
-            List<String> argv = new ArrayList<>(List.of("--debug", "--graph", g, "--run", r, "--storage-driver", "vfs"));
-            argv.addAll(List.of(a));
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            PrintStream sink = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-            int code = Main.run(new ByteArrayInputStream(tar), sink, sink, Map.of("HOME", "/root"), dir, argv);
-            System.out.println(String.join(" ", a) + " -> " + code);
+            run(g, r, dir, tar, a);
         }
     }
+
+    private static void run(String g, String r, Path dir, byte[] tar, String[] a) {
+        List<String> argv = new ArrayList<>(List.of("--debug", "--graph", g, "--run", r, "--storage-driver", "vfs"));
+        argv.addAll(List.of(a));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream sink = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int code = Main.run(new ByteArrayInputStream(tar), sink, sink, Map.of("HOME", "/root"), dir, argv);
+        System.out.println(String.join(" ", a) + " -> " + code);
+    }
+
+    /** {@code Train DIR prepare}: a store for the read training (a layer with content and data, an image, a container, all named). */
+    private static String[][] prepare(Path file, Path tarFile) {
+        return new String[][] {
+                {"create-layer", "-n", "base"},
+                {"create-layer", "-n", "child", "base"},
+                {"applydiff", "-f", tarFile.toString(), "child"},
+                {"set-layer-data", "-f", file.toString(), "child", "key"},
+                {"create-image", "-n", "img", "child"},
+                {"set-image-data", "-f", file.toString(), "img", "manifest"},
+                {"add-names", "-n", "other", "img"},
+                {"set-metadata", "-m", "meta", "img"},
+                {"create-container", "-n", "ctr", "img"},
+                {"set-container-data", "-f", file.toString(), "ctr", "config"},
+                {"mount", "child"},
+        };
+    }
+
+    /** {@code Train DIR read}: every command of {@link #READS}, in its usual forms and a failing one, on the prepared store. */
+    static final String[][] READ_RUNS = {
+            {"status"},
+            {"--debug=false", "status", "-j"},
+            {"version"},
+            {"layers"},
+            {"layers", "-j"},
+            {"layers", "-t"},
+            {"layer", "child"},
+            {"layer", "-j", "child"},
+            {"layer", "nothing"},
+            {"list-layer-data", "child"},
+            {"get-layer-data", "child", "key"},
+            {"layer-parent-owners", "child"},
+            {"mounted", "child"},
+            {"images"},
+            {"images", "-j"},
+            {"image", "img"},
+            {"image", "-j", "img"},
+            {"list-image-data", "img"},
+            {"get-image-data", "img", "manifest"},
+            {"get-image-data-size", "img", "manifest"},
+            {"get-image-data-digest", "img", "manifest"},
+            {"images-by-digest", "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+            {"containers"},
+            {"containers", "-j"},
+            {"container", "ctr"},
+            {"container", "-j", "ctr"},
+            {"list-container-data", "ctr"},
+            {"get-container-data", "ctr", "config"},
+            {"get-container-data-size", "ctr", "config"},
+            {"get-container-data-digest", "ctr", "config"},
+            {"get-container-dir", "ctr"},
+            {"get-container-run-dir", "ctr"},
+            {"container-parent-owners", "ctr"},
+            {"exists", "img"},
+            {"exists", "-l", "nothing"},
+            {"metadata", "img"},
+            {"get-names", "img"},
+            {"storage-layers"},
+            {"status", "--help"},
+            {"layers", "-x"},
+    };
 
     /**
      * A one-file ustar archive (what applydiff reads on stdin), as a fixed header block written here:
