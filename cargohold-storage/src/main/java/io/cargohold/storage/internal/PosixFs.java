@@ -134,8 +134,16 @@ public final class PosixFs {
         }
     }
 
-    /** symlink(2) with the target exactly as given (Path would normalise "a/" and "a//b"). */
+    /**
+     * symlink(2) with the target exactly as given (Path would normalise "a/" and "a//b"). A target that
+     * is plain ASCII and already in Path's normal form goes through the JDK (the same call, without this
+     * process's first native call stub, ~15 ms: an overlay create-layer links {@code ../ID/diff}).
+     */
     public static void symlink(byte[] target, Path link) throws IOException {
+        if (jdkKeepsAsIs(target)) {
+            java.nio.file.Files.createSymbolicLink(link, Path.of(new String(target, StandardCharsets.US_ASCII)));
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.state(arena);
             MemorySegment t = arena.allocate(target.length + 1L);
@@ -152,6 +160,24 @@ public final class PosixFs {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
+        }
+    }
+
+    /** Whether the JDK would create a symlink to exactly {@code target}: non-empty printable ASCII that Path keeps as is. */
+    static boolean jdkKeepsAsIs(byte[] target) {
+        if (target.length == 0) {
+            return false;
+        }
+        for (byte b : target) {
+            if (b < 0x20 || b == 0x7f) { // negative: not ASCII
+                return false;
+            }
+        }
+        String s = new String(target, StandardCharsets.US_ASCII);
+        try {
+            return Path.of(s).toString().equals(s);
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
         }
     }
 
