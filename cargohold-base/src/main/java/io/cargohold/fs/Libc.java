@@ -29,8 +29,10 @@ import java.util.Locale;
  * registers, so arguments a function does not declare are never read, an {@code int} parameter reads
  * the low 32 bits of its register (so a negative Java {@code int} widened to {@code long} arrives intact),
  * and an {@code int} result is the low 32 bits of the returned register: callers narrow it with
- * {@code (int)}. Variadic functions ({@code open}, {@code fcntl}) get their own, honest shape
- * ({@link #variadic3}), since x86-64 passes the count of vector registers to them.
+ * {@code (int)}. Variadic functions ({@code open}, {@code fcntl}) take the same shape: on x86-64 a variadic
+ * callee also reads {@code %al}, the number of vector registers holding arguments, and the JDK's System V
+ * downcalls always set it (0 here: no floating-point argument); on AAPCS64 Linux variadic arguments travel
+ * exactly as named ones.
  *
  * <p>Every handle captures {@code errno} into a state segment ({@link #state}) passed first.
  */
@@ -42,9 +44,6 @@ public final class Libc {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final FunctionDescriptor SIX = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-    private static final FunctionDescriptor THREE = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-    private static final Linker.Option FIRST_VARIADIC_3RD = Linker.Option.firstVariadicArg(2);
 
     static {
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
@@ -69,15 +68,6 @@ public final class Libc {
     /** {@link #function(String)} for a function of another library. */
     public static MethodHandle function(SymbolLookup library, String name) {
         return LINKER.downcallHandle(library.findOrThrow(name), SIX, CAPTURE_ERRNO);
-    }
-
-    /**
-     * A variadic C library function called with two fixed arguments and one variadic one
-     * ({@code open(path, flags, mode)}, {@code fcntl(fd, cmd, arg)}), as a handle of type
-     * {@code (MemorySegment state, long, long, long) -> long}.
-     */
-    public static MethodHandle variadic3(String name) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), THREE, CAPTURE_ERRNO, FIRST_VARIADIC_3RD);
     }
 
     /** A segment for the handles' captured call state, allocated in {@code arena}. */

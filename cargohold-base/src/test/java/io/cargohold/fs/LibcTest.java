@@ -44,7 +44,7 @@ class LibcTest {
 
     @Test
     void variadicOpenPassesTheModeAndReturnsTheDescriptor(@TempDir Path dir) throws Throwable {
-        MethodHandle open = Libc.variadic3("open");
+        MethodHandle open = Libc.function("open");
         MethodHandle close = Libc.function("close");
         MethodHandle umask = Libc.function("umask");
         Path file = dir.resolve("f");
@@ -53,14 +53,14 @@ class LibcTest {
             int old = (int) (long) umask.invokeExact(state, 0L, 0L, 0L, 0L, 0L, 0L);
             int fd;
             try {
-                fd = (int) (long) open.invokeExact(state, Libc.cstring(arena, file.toString()), 0101L /* O_WRONLY|O_CREAT */, 0604L);
+                fd = (int) (long) open.invokeExact(state, Libc.cstring(arena, file.toString()), 0101L /* O_WRONLY|O_CREAT */, 0604L, 0L, 0L, 0L);
             } finally {
                 long ignored = (long) umask.invokeExact(state, (long) old, 0L, 0L, 0L, 0L, 0L);
             }
             assertTrue(fd >= 0, "errno " + Libc.errno(state));
             assertEquals(0, (int) (long) close.invokeExact(state, (long) fd, 0L, 0L, 0L, 0L, 0L));
             assertEquals("rw----r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-            int missing = (int) (long) open.invokeExact(state, Libc.cstring(arena, dir.resolve("none").toString()), 0L, 0L);
+            int missing = (int) (long) open.invokeExact(state, Libc.cstring(arena, dir.resolve("none").toString()), 0L, 0L, 0L, 0L, 0L);
             assertEquals(-1, missing);
             assertEquals(2, Libc.errno(state)); // ENOENT
         }

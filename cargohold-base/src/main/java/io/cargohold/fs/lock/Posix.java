@@ -49,9 +49,9 @@ final class Posix {
     private static final VarHandle L_LEN = FLOCK.varHandle(MemoryLayout.PathElement.groupElement("l_len"));
     private static final VarHandle L_PID = FLOCK.varHandle(MemoryLayout.PathElement.groupElement("l_pid"));
 
-    // one call stub each for the fixed and the variadic calls (io.cargohold.fs.Libc)
-    private static final MethodHandle OPEN = Libc.variadic3("open");
-    private static final MethodHandle FCNTL = Libc.variadic3("fcntl");
+    // Libc's one call shape (one call stub for all; open and fcntl are variadic, which that shape allows)
+    private static final MethodHandle OPEN = Libc.function("open");
+    private static final MethodHandle FCNTL = Libc.function("fcntl");
     private static final MethodHandle PREAD = Libc.function("pread");
     private static final MethodHandle PWRITE = Libc.function("pwrite");
 
@@ -107,7 +107,7 @@ final class Posix {
     static int open(String path, int flags, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.state(arena);
-            int fd = (int) (long) OPEN.invokeExact(state, Libc.cstring(arena, path), (long) flags, (long) mode);
+            int fd = (int) (long) OPEN.invokeExact(state, Libc.cstring(arena, path), (long) flags, (long) mode, 0L, 0L, 0L);
             if (fd < 0) {
                 throw new IOException("open " + path + ": errno " + Libc.errno(state));
             }
@@ -137,7 +137,7 @@ final class Posix {
             MemorySegment state = Libc.state(arena);
             MemorySegment fl = flock(arena, type, start, len);
             while (true) {
-                int r = (int) (long) FCNTL.invokeExact(state, (long) fd, (long) cmd, fl.address());
+                int r = (int) (long) FCNTL.invokeExact(state, (long) fd, (long) cmd, fl.address(), 0L, 0L, 0L);
                 if (r == 0) {
                     return 0;
                 }
@@ -159,7 +159,7 @@ final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.state(arena);
             MemorySegment fl = flock(arena, type, start, len);
-            int r = (int) (long) FCNTL.invokeExact(state, (long) fd, (long) F_GETLK, fl.address());
+            int r = (int) (long) FCNTL.invokeExact(state, (long) fd, (long) F_GETLK, fl.address(), 0L, 0L, 0L);
             if (r != 0) {
                 throw new IOException("fcntl(F_GETLK): errno " + Libc.errno(state));
             }

@@ -43,7 +43,7 @@ public final class PosixFs {
         static final MethodHandle H = Libc.function("readlink");
     }
     private static final class OPEN_ {
-        static final MethodHandle H = Libc.variadic3("open");
+        static final MethodHandle H = Libc.function("open");
     }
     private static final class SYNCFS_ {
         static final MethodHandle H = Libc.function("syncfs");
@@ -203,7 +203,8 @@ public final class PosixFs {
     public static void syncfs(Path dir) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.state(arena);
-            int fd = (int) (long) OPEN_.H.invokeExact(state, Libc.cstring(arena, dir.toString()), 0x10000L /* O_RDONLY|O_DIRECTORY */, 0L);
+            int fd = (int) (long) OPEN_.H.invokeExact(state, Libc.cstring(arena, dir.toString()), 0x10000L /* O_RDONLY|O_DIRECTORY */, 0L, 0L,
+                    0L, 0L);
             if (fd < 0) {
                 throw new IOException("open " + dir + ": errno " + Libc.errno(state));
             }
