@@ -6,7 +6,6 @@ import io.cargohold.storage.check.CheckReport;
 import io.cargohold.storage.check.Finding;
 import io.cargohold.storage.check.RepairOptions;
 import io.cargohold.storage.check.RepairResult;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -157,7 +156,7 @@ final class CheckCommands {
             String layerId = id.get();
             if (layerId.isEmpty()) {
                 byte[] b = new byte[32];
-                new SecureRandom().nextBytes(b);
+                io.cargohold.storage.internal.KernelRandom.fill(b);
                 layerId = HexFormat.of().formatHex(b);
             }
             try {

@@ -1,6 +1,5 @@
 package io.cargohold.storage.internal;
 
-import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -13,11 +12,6 @@ import java.util.function.Predicate;
 /** What the three record stores share: upstream's lookup order, name rules, random IDs and the clock. */
 final class RecordLookup {
     private RecordLookup() {
-    }
-
-    /** Lazily: seeding a SecureRandom costs ~15 ms of a CLI process that only lists. */
-    private static final class Ids {
-        static final SecureRandom RANDOM = new SecureRandom();
     }
 
     /** Upstream's lookup: exact ID, then exact name, then {@code alt} (a container's layer), then a unique ID prefix. */
@@ -75,7 +69,7 @@ final class RecordLookup {
     static String generateId(Predicate<String> taken) {
         while (true) {
             byte[] b = new byte[32];
-            Ids.RANDOM.nextBytes(b);
+            KernelRandom.fill(b);
             String id = HexFormat.of().formatHex(b);
             if (id.substring(0, 12).chars().allMatch(Character::isDigit) || taken.test(id)) {
                 continue;

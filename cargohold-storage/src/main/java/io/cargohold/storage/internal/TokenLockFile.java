@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,10 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TokenLockFile {
     static final int TOKEN = 64;
-    /** Lazily: seeding a SecureRandom costs ~15 ms, and a listing never writes a token. */
-    private static final class Random {
-        static final SecureRandom INSTANCE = new SecureRandom();
-    }
     private static final AtomicLong COUNTER = new AtomicLong();
 
     private final PosixLockFile file;
@@ -68,7 +63,7 @@ final class TokenLockFile {
         b.putLong(COUNTER.incrementAndGet());
         b.putInt((int) ProcessHandle.current().pid());
         byte[] rnd = new byte[TOKEN - 20];
-        Random.INSTANCE.nextBytes(rnd);
+        KernelRandom.fill(rnd);
         b.put(rnd);
         byte[] token = b.array();
         file.writeAt(0, token);

@@ -1,6 +1,6 @@
 package io.cargohold.storage.internal.driver.overlay;
 
-import java.security.SecureRandom;
+import io.cargohold.storage.internal.KernelRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,13 +26,11 @@ public final class LinkIds {
         this.random = random;
     }
 
-    /** Lazily: seeding a SecureRandom costs a CLI process that never creates a layer. */
-    private static final class Holder {
-        static final LinkIds SECURE = new LinkIds(new SecureRandom());
-    }
+    private static final LinkIds SECURE = new LinkIds(KernelRandom.asRandom());
 
+    /** IDs from the kernel's random generator (as upstream's, from crypto/rand). */
     public static LinkIds secure() {
-        return Holder.SECURE;
+        return SECURE;
     }
 
     /** {@code (26*5+7)/8} random bytes, base32 (standard alphabet), the first 26 characters. */
