@@ -14,4 +14,6 @@ module io.cargohold.base {
     exports io.cargohold.text to io.cargohold.storage, io.cargohold.copy, io.cargohold.registry, io.cargohold.cli,
             io.cargohold.cstorage;
     exports io.cargohold.docs to io.cargohold.cli, io.cargohold.cstorage;
+    exports io.cargohold.logging to io.cargohold.content, io.cargohold.oci, io.cargohold.storage, io.cargohold.copy,
+            io.cargohold.registry, io.cargohold.cli, io.cargohold.cstorage;
 }

@@ -55,12 +55,20 @@ public final class Logging {
         setIfAbsent("slf4j.internal.verbosity", "WARN");
         String level = backendLevel(requested(args));
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level == null ? "error" : level);
+        // the library's loggers are not even made for lower levels (io.cargohold.logging.LazyLogger): the first
+        // logger of a process costs ~25 ms (the LoggerFinder's class-path scan and SLF4J's start)
+        setIfAbsent(io.cargohold.logging.LazyLogger.LEVEL_PROPERTY, level == null ? "error" : level);
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
         setIfAbsent("org.slf4j.simpleLogger.levelInBrackets", "true");
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", level != null && (level.equals("debug") || level.equals("trace")) ? "true" : "false");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        boolean times = level != null && (level.equals("debug") || level.equals("trace"));
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", times ? "true" : "false");
+        if (times) {
+            // only then: SLF4J simple builds its SimpleDateFormat (a Calendar with the locale data, ~15-20 ms) when a
+            // format is set, shown or not - and Runtime.exit makes a logger in every process
+            setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        }
         // the JDK's own loggers (Runtime.exit's stack trace at debug, the HTTP client) stay quiet below info
         for (String jdk : List.of("java", "javax", "jdk", "sun")) {
             setIfAbsent("org.slf4j.simpleLogger.log." + jdk, "info");

@@ -53,7 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ImageCopier {
     /** Debug lines (cargohold --debug): what each blob became (reused or copied) and what was written. */
-    private static final System.Logger LOG = System.getLogger(ImageCopier.class.getName());
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(ImageCopier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ImageSource src;

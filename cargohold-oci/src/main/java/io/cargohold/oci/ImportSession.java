@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * by a killed process expires after {@link OciStore#LEASE_TTL}. Safe for several threads.
  */
 public final class ImportSession implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(ImportSession.class.getName());
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(ImportSession.class);
 
     private final OciStore store;
     private final String lease = LeaseOwner.newLeaseId();

@@ -225,7 +225,7 @@ public final class OciStore implements AutoCloseable {
         }
         if (root == null || !root.isObject() || !root.path("manifests").isArray()) {
             Path aside = keepAside(current);
-            System.getLogger(OciStore.class.getName()).log(System.Logger.Level.WARNING,
+            io.cargohold.logging.LazyLogger.of(OciStore.class).log(System.Logger.Level.WARNING,
                     "index.json of " + blobs.root() + " is not an OCI index; kept as " + aside + " and rewritten from the references");
             return new LayoutSync(List.of(), List.of(), "not an OCI index (kept as " + aside.getFileName() + ")");
         }

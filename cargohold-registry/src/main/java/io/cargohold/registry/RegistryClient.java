@@ -51,7 +51,7 @@ import java.util.function.LongConsumer;
  */
 public final class RegistryClient implements Closeable {
     /** Debug lines (cargohold --debug): every request and its status. */
-    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(RegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** The Accept list of a manifest GET: OCI and Docker schema 2 (then schema 1, to name it in an error). */

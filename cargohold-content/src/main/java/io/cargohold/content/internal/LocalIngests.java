@@ -48,11 +48,11 @@ import java.util.List;
  */
 final class LocalIngests {
     /**
-     * Made on first use: the JDK finds its System.LoggerFinder by scanning the whole class path for a
-     * service file (every jar opened), ~5-15 ms that a store opened only to read never needs.
+     * Made on first use, and only for a level the application logs (io.cargohold.logging.LazyLogger): the JDK
+     * finds its System.LoggerFinder by scanning the whole class path for a service file (every jar opened).
      */
     private static final class Log {
-        static final System.Logger LOG = System.getLogger(LocalIngests.class.getName());
+        static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(LocalIngests.class);
     }
 
     private final LocalBlobStore store;

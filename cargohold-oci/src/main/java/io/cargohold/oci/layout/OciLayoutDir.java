@@ -253,7 +253,7 @@ public final class OciLayoutDir {
     /** How long an abandoned partial blob ({@code blobs/ALG/.HEX.partial}) is kept for a rerun; older ones are removed by the next write. */
     public static final java.time.Duration PARTIAL_EXPIRY = java.time.Duration.ofHours(24);
     private static final String PARTIAL_SUFFIX = ".partial";
-    private static final System.Logger LOG = System.getLogger(OciLayoutDir.class.getName());
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(OciLayoutDir.class);
     /** Partials a thread of this JVM is writing: never opened elsewhere here (closing a descriptor would drop the writer's fcntl lock). */
     private static final java.util.Set<Path> LIVE_PARTIALS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 

@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
 public record RegistriesConf(List<Registry> registries, List<String> unqualifiedSearchRegistries, String searchOrigin,
                              List<String> credentialHelpers, ShortNameMode shortNameMode, Map<String, Alias> aliases,
                              List<FileStatus> files, Path configPath, Path configDirPath) {
-    private static final System.Logger LOG = System.getLogger("io.cargohold.registry.config");
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of("io.cargohold.registry.config");
     public static final String AUTH_FILE_HELPER = "containers-auth.json";
     private static final Pattern ANCHORED_DOMAIN = Pattern.compile(
             "^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$");

@@ -25,7 +25,7 @@ import java.util.List;
  * {@code --tls-verify} was given. Pushes go to the (resolved) name itself, never to a mirror.
  */
 final class PullSources {
-    private static final System.Logger LOG = System.getLogger("io.cargohold.registry");
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of("io.cargohold.registry");
 
     private PullSources() {
     }
