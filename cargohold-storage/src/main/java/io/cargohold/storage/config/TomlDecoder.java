@@ -162,7 +162,7 @@ final class TomlDecoder {
      * ({@code TomlStreamReadException}, a JsonProcessingException), thrown when it is created.
      */
     static JsonNode readTree(String text) throws JsonProcessingException {
-        try (JsonParser p = FACTORY.createParser(text)) {
+        try (JsonParser p = FACTORY.createParser(blankCommentLines(text))) {
             JsonToken t = p.nextToken();
             return t == null ? null : node(p, t);
         } catch (JsonProcessingException e) {
@@ -170,6 +170,59 @@ final class TomlDecoder {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // a String is read: no I/O can fail
         }
+    }
+
+    /**
+     * {@code text} with the content of its whole-line comments removed (their line breaks kept, so the
+     * parser's line numbers stay those of the file). storage.conf is ~10 KB, nearly all comments, and the
+     * TOML lexer runs interpreted in a short command: lexing them cost ~10 ms of each containers-storage
+     * start. A comment the parser would refuse (a control character) is left for it to refuse, and a
+     * document with a multi-line string (where a {@code #} line may be string content) is left whole.
+     */
+    static String blankCommentLines(String text) {
+        if (text.contains("\"\"\"") || text.contains("'''")) {
+            return text;
+        }
+        StringBuilder out = null;
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            int end = text.indexOf('\n', i);
+            if (end < 0) {
+                end = n;
+            }
+            int j = i;
+            while (j < end && (text.charAt(j) == ' ' || text.charAt(j) == '\t')) {
+                j++;
+            }
+            boolean cr = end > i && text.charAt(end - 1) == '\r';
+            if (j < end && text.charAt(j) == '#' && plainComment(text, j + 1, cr ? end - 1 : end)) {
+                if (out == null) {
+                    out = new StringBuilder(n).append(text, 0, i);
+                }
+                if (cr) {
+                    out.append('\r');
+                }
+            } else if (out != null) {
+                out.append(text, i, end);
+            }
+            if (end < n && out != null) {
+                out.append('\n');
+            }
+            i = end + 1;
+        }
+        return out == null ? text : out.toString();
+    }
+
+    /** Whether {@code text[from, to)} holds only characters TOML allows in a comment (no control character but tab). */
+    private static boolean plainComment(String text, int from, int to) {
+        for (int k = from; k < to; k++) {
+            char c = text.charAt(k);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static JsonNode node(JsonParser p, JsonToken t) throws IOException {

@@ -463,6 +463,35 @@ class StorageConfigTest {
      * is the same exception with the same message and position.
      */
     @Test
+    void commentLinesAreBlankedKeepingLinesAndRefusals() throws Exception {
+        assertEquals("\n\na = 1 # kept\n\r\nb = \"#x\"\n", TomlDecoder.blankCommentLines("# c1\n  # c2\na = 1 # kept\n#c3\r\nb = \"#x\"\n"));
+        String multi = "a = \"\"\"\n# not a comment\n\"\"\"\n";
+        assertEquals(multi, TomlDecoder.blankCommentLines(multi));
+        String control = "# bad \u0001 comment\na = 1\n";
+        assertEquals(control, TomlDecoder.blankCommentLines(control), "a comment TOML refuses is left for the parser to refuse");
+        assertEquals("no comments\n", TomlDecoder.blankCommentLines("no comments\n"));
+        // errors after comment lines keep their line numbers
+        for (String doc : List.of("# one\n# two\n[storage\n", "# one\n\n# three\na = = 1\n", "# c\r\nx = [1,\n# c\n2\n", control)) {
+            var mapper = new com.fasterxml.jackson.dataformat.toml.TomlMapper();
+            String expected;
+            try {
+                mapper.readTree(doc);
+                expected = "parsed";
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                expected = e.getClass() + " " + e.getMessage();
+            }
+            String actual;
+            try {
+                TomlDecoder.readTree(doc);
+                actual = "parsed";
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                actual = e.getClass() + " " + e.getMessage();
+            }
+            assertEquals(expected, actual, doc);
+        }
+    }
+
+    @Test
     void tomlTreesAreThoseTheTomlMapperRead() throws Exception {
         var mapper = com.fasterxml.jackson.dataformat.toml.TomlMapper.builder()
                 .enable(com.fasterxml.jackson.dataformat.toml.TomlReadFeature.PARSE_JAVA_TIME).build();
