@@ -12,7 +12,9 @@ import java.math.BigDecimal;
  * that reaches BigDecimal meanwhile waits for the initialisation to finish (the JVM's class
  * initialisation lock), so nothing runs twice; BigDecimal's initialiser needs only BigInteger, whose
  * own does not need BigDecimal, so the two threads cannot wait on each other.
- * {@code -Dcargohold.nowarmup=true} turns it off (to measure what it saves).
+ * {@code -Dcargohold.nowarmup=true} turns it off (to measure what it saves). The launchers ask for more
+ * for the commands that need it: {@code cargohold.warmup.native} (the FFM call stub) and
+ * {@code cargohold.warmup.digest} (below).
  */
 public final class StartupWarmup {
     private StartupWarmup() {
@@ -45,7 +47,13 @@ public final class StartupWarmup {
             return;
         }
         boolean digests = Boolean.getBoolean("cargohold.warmup.digest");
+        boolean natives = Boolean.getBoolean("cargohold.warmup.native");
         Thread t = new Thread(() -> {
+            if (natives) {
+                // the process's one FFM call stub (io.cargohold.fs.Libc), ~15 ms to generate, made here while the
+                // main thread reads storage.conf and opens the store; the main thread's handles then reuse it
+                io.cargohold.fs.Libc.function("getpid");
+            }
             BigDecimal.ONE.signum();
             if (digests) {
                 warmDigest();
