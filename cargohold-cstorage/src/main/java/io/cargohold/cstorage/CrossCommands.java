@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -279,7 +278,9 @@ final class Cross {
 
     /** A Go {@code map[string]T} as encoding/json writes it: keys sorted bytewise (UTF-8). */
     static <V> Map<String, V> sorted(Map<String, V> m) {
-        Map<String, V> out = new TreeMap<>(Comparator.comparing((String s) -> s.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
+        // a plain lambda: Comparator.comparing's is serializable, which the AOT cache does not keep
+        Map<String, V> out = new TreeMap<>((String a, String b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
+                b.getBytes(StandardCharsets.UTF_8)));
         out.putAll(m);
         return out;
     }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -211,7 +210,7 @@ public final class IdMapOptions {
     /** idtools.createIDMap: ranges sorted by start, container IDs consecutive from 0. */
     private static List<IdMap> createIdMap(List<long[]> ranges) {
         List<long[]> sorted = new ArrayList<>(ranges);
-        sorted.sort(Comparator.comparingLong(r -> r[0]));
+        sorted.sort((a, b) -> Long.compare(a[0], b[0])); // not Comparator.comparingLong: serializable, not in the AOT cache
         List<IdMap> out = new ArrayList<>();
         long cid = 0;
         for (long[] r : sorted) {

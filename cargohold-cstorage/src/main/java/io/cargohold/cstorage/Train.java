@@ -84,6 +84,7 @@ public final class Train {
                 {"mounted", "child"},
                 {"unmount", "child"},
                 {"diff", "-f", dir.resolve("diff.tar").toString(), "child"},
+                {"diff", "-f", dir.resolve("diff2.tar").toString(), "base"}, // a layer without tar-split data: the tree archiver
                 {"diffsize", "child"},
                 {"changes", "child"},
                 {"set-layer-data", "-f", file.toString(), "child", "key"},

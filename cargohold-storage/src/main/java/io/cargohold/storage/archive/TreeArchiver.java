@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,8 @@ public final class TreeArchiver {
     public static void exportChanges(Path dir, List<Change> changes, List<IdMap> uidMap, List<IdMap> gidMap,
             OutputStream out) throws IOException {
         List<Change> sorted = new ArrayList<>(changes);
-        sorted.sort(Comparator.comparing(Change::path, TreeChanges.PATH_ORDER));
+        // not Comparator.comparing: its lambda is serializable, which the AOT cache does not keep
+        sorted.sort((a, b) -> TreeChanges.PATH_ORDER.compare(a.path(), b.path()));
         TarSink sink = new TarSink(out);
         Map<Long, String> seen = new HashMap<>();
         UserNames names = UserNames.load();

@@ -24,11 +24,15 @@ final class Records {
     static final OffsetDateTime ZERO_TIME = OffsetDateTime.parse("0001-01-01T00:00:00Z");
 
     // ------------------------------------------------------------------ helpers
+    // (loops, not forEach lambdas: a lambda whose call site only some records reach, such as a layer's uid set,
+    // was missing from the AOT cache when the training's records lacked it, and was spun at every run)
 
     static List<String> strings(JsonNode n) {
         List<String> out = new ArrayList<>();
         if (n != null && n.isArray()) {
-            n.forEach(x -> out.add(x.asText()));
+            for (JsonNode x : n) {
+                out.add(x.asText());
+            }
         }
         return out;
     }
@@ -36,7 +40,9 @@ final class Records {
     static List<Long> longs(JsonNode n) {
         List<Long> out = new ArrayList<>();
         if (n != null && n.isArray()) {
-            n.forEach(x -> out.add(x.asLong()));
+            for (JsonNode x : n) {
+                out.add(x.asLong());
+            }
         }
         return out;
     }
@@ -67,27 +73,35 @@ final class Records {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         JsonNode f = n.get("flags");
         if (f != null && f.isObject()) {
-            f.properties().forEach(e -> out.put(e.getKey(), e.getValue()));
+            for (Map.Entry<String, JsonNode> e : f.properties()) {
+                out.put(e.getKey(), e.getValue());
+            }
         }
         return out;
     }
 
     static Map<String, Object> flagsJson(Map<String, JsonNode> flags) {
         Map<String, Object> m = new TreeMap<>();
-        flags.forEach((k, v) -> m.put(k, GoJson.sorted(v)));
+        for (Map.Entry<String, JsonNode> e : flags.entrySet()) {
+            m.put(e.getKey(), GoJson.sorted(e.getValue()));
+        }
         return m;
     }
 
     static Map<String, Object> flagsApi(Map<String, JsonNode> flags) {
         Map<String, Object> m = new LinkedHashMap<>();
-        flags.forEach((k, v) -> m.put(k, GoJson.sorted(v)));
+        for (Map.Entry<String, JsonNode> e : flags.entrySet()) {
+            m.put(e.getKey(), GoJson.sorted(e.getValue()));
+        }
         return m;
     }
 
     static List<IdMap> idMaps(JsonNode n) {
         List<IdMap> out = new ArrayList<>();
         if (n != null && n.isArray()) {
-            n.forEach(x -> out.add(new IdMap(x.path("container_id").asLong(), x.path("host_id").asLong(), x.path("size").asLong())));
+            for (JsonNode x : n) {
+                out.add(new IdMap(x.path("container_id").asLong(), x.path("host_id").asLong(), x.path("size").asLong()));
+            }
         }
         return out;
     }
@@ -103,7 +117,9 @@ final class Records {
     static Map<String, Long> sizes(JsonNode n) {
         Map<String, Long> out = new LinkedHashMap<>();
         if (n != null && n.isObject()) {
-            n.properties().forEach(e -> out.put(e.getKey(), e.getValue().asLong()));
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
+                out.put(e.getKey(), e.getValue().asLong());
+            }
         }
         return out;
     }
@@ -111,7 +127,9 @@ final class Records {
     static Map<String, String> digests(JsonNode n) {
         Map<String, String> out = new LinkedHashMap<>();
         if (n != null && n.isObject()) {
-            n.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
+                out.put(e.getKey(), e.getValue().asText());
+            }
         }
         return out;
     }
