@@ -112,6 +112,19 @@ class CacheChoiceTest {
         assertTrue(Train.READS.containsAll(trained), "the read training runs reads only");
     }
 
+    /** The FFM stub is made ahead only where a native call may come: a mount on vfs makes none. */
+    @Test
+    void theNativeWarmUpIsLeftOutForVfsMounts() throws Exception {
+        String warm = "-Dcargohold.warmup.native=true";
+        assertTrue(!javaArgs("--storage-driver", "vfs", "mount", "l").contains(warm));
+        assertTrue(!javaArgs("--storage-driver=vfs", "unmount", "l").contains(warm));
+        assertTrue(!javaArgs("-s", "vfs", "umount", "l").contains(warm));
+        assertTrue(javaArgs("--storage-driver", "overlay", "mount", "l").contains(warm));
+        assertTrue(javaArgs("mount", "l").contains(warm)); // the driver from storage.conf
+        assertTrue(javaArgs("--storage-driver", "vfs", "create-layer", "-n", "x", "base").contains(warm));
+        assertTrue(!javaArgs("--storage-driver", "vfs", "layers").contains(warm));
+    }
+
     @Test
     void aMissingCacheIsLeftOut() throws Exception {
         Files.delete(tmp.resolve("project/cargohold-cstorage/target/cstorage-read.aot"));
