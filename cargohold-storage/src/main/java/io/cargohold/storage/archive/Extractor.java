@@ -115,7 +115,23 @@ final class Extractor {
         this.in = new InRoot(root);
         this.uidMap = uidMap == null ? List.of() : uidMap;
         this.gidMap = gidMap == null ? List.of() : gidMap;
+        int[] egidAndUmask = PosixFs.egidAndUmask();
+        this.egid = egidAndUmask[0];
+        this.umask = egidAndUmask[1];
     }
+
+    /**
+     * What a file this process creates gets without further calls: its owner is the effective UID, its group
+     * the effective GID when the directory's group is that GID too (so neither a setgid directory nor a
+     * grpid mount gives it another), its permission bits those asked for at creation less the umask, and a
+     * directory made in a setgid directory turns setgid. Where an entry's owner and mode are those, the
+     * lchown and chmod by path that would set them again are skipped (a fresh layer of root-owned files
+     * made by root: two of the six calls per file). -1: unknown, nothing is skipped.
+     */
+    private final int egid;
+    private final int umask;
+    /** Per directory (path) entries were made in: {gid, mode}; dropped whenever a tree is removed or a directory is changed. */
+    private final Map<Path, int[]> dirStat = new HashMap<>();
 
     /** Sum of the entries' sizes (upstream's UnpackLayer result). */
     long size() {
@@ -215,18 +231,23 @@ final class Extractor {
         if (forceMask != null) {
             perm = forceMask;
         }
+        boolean fresh = true; // a new inode made here now (not an existing directory, not a hard link to another)
         switch (h.type()) {
             case TarHeader.DIR -> {
                 BasicFileAttributes a = lstat(path);
                 if (a == null || !a.isDirectory()) {
-                    Files.createDirectory(path);
+                    Files.createDirectory(path, permissions(perm));
+                } else {
+                    fresh = false;
                 }
+                dirStat.remove(path); // its owner and mode are set below
             }
             case TarHeader.REG, TarHeader.CONT -> {
                 if (aufsSource != null) {
                     Files.copy(aufsSource, path);
+                    fresh = false;
                 } else {
-                    writeFile(path, h, tr, crc);
+                    writeFile(path, h, tr, crc, perm);
                 }
             }
             case TarHeader.CHAR, TarHeader.BLOCK -> {
@@ -237,6 +258,7 @@ final class Extractor {
             }
             case TarHeader.FIFO -> PosixFs.mknod(path, 0010000 | perm, 0);
             case TarHeader.LINK -> {
+                fresh = false;
                 String link = h.linkString();
                 String targetRel = PathNames.relative(link);
                 if (targetRel == null || targetRel.equals(".")) {
@@ -262,7 +284,7 @@ final class Extractor {
                         + Long.toOctalString(h.mode() & 0777);
                 PosixFs.setXattr(path, OVERRIDE_XATTR, v.getBytes(StandardCharsets.UTF_8));
             }
-        } else {
+        } else if (!(fresh && ownedAsMade(path, hostUid, hostGid))) {
             try {
                 PosixFs.lchown(path, hostUid, hostGid);
             } catch (PosixFs.ErrnoException e) {
@@ -277,7 +299,7 @@ final class Extractor {
             BasicFileAttributes a = lstat(path);
             linkToSymlink = a != null && a.isSymbolicLink();
         }
-        if (h.type() != TarHeader.SYMLINK && !linkToSymlink) {
+        if (h.type() != TarHeader.SYMLINK && !linkToSymlink && !(fresh && modeAsMade(path, h.type(), perm))) {
             PosixFs.chmod(path, perm);
         }
         long mtime = h.mtimeNanos();
@@ -299,8 +321,76 @@ final class Extractor {
         }
     }
 
+    /** Whether a new file made by this process at {@code path} has the owner {@code uid:gid} already (see {@link #egid}). */
+    private boolean ownedAsMade(Path path, int uid, int gid) throws IOException {
+        if (uid != PosixFs.geteuid() || egid < 0 || gid != egid) {
+            return false;
+        }
+        int[] dir = dirStat(path.getParent());
+        return dir != null && dir[0] == egid;
+    }
+
+    /** Whether a new entry made with {@code perm} at {@code path} has the mode {@code perm} already (see {@link #egid}). */
+    private boolean modeAsMade(Path path, char type, int perm) throws IOException {
+        if (umask < 0 || (perm & 07000) != 0 || (perm & umask) != 0 || type == TarHeader.CHAR || type == TarHeader.BLOCK) {
+            return false;
+        }
+        if (type == TarHeader.DIR) {
+            int[] dir = dirStat(path.getParent());
+            return dir != null && (dir[1] & 02000) == 0; // in a setgid directory a new directory turns setgid
+        }
+        return true;
+    }
+
+    private int[] dirStat(Path dir) throws IOException {
+        if (dir == null) {
+            return null;
+        }
+        int[] st = dirStat.get(dir);
+        if (st == null) {
+            Map<String, Object> a = Files.readAttributes(dir, "unix:gid,mode", NOFOLLOW);
+            st = new int[] {(Integer) a.get("gid"), (Integer) a.get("mode")};
+            dirStat.put(dir, st);
+        }
+        return st;
+    }
+
+    private static java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>> permissions(int perm) {
+        return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PERMISSIONS[perm & 0777]);
+    }
+
+    /** The nine permission bits as the JDK's sets, made once. */
+    private static final java.util.Set<?>[] PERMISSION_SETS = permissionSets();
+    @SuppressWarnings("unchecked")
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission>[] PERMISSIONS =
+            (java.util.Set<java.nio.file.attribute.PosixFilePermission>[]) PERMISSION_SETS;
+
+    private static java.util.Set<?>[] permissionSets() {
+        java.nio.file.attribute.PosixFilePermission[] bits = {
+            java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE, java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OTHERS_READ, java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.GROUP_WRITE, java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ};
+        java.util.Set<?>[] out = new java.util.Set<?>[512];
+        for (int m = 0; m < 512; m++) {
+            java.util.EnumSet<java.nio.file.attribute.PosixFilePermission> set = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+            for (int b = 0; b < 9; b++) {
+                if ((m & (1 << b)) != 0) {
+                    set.add(bits[b]);
+                }
+            }
+            out[m] = java.util.Collections.unmodifiableSet(set);
+        }
+        return out;
+    }
+
     private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        writeFile(path, h, tr, crc, 0600);
+    }
+
+    private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc, int perm) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), permissions(perm))) {
             writtenEnd = 0;
             long end;
             if (h.sparse() == null) {
@@ -385,6 +475,7 @@ final class Extractor {
             return;
         }
         in.invalidate();
+        dirStat.clear();
         Trees.removeAll(p);
     }
 
@@ -412,6 +503,9 @@ final class Extractor {
     }
 
     private static BasicFileAttributes lstat(Path p) throws IOException {
+        if (!Files.exists(p, NOFOLLOW)) {
+            return null; // one lstat without an exception: most entries are new
+        }
         try {
             return Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
         } catch (NoSuchFileException e) {

@@ -233,6 +233,28 @@ public final class PosixFs {
     private static volatile int EUID = -1;
 
     /**
+     * The effective GID and the file mode creation mask now, from /proc/self/status (the umask line is there
+     * since Linux 4.7): {@code {egid, umask}}, each -1 when it cannot be read. Read afresh at each call (the
+     * JDK has no umask getter, and umask(2) would have to set one to read it).
+     */
+    public static int[] egidAndUmask() {
+        int egid = -1;
+        int umask = -1;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Gid:")) {
+                    egid = Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[1]);
+                } else if (line.startsWith("Umask:")) {
+                    umask = Integer.parseInt(line.substring(6).trim(), 8);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no procfs: unknown
+        }
+        return new int[] {egid, umask};
+    }
+
+    /**
      * The effective UID from {@code /proc/self/status} ("Uid: real effective saved fs"), which costs no call
      * stub; geteuid(2) when that file cannot be read.
      */

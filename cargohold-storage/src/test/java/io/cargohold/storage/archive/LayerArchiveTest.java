@@ -74,4 +74,46 @@ class LayerArchiveTest {
         LayerArchive.reassemble(new ByteArrayInputStream(ts.toByteArray()), root, out);
         assertArrayEquals(tar, out.toByteArray());
     }
+
+    /**
+     * The owner and mode of every entry are the tar's, also where the extractor skips the lchown and chmod
+     * that would set what creation already gave: entries owned by this process's user and group next to
+     * others' (an lchown needed), modes the umask cuts (0666, 0777), special bits (setuid, sticky), and a
+     * setgid directory of another group, below which new files would take that group and new directories
+     * the setgid bit unless set again. Root only (chown to other owners).
+     */
+    @Test
+    void ownersAndModesAreTheTarsWhereverCallsAreSkipped() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.cargohold.storage.internal.PosixFs.geteuid() == 0, "chown needs root");
+        int[] egidAndUmask = io.cargohold.storage.internal.PosixFs.egidAndUmask();
+        long me = io.cargohold.storage.internal.PosixFs.geteuid();
+        long myGroup = egidAndUmask[0];
+        byte[] tar = io.cargohold.testkit.images.LayerBuilder.create()
+                .dir("plain", 0755).owner(me, myGroup)
+                .file("plain/mine", "a").mode(0644).owner(me, myGroup)
+                .file("plain/wide", "b").mode(0666).owner(me, myGroup)
+                .file("plain/setuid", "c").mode(04755).owner(me, myGroup)
+                .file("plain/other", "d").mode(0600).owner(1234, 5678)
+                .dir("plain/sticky", 01777).owner(me, myGroup)
+                .dir("sgid", 02775).owner(me, 4321)
+                .file("sgid/mine", "e").mode(0644).owner(me, myGroup)
+                .dir("sgid/sub", 0755).owner(me, myGroup)
+                .file("sgid/sub/deep", "f").mode(0640).owner(me, myGroup)
+                .symlink("sgid/link", "mine").owner(me, myGroup)
+                .fifo("plain/fifo").mode(0620).owner(me, myGroup)
+                .build().tar().bytes();
+        Path root = Files.createDirectory(tmp.resolve("owners"));
+        LayerArchive.apply(new ByteArrayInputStream(tar), root, new ByteArrayOutputStream(), ApplyOptions.defaults());
+        String[][] want = {
+            {"plain", me + ":" + myGroup + ":755"}, {"plain/mine", me + ":" + myGroup + ":644"}, {"plain/wide", me + ":" + myGroup + ":666"},
+            {"plain/setuid", me + ":" + myGroup + ":4755"}, {"plain/other", "1234:5678:600"}, {"plain/sticky", me + ":" + myGroup + ":1777"},
+            {"sgid", me + ":4321:2775"}, {"sgid/mine", me + ":" + myGroup + ":644"}, {"sgid/sub", me + ":" + myGroup + ":755"},
+            {"sgid/sub/deep", me + ":" + myGroup + ":640"}, {"plain/fifo", me + ":" + myGroup + ":620"}};
+        for (String[] w : want) {
+            java.util.Map<String, Object> a = Files.readAttributes(root.resolve(w[0]), "unix:uid,gid,mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            assertEquals(w[1], a.get("uid") + ":" + a.get("gid") + ":" + Integer.toOctalString((Integer) a.get("mode") & 07777), w[0]);
+        }
+        java.util.Map<String, Object> link = Files.readAttributes(root.resolve("sgid/link"), "unix:uid,gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        assertEquals(me + ":" + myGroup, link.get("uid") + ":" + link.get("gid"), "a symlink in a setgid directory of another group");
+    }
 }
