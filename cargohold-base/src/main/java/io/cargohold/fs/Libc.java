@@ -19,7 +19,7 @@ import java.util.Locale;
  * <p>Why: the JDK generates a call stub (a hidden class, spun through the class-file API at first use,
  * never kept by the AOT cache) for each distinct {@link FunctionDescriptor} and linker options, and
  * shares it between every handle of that shape. Measured here on JDK 25 with an AOT cache (bench/README.md
- * section 26): the first stub of a process costs ~15 ms, each further distinct one ~4.5 ms, a further
+ * section 27.1): the first stub of a process costs ~15 ms, each further distinct one ~4.5 ms, a further
  * handle of a shape already made next to nothing. A {@code containers-storage create-layer} with a parent
  * made four stubs (lchown, llistxattr, utimensat, chmod), a {@code cargohold copy} eight or more.
  *

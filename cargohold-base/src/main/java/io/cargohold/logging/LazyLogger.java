@@ -9,7 +9,7 @@ import java.util.Locale;
  *
  * <p>Why: the first {@code System.getLogger} of a process finds the {@code System.LoggerFinder} (a service
  * scan of the class path) and starts its backend (for the CLI, SLF4J's simple logger): ~25 ms of a
- * {@code cargohold copy}'s start (bench/README.md section 26), paid for debug lines nobody asked for. The
+ * {@code cargohold copy}'s start (bench/README.md section 27.3), paid for debug lines nobody asked for. The
  * CLI sets the property from {@code --log-level}/{@code --debug} (default {@code error}); a library user
  * who does not set it gets every message to the JDK's logger as before.
  */

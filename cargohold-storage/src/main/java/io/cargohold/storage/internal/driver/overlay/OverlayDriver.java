@@ -333,7 +333,7 @@ public final class OverlayDriver implements GraphDriver {
      * mount.MakePrivate: the home becomes a mount point (a bind mount of itself) with private propagation.
      * Upstream calls mount(2) with MS_PRIVATE at every driver start; when mountinfo already shows the home
      * private the call would change nothing, and it is skipped: it is the only native call of a read-only
-     * command, and the first native call of a process costs ~15-45 ms of call-stub set-up (bench/README.md 26).
+     * command, and the first native call of a process costs ~15-45 ms of call-stub set-up (bench/README.md 27.1).
      */
     private static void makePrivate(Path home) throws IOException {
         KernelMounts.MountInfo m = KernelMounts.mountAt(home);
