@@ -100,12 +100,18 @@ public final class RegistryClient implements Closeable {
         this.host = host;
         this.endpoint = host.equals("docker.io") ? "registry-1.docker.io" : host;
         this.options = options;
-        this.http = HttpClient.newBuilder()
+        javax.net.ssl.SSLContext tls = Tls.context(host, options);
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(options.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NORMAL)
-                .sslContext(Tls.context(host, options))
-                .build();
+                .sslContext(tls);
+        if (Tls.isLazy(tls)) {
+            // the client would ask a context without them for its defaults at once; empty parameters are the
+            // engine's defaults (the client sets host name checking, SNI and ALPN on them per connection)
+            b.sslParameters(new javax.net.ssl.SSLParameters());
+        }
+        this.http = b.build();
     }
 
     /** A client of the registry at {@code host} ({@code HOST[:PORT]} as in image references; docker.io is the Hub). Nothing is sent yet. */

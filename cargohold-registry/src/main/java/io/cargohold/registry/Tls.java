@@ -49,7 +49,6 @@ final class Tls {
 
     static SSLContext context(String host, RegistryOptions o) throws IOException {
         try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
             List<Path> dirs = o.certDir() != null ? List.of(o.certDir()) : defaultCertDirs(host, o.env());
             List<X509Certificate> cas = new ArrayList<>();
             KeyStore clientKeys = null;
@@ -85,6 +84,18 @@ final class Tls {
                     }
                 }
             }
+            if (cas.isEmpty() && clientKeys == null) {
+                // nothing read from a certs.d directory, so nothing can fail: the context is made at the first TLS
+                // connection, not for a registry that turns out to speak plain HTTP (the JDK's security providers and
+                // TLS set-up cost a command ~20-40 ms; bench/README.md section 27.5)
+                TrustManager[] trust = o.tlsVerify() ? null : new TrustManager[] {new TrustAll()};
+                return new Lazy(() -> {
+                    SSLContext c = SSLContext.getInstance("TLS");
+                    c.init(null, trust, null);
+                    return c;
+                });
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
             TrustManager[] trust;
             if (!o.tlsVerify()) {
                 trust = new TrustManager[] {new TrustAll()};
@@ -196,6 +207,83 @@ final class Tls {
     }
 
     /** --tls-verify=false: any certificate, any name (an X509ExtendedTrustManager, so the JDK does no name check either). */
+    /** Whether {@code c} is made at its first use ({@link #context}): its client then needs explicit SSL parameters. */
+    static boolean isLazy(SSLContext c) {
+        return c instanceof Lazy;
+    }
+
+    /** An SSLContext made by {@code make} when first used (an engine, a factory, its parameters or sessions). */
+    private static final class Lazy extends SSLContext {
+        Lazy(java.util.concurrent.Callable<SSLContext> make) {
+            super(new LazySpi(make), null, "TLS");
+        }
+    }
+
+    private static final class LazySpi extends javax.net.ssl.SSLContextSpi {
+        private final java.util.concurrent.Callable<SSLContext> make;
+        private SSLContext made;
+
+        LazySpi(java.util.concurrent.Callable<SSLContext> make) {
+            this.make = make;
+        }
+
+        private synchronized SSLContext made() {
+            if (made == null) {
+                try {
+                    made = make.call();
+                } catch (Exception e) {
+                    throw new IllegalStateException("TLS set-up: " + e.getMessage(), e);
+                }
+            }
+            return made;
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.KeyManager[] km, TrustManager[] tm, java.security.SecureRandom sr) {
+            throw new UnsupportedOperationException("made with its managers");
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+            return made().getSocketFactory();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+            return made().getServerSocketFactory();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine() {
+            return made().createSSLEngine();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine(String host, int port) {
+            return made().createSSLEngine(host, port);
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+            return made().getServerSessionContext();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+            return made().getClientSessionContext();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLParameters engineGetDefaultSSLParameters() {
+            return made().getDefaultSSLParameters();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLParameters engineGetSupportedSSLParameters() {
+            return made().getSupportedSSLParameters();
+        }
+    }
+
     private static final class TrustAll extends X509ExtendedTrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
