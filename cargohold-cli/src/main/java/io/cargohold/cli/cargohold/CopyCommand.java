@@ -116,6 +116,9 @@ final class CopyCommand implements Callable<Integer> {
      * a default store.
      */
     static StoreOptions defaultStorage(Map<String, String> env, String... refs) throws IOException {
+        if (java.util.Arrays.stream(refs).noneMatch(r -> r.startsWith("containers-storage:"))) {
+            return null; // only containers-storage: references use it: storage.conf is not read for the others
+        }
         try {
             return StorageConfig.load(env, ConfigHost.REAL).toStoreOptions(Path.of("").toAbsolutePath());
         } catch (IOException e) {

@@ -18,7 +18,8 @@ abstract class OciCommand extends StoreCommand {
 
     /** Import and export as copies over this store, with per-blob progress on a terminal's stderr. */
     ImportExport imports(OciStore oci) throws IOException {
-        return new ImportExport(oci, CopyContext.of(oci.blobs().root(), CopyCommand.defaultStorage(ctx().env())),
+        // import and export reach layouts, archives and this store, never containers-storage: no default store
+        return new ImportExport(oci, CopyContext.of(oci.blobs().root(), null),
                 CopyProgress.forTerminal(ctx().err(), ctx().env()));
     }
 }

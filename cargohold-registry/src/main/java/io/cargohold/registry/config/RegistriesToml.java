@@ -1,11 +1,8 @@
 package io.cargohold.registry.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.text.GoStrings;
 import java.util.ArrayList;
@@ -18,7 +15,7 @@ import java.util.Set;
 /**
  * A registries.conf document into plain maps and lists, the way containers/image v5.23's
  * {@code loadConfigFile} gets it from BurntSushi/toml v1.2.0: Jackson's TOML parser reads the text, and
- * this class maps the tree onto upstream's Go types ({@code tomlConfig} = {@code V2RegistriesConf} +
+ * (io.cargohold.storage.config.TomlTree, shared with storage.conf) and this class maps the tree onto upstream's Go types ({@code tomlConfig} = {@code V2RegistriesConf} +
  * {@code V1RegistriesConf}) with BurntSushi's rules, the approach of cargohold-storage's storage.conf
  * decoder (io.cargohold.storage.config.TomlDecoder): keys match a field exactly or else ignoring case;
  * a value of the wrong TOML type fails with {@code toml: (last key "K"): incompatible types: TOML value
@@ -30,7 +27,6 @@ import java.util.Set;
  * is {@code toml: line N: } with Jackson's wording.
  */
 final class RegistriesToml {
-    private static final TomlMapper MAPPER = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
 
     private sealed interface Type {
     }
@@ -92,26 +88,11 @@ final class RegistriesToml {
     }
 
     static Decoded decode(String text, Struct document) throws InvalidArgumentException {
-        JsonNode tree;
-        try {
-            tree = MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            if (line > 1 && e.getLocation().getColumnNr() == 1) {
-                line--; // Jackson reports a key-value error (a duplicate key) after the newline that ended it
-            } else if (line > 0 && atNewline(text, line, e.getLocation().getColumnNr())) {
-                line++; // BurntSushi's lexer has passed an unexpected newline when it reports it
-            }
-            throw new InvalidArgumentException((line > 0 ? "toml: line " + line + ": " : "toml: ") + e.getOriginalMessage(), e);
-        }
-        if (tree == null || tree.isMissingNode()) {
-            tree = MAPPER.createObjectNode();
-        }
+        JsonNode tree = io.cargohold.storage.config.TomlTree.parse(text);
         RegistriesToml d = new RegistriesToml();
         @SuppressWarnings("unchecked")
         Map<String, Object> doc = (Map<String, Object>) d.unify(tree, document);
-        List<String> all = new ArrayList<>();
-        keys(tree, new ArrayList<>(), all);
+        List<String> all = io.cargohold.storage.config.TomlTree.keys(tree);
         List<String> undecoded = new ArrayList<>();
         for (String k : all) {
             if (!d.decoded.contains(k) && !undecoded.contains(k)) {
@@ -119,35 +100,6 @@ final class RegistriesToml {
             }
         }
         return new Decoded(doc, List.copyOf(undecoded));
-    }
-
-    private static boolean atNewline(String text, int line, int column) {
-        int at = 0;
-        for (int l = 1; l < line; l++) {
-            at = text.indexOf('\n', at) + 1;
-            if (at == 0) {
-                return false;
-            }
-        }
-        at += column - 1;
-        return at >= 0 && at < text.length() && text.charAt(at) == '\n';
-    }
-
-    private static void keys(JsonNode node, List<String> path, List<String> out) {
-        if (node instanceof ObjectNode o) {
-            for (Map.Entry<String, JsonNode> e : o.properties()) {
-                path.add(e.getKey());
-                out.add(keyString(path));
-                keys(e.getValue(), path, out);
-                path.removeLast();
-            }
-        } else if (node.isArray()) {
-            for (JsonNode el : node) {
-                if (el.isObject()) {
-                    keys(el, path, out);
-                }
-            }
-        }
     }
 
     private Object unify(JsonNode data, Type type) throws InvalidArgumentException {
@@ -278,24 +230,7 @@ final class RegistriesToml {
         }
         return "<nil>";
     }
-
     static String keyString(List<String> parts) {
-        StringBuilder b = new StringBuilder();
-        for (String p : parts) {
-            if (!b.isEmpty()) {
-                b.append('.');
-            }
-            boolean bare = !p.isEmpty();
-            for (int i = 0; i < p.length(); i++) {
-                char c = p.charAt(i);
-                bare &= c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-';
-            }
-            if (bare) {
-                b.append(p);
-            } else {
-                b.append('"').append(p.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            }
-        }
-        return b.toString();
+        return io.cargohold.storage.config.TomlTree.keyString(parts);
     }
 }

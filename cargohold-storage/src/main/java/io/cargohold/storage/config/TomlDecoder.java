@@ -126,26 +126,11 @@ final class TomlDecoder {
     }
 
     static Decoded decode(String text) throws InvalidArgumentException {
-        JsonNode tree;
-        try {
-            tree = readTree(text);
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            if (line > 1 && e.getLocation().getColumnNr() == 1) {
-                line--; // Jackson reports a key-value error (a duplicate key) after the newline that ended it
-            } else if (line > 0 && atNewline(text, line, e.getLocation().getColumnNr())) {
-                line++; // BurntSushi's lexer has passed an unexpected newline when it reports it
-            }
-            throw new InvalidArgumentException((line > 0 ? "toml: line " + line + ": " : "toml: ") + e.getOriginalMessage(), e);
-        }
-        if (tree == null || tree.isMissingNode()) {
-            tree = JsonNodeFactory.instance.objectNode();
-        }
+        JsonNode tree = TomlTree.parse(text);
         TomlDecoder d = new TomlDecoder();
         @SuppressWarnings("unchecked")
         Map<String, Object> doc = (Map<String, Object>) d.unify(tree, DOCUMENT);
-        List<String> all = new ArrayList<>();
-        keys(tree, new ArrayList<>(), all);
+        List<String> all = TomlTree.keys(tree);
         List<String> undecoded = new ArrayList<>();
         for (String k : all) {
             if (!d.decoded.contains(k) && !undecoded.contains(k)) {
@@ -277,37 +262,6 @@ final class TomlDecoder {
                 return f.pojoNode(p.getEmbeddedObject());
             default:
                 throw new IllegalStateException("unexpected token " + t);
-        }
-    }
-
-    /** Whether the character at 1-based {@code line}/{@code column} of {@code text} is a newline. */
-    private static boolean atNewline(String text, int line, int column) {
-        int at = 0;
-        for (int l = 1; l < line; l++) {
-            at = text.indexOf('\n', at) + 1;
-            if (at == 0) {
-                return false;
-            }
-        }
-        at += column - 1;
-        return at >= 0 && at < text.length() && text.charAt(at) == '\n';
-    }
-
-    /** Every key of the document, tables included, depth first (BurntSushi's MetaData.Keys). */
-    private static void keys(JsonNode node, List<String> path, List<String> out) {
-        if (node instanceof ObjectNode o) {
-            for (Map.Entry<String, JsonNode> e : o.properties()) {
-                path.add(e.getKey());
-                out.add(keyString(path));
-                keys(e.getValue(), path, out);
-                path.removeLast();
-            }
-        } else if (node.isArray()) {
-            for (JsonNode el : node) {
-                if (el.isObject()) {
-                    keys(el, path, out);
-                }
-            }
         }
     }
 
@@ -445,48 +399,8 @@ final class TomlDecoder {
         }
         return "<nil>";
     }
-
-    /**
-     * BurntSushi/toml v1.2.0's {@code Key.String()}: parts joined by dots, a part quoted unless it is a
-     * bare key, escaped as its {@code dblQuotedReplacer} escapes (TOML's, not Go's {@code %q}).
-     */
     static String keyString(List<String> parts) {
-        StringBuilder b = new StringBuilder();
-        for (String p : parts) {
-            if (!b.isEmpty()) {
-                b.append('.');
-            }
-            boolean bare = !p.isEmpty();
-            for (int i = 0; i < p.length(); i++) {
-                char c = p.charAt(i);
-                bare &= c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-';
-            }
-            if (bare) {
-                b.append(p);
-            } else {
-                b.append('"');
-                p.codePoints().forEach(c -> {
-                    switch (c) { // BurntSushi's dblQuotedReplacer
-                        case '"' -> b.append("\\\"");
-                        case '\\' -> b.append("\\\\");
-                        case '\b' -> b.append("\\b");
-                        case '\t' -> b.append("\\t");
-                        case '\n' -> b.append("\\n");
-                        case '\f' -> b.append("\\f");
-                        case '\r' -> b.append("\\r");
-                        default -> {
-                            if (c < 0x20 || c == 0x7f) {
-                                b.append(String.format("\\u%04x", c));
-                            } else {
-                                b.appendCodePoint(c);
-                            }
-                        }
-                    }
-                });
-                b.append('"');
-            }
-        }
-        return b.toString();
+        return TomlTree.keyString(parts);
     }
 
     // ---- tree to records (Go's zero value for anything absent)
