@@ -13,8 +13,9 @@ import java.math.BigDecimal;
  * initialisation lock), so nothing runs twice; BigDecimal's initialiser needs only BigInteger, whose
  * own does not need BigDecimal, so the two threads cannot wait on each other.
  * {@code -Dcargohold.nowarmup=true} turns it off (to measure what it saves). The launchers ask for more
- * for the commands that need it: {@code cargohold.warmup.native} (the FFM call stub) and
- * {@code cargohold.warmup.digest} (below).
+ * for the commands that need it: {@code cargohold.warmup.native} (the FFM call stub),
+ * {@code cargohold.warmup.calendar} (the time zone and calendar data a SQLite connection's date format
+ * needs) and {@code cargohold.warmup.digest} (below).
  */
 public final class StartupWarmup {
     private StartupWarmup() {
@@ -48,7 +49,14 @@ public final class StartupWarmup {
         }
         boolean digests = Boolean.getBoolean("cargohold.warmup.digest");
         boolean natives = Boolean.getBoolean("cargohold.warmup.native");
+        boolean calendar = Boolean.getBoolean("cargohold.warmup.calendar");
         Thread t = new Thread(() -> {
+            if (calendar) {
+                // sqlite-jdbc's connection config builds a date format at every open (eager in every version): the
+                // default time zone (tzdb) and a Calendar with the locale data, ~40-70 ms when the main thread did it
+                java.util.TimeZone.getDefault();
+                java.util.Calendar.getInstance();
+            }
             if (natives) {
                 // the process's one FFM call stub (io.cargohold.fs.Libc), ~15 ms to generate, made here while the
                 // main thread reads storage.conf and opens the store; the main thread's handles then reuse it
