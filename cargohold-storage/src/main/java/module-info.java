@@ -16,4 +16,5 @@ module io.cargohold.storage {
     exports io.cargohold.storage.check;
     exports io.cargohold.storage.config;
     exports io.cargohold.storage.internal to io.cargohold.cstorage;
+    exports io.cargohold.storage.internal.driver to io.cargohold.cstorage;
 }
