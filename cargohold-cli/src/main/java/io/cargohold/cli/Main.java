@@ -27,7 +27,7 @@ public final class Main {
         int code = quick == null ? runWithPicocli(context, args) : runQuick(quick, context);
         System.out.flush();
         System.err.flush();
-        if (quick != null && !Boolean.getBoolean("cargohold.exit.hooks")) { // the property: for a JFR recording's shutdown hook
+        if (quick != null && QuickCommands.haltAfter(quick) && !Boolean.getBoolean("cargohold.exit.hooks")) { // the property: for a JFR recording's shutdown hook
             // A quick command (status, list, blob ls, blob get) registers no shutdown hook and starts no
             // thread that needs one; System.exit would log the exit through the JDK's System.Logger,
             // whose LoggerFinder is found by a ServiceLoader scan of every jar of the class path

@@ -12,11 +12,13 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +68,87 @@ class QuickCommandsTest {
         assertEquals(3 * 4, failures, "each global form has three failing gets (absent, ambiguous, malformed)");
     }
 
+    /** copy (io.cargohold.cli.cargohold.QuickCopy): the same output, exit code and result (the destination's files) both ways. */
+    @Test
+    void aQuickCopyBehavesAsThroughPicocli() throws Exception {
+        WrittenLayout w = TestImages.twoTagsSharingLayers(tmp.resolve("layout"));
+        Map<String, String> env = new Cli(tmp.resolve("store")).env;
+        String src = "oci:" + w.dir() + ":latest";
+        Path out = tmp.resolve("out");
+        Path digest = tmp.resolve("digest");
+        String[][] vectors = {
+            {"copy", "-q", src, "oci:" + out + ":latest"},
+            {"copy", "--json", "--digestfile", digest.toString(), "oci:" + w.dir() + ":v2", "oci:" + out + ":v2"},
+            {"copy", "--quiet", "--dest-compress-format=zstd", "--dest-compress-level", "3", "--jobs=1", src, "oci:" + out},
+            {"copy", "-q", "--src-tls-verify=false", "--retry-times", "1", src, "oci:" + out + ":x"},
+            {"copy", "--json", src, "cargohold:app:1"},
+            {"copy", "-q", "oci:" + tmp.resolve("missing") + ":x", "oci:" + out},
+            {"copy", "--dest-compress-format", "lz4", src, "oci:" + out},
+            {"copy", "-q", "ocii:x", "oci:" + out},
+        };
+        List<Integer> codes = new ArrayList<>();
+        for (String[] v : vectors) {
+            String what = String.join(" ", v);
+            Run[] runs = new Run[2];
+            List<Map<String, String>> results = new ArrayList<>();
+            for (int k = 0; k < 2; k++) {
+                Path root = tmp.resolve("store-" + codes.size() + "-" + k);
+                List<String> a = new ArrayList<>(List.of("--root", root.toString()));
+                a.addAll(List.of(v));
+                String[] args = a.toArray(String[]::new);
+                assertNotNull(QuickCommands.parse(new CliContext(null, null, null, env), args), () -> "not quick: " + what);
+                runs[k] = run(env, k == 1, args);
+                Map<String, String> files = new TreeMap<>();
+                for (Path p : List.of(out, digest, root)) {
+                    files.putAll(files(p, p.equals(root) ? "store/" : p.getFileName() + "/"));
+                    deleteTree(p);
+                }
+                if (v[v.length - 1].startsWith("cargohold:")) {
+                    files.put("list", run(env, true, "--root", root.toString(), "list", "--json").outString());
+                }
+                results.add(files);
+            }
+            assertEquals(runs[1].code, runs[0].code, what);
+            assertEquals(seconds(runs[1].out), seconds(runs[0].out), what);
+            assertEquals(runs[1].err, runs[0].err, what);
+            for (Map<String, String> r : results) {
+                r.keySet().removeIf(f -> f.startsWith("store/")); // the index's own bytes (times) differ; its content is "list"
+            }
+            assertEquals(results.get(1), results.get(0), what);
+            codes.add(runs[0].code);
+        }
+        assertEquals(List.of(0, 0, 0, 0, 0, 3, 2, 2), codes);
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (Files.exists(p)) {
+            try (var s = Files.walk(p)) {
+                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
+    /** The JSON summary's seconds, which differ between two runs. */
+    private static String seconds(byte[] out) {
+        return new String(out, StandardCharsets.UTF_8).replaceAll("\"seconds\" *: *[0-9.E-]+", "\"seconds\":S");
+    }
+
+    /** Every regular file under {@code p} (or {@code p} itself) by relative path, its content's SHA-256. */
+    private static Map<String, String> files(Path p, String prefix) throws java.io.IOException {
+        Map<String, String> m = new TreeMap<>();
+        if (!Files.exists(p)) {
+            return m;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                m.put(prefix + p.relativize(f), Cli.sha256(Files.readAllBytes(f)));
+            }
+        }
+        return m;
+    }
+
     @Test
     void otherShapesGoToPicocli() {
         Map<String, String> env = Map.of("HOME", tmp.toString());
@@ -83,6 +166,9 @@ class QuickCommandsTest {
     }
 
     private record Run(int code, byte[] out, String err) {
+        String outString() {
+            return new String(out, StandardCharsets.UTF_8);
+        }
     }
 
     private static Run run(Map<String, String> env, boolean picocli, String... args) {

@@ -104,8 +104,15 @@ final class CopyCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "DESTINATION", description = "Where it goes, as TRANSPORT:REFERENCE (e.g. cargohold:app:1, containers-storage:app:1).")
     String destination;
 
+    /** The top-level command when {@link QuickCommands} runs this one without picocli (spec is then null). */
+    CargoholdCommand top;
+
+    private CargoholdCommand top() {
+        return top != null ? top : (CargoholdCommand) spec.root().userObject();
+    }
+
     private CliContext ctx() {
-        return ((CargoholdCommand) spec.root().userObject()).context;
+        return top().context;
     }
 
     /**
@@ -133,7 +140,7 @@ final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        CargoholdCommand top = (CargoholdCommand) spec.root().userObject();
+        CargoholdCommand top = top();
         CopyOptions o = CopyOptions.defaults().withAll(all).withRemoveSignatures(removeSignatures).withParallelism(jobs);
         if (platform != null) {
             o = o.withPlatform(Platforms.parse(platform));

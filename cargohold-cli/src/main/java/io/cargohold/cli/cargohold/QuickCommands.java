@@ -15,7 +15,10 @@ import java.util.concurrent.Callable;
  *                                                                 list | images [--json]
  *                                                                 blob ls [--json]
  *                                                                 blob get DIGEST|PREFIX
+ *                                                                 copy [COPY-OPTIONS...] SOURCE DESTINATION
  * </pre>
+ *
+ * ({@code copy}'s options are read by {@link QuickCopy}, see there which forms it takes.)
  *
  * Anything else - help, another option, an option after the command, an {@code @file} argument, a
  * value picocli would refuse - makes {@link #parse} return null and the caller hands the arguments
@@ -74,15 +77,31 @@ public final class QuickCommands {
                 }
             }
         }
+        if (i < args.length && args[i].equals("copy")) {
+            CopyCommand copy = QuickCopy.parse(args, i + 1);
+            if (copy != null) {
+                copy.top = top(context, root, lockTimeout);
+            }
+            return copy;
+        }
         StoreCommand command = command(args, i);
         if (command == null) {
             return null;
         }
+        command.top = top(context, root, lockTimeout);
+        return command;
+    }
+
+    /** Whether {@code command}, from {@link #parse}, may end the process with {@code Runtime.halt}. */
+    public static boolean haltAfter(Callable<Integer> command) {
+        return command instanceof StoreCommand; // a copy exits as through picocli (its threads, its libraries' hooks)
+    }
+
+    private static CargoholdCommand top(CliContext context, Path root, Double lockTimeout) {
         CargoholdCommand top = new CargoholdCommand(context);
         top.root = root;
         top.lockTimeoutSeconds = lockTimeout;
-        command.top = top;
-        return command;
+        return top;
     }
 
     private static StoreCommand command(String[] args, int i) {
