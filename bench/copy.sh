@@ -96,14 +96,16 @@ for size in $sizes; do
 		rm -rf "$work/out-ours" "$work/out-skopeo"
 		for who in $order; do
 			if [ "$who" = ours ]; then
-				phase ours_cs "$cli" copy -q "$src" "containers-storage:[vfs@$work/g1+$work/r1]app:latest"
+				phase ours_cs "$cli" copy -q "$src" "containers-storage:[vfs@$work/g1-$r+$work/r1-$r]app:latest"
 			else
-				phase skopeo_cs skopeo copy -q "$src" "containers-storage:[vfs@$work/g2+$work/r2]app:latest"
+				phase skopeo_cs skopeo copy -q "$src" "containers-storage:[vfs@$work/g2-$r+$work/r2-$r]app:latest"
 			fi
 		done
-		[ "$(layer_ids "$work/g1")" = "$(layer_ids "$work/g2")" ] || die "layer IDs differ between cargohold's and skopeo's stores"
-		[ "$(image_ids "$work/g1")" = "$(image_ids "$work/g2")" ] || die "image IDs differ between cargohold's and skopeo's stores"
-		rm -rf "$work/g1" "$work/r1" "$work/g2" "$work/r2"
+		[ "$(layer_ids "$work/g1-$r")" = "$(layer_ids "$work/g2-$r")" ] || die "layer IDs differ between cargohold's and skopeo's stores"
+		[ "$(image_ids "$work/g1-$r")" = "$(image_ids "$work/g2-$r")" ] || die "image IDs differ between cargohold's and skopeo's stores"
+		# the stores stay until every round of this size is done: ext4 skips inodes freed in the last minutes when
+		# it allocates new ones, and deleting ~150,000 files between rounds made the next round's file creation up
+		# to 5x slower for whichever tool came next (bench/README.md 26.1, 28)
 		settle
 	done
 	printf '%-27s %-26s %-26s %-6s %s\n' "case ($size)" "cargohold s (median; all)" "skopeo s (median; all)" "ratio" "ratio incl. sync -f"
