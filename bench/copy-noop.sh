@@ -23,27 +23,13 @@ command -v docker-registry > /dev/null || die "docker-registry is not installed 
 layout=${CARGOHOLD_BENCH_LAYOUT:-/work/bench-images/small/app}
 rounds=${CARGOHOLD_BENCH_ROUNDS:-21}
 work=$(mktemp -d "${CARGOHOLD_BENCH_TMPDIR:-${TMPDIR:-/tmp}}/cargohold-copy-noop.XXXXXX")
+. "$top/bench/lib/registry.sh"
 regpid=
-trap '[ -n "$regpid" ] && kill "$regpid" 2> /dev/null; rm -rf "$work"' EXIT
+trap 'registry_stop; rm -rf "$work"' EXIT
 export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" CARGOHOLD_ROOT="$work/store"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$work/registry"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$port
-cat > "$work/registry.yml" <<YML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: $reg
-YML
-docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-regpid=$!
-for _ in $(seq 1 200); do curl -fs "http://$reg/v2/" > /dev/null 2>&1 && break; sleep 0.05; done
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+reg=$(registry_free_addr)
+registry_start "$work" "$reg" || die "docker-registry did not start"
 cp -r "$layout" "$work/app"
 skopeo copy -q --dest-tls-verify=false "oci:$work/app:latest" "docker://$reg/small/app:latest"
 tools=(this)

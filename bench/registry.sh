@@ -31,38 +31,17 @@ rounds=${CARGOHOLD_BENCH_ROUNDS:-3}
 jobs=${CARGOHOLD_BENCH_JOBS:-6}
 base=${CARGOHOLD_BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 work=$(mktemp -d "$base/cargohold-registry-bench.XXXXXX")
+. "$top/bench/lib/registry.sh"
 regpid=
-stop_registry() { if [ -n "$regpid" ]; then kill "$regpid" 2> /dev/null || true; wait "$regpid" 2> /dev/null || true; regpid=; fi; }
-trap 'stop_registry; rm -rf "$work"' EXIT
+trap 'registry_stop; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" CARGOHOLD_ROOT="$work/store"
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$port
+reg=$(registry_free_addr)
 
 start_registry() { # a registry with empty storage
-	stop_registry
-	rm -rf "$work/registry"
-	mkdir -p "$work/registry"
-	cat > "$work/registry.yml" <<-YML
-	version: 0.1
-	log:
-	  level: error
-	  accesslog:
-	    disabled: true
-	storage:
-	  filesystem:
-	    rootdirectory: $work/registry
-	http:
-	  addr: $reg
-	YML
-	docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-	regpid=$!
-	for _ in $(seq 1 200); do
-		curl -fs "http://$reg/v2/" > /dev/null 2>&1 && return 0
-		sleep 0.02
-	done
-	cat "$work/registry.log"; die "docker-registry did not start"
+	registry_stop
+	registry_start "$work" "$reg" || die "docker-registry did not start"
 }
 
 now() { date +%s%N; }
