@@ -47,13 +47,8 @@ import java.util.List;
  * forced when a writer closes or commits.
  */
 final class LocalIngests {
-    /**
-     * Made on first use, and only for a level the application logs (io.cargohold.logging.LazyLogger): the JDK
-     * finds its System.LoggerFinder by scanning the whole class path for a service file (every jar opened).
-     */
-    private static final class Log {
-        static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(LocalIngests.class);
-    }
+    /** Made on first use, and only for a level the application logs: the JDK finds its System.LoggerFinder by scanning the class path. */
+    private static final io.cargohold.logging.LazyLogger LOG = io.cargohold.logging.LazyLogger.of(LocalIngests.class);
 
     private final LocalBlobStore store;
     private final BlobDirectory dir;
@@ -158,7 +153,7 @@ final class LocalIngests {
                     throw e;
                 }
             }
-            Log.LOG.log(System.Logger.Level.INFO, "cargohold: discarding ingest ref \"{0}\" in {1}: {2}", ref, in.dir(), unusable);
+            LOG.log(System.Logger.Level.INFO, "cargohold: discarding ingest ref \"{0}\" in {1}: {2}", ref, in.dir(), unusable);
             remove(in, false);
         }
         Instant now = now();
@@ -261,7 +256,7 @@ final class LocalIngests {
             } catch (IOException e) {
                 // The blob is committed; what is left of the ingest is discarded by the next writer of
                 // the ref or expires (containerd, too, only logs failures after the rename).
-                Log.LOG.log(System.Logger.Level.WARNING, "cargohold: committed " + digest + " but could not remove ingest " + in.dir(), e);
+                LOG.log(System.Logger.Level.WARNING, "cargohold: committed " + digest + " but could not remove ingest " + in.dir(), e);
             }
             return r;
         }
@@ -493,7 +488,7 @@ final class LocalIngests {
                 return;
             }
             for (IngestStatus s : scan(true).expired()) {
-                Log.LOG.log(System.Logger.Level.INFO, "cargohold: removed expired ingest ref \"{0}\" ({1} bytes, not written to since {2})",
+                LOG.log(System.Logger.Level.INFO, "cargohold: removed expired ingest ref \"{0}\" ({1} bytes, not written to since {2})",
                         s.ref(), s.offset(), s.updatedAt());
             }
         }
