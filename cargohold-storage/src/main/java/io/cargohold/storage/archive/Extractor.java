@@ -115,9 +115,9 @@ final class Extractor {
         this.in = new InRoot(root);
         this.uidMap = uidMap == null ? List.of() : uidMap;
         this.gidMap = gidMap == null ? List.of() : gidMap;
-        int[] egidAndUmask = PosixFs.egidAndUmask();
-        this.egid = egidAndUmask[0];
-        this.umask = egidAndUmask[1];
+        PosixFs.ProcIds ids = PosixFs.procIds();
+        this.egid = (int) ids.egid();
+        this.umask = ids.umask();
     }
 
     /**
@@ -356,37 +356,7 @@ final class Extractor {
     }
 
     private static java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>> permissions(int perm) {
-        return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PERMISSIONS[perm & 0777]);
-    }
-
-    /** The nine permission bits as the JDK's sets, made once. */
-    private static final java.util.Set<?>[] PERMISSION_SETS = permissionSets();
-    @SuppressWarnings("unchecked")
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission>[] PERMISSIONS =
-            (java.util.Set<java.nio.file.attribute.PosixFilePermission>[]) PERMISSION_SETS;
-
-    private static java.util.Set<?>[] permissionSets() {
-        java.nio.file.attribute.PosixFilePermission[] bits = {
-            java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE, java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
-            java.nio.file.attribute.PosixFilePermission.OTHERS_READ, java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
-            java.nio.file.attribute.PosixFilePermission.GROUP_WRITE, java.nio.file.attribute.PosixFilePermission.GROUP_READ,
-            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
-            java.nio.file.attribute.PosixFilePermission.OWNER_READ};
-        java.util.Set<?>[] out = new java.util.Set<?>[512];
-        for (int m = 0; m < 512; m++) {
-            java.util.EnumSet<java.nio.file.attribute.PosixFilePermission> set = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
-            for (int b = 0; b < 9; b++) {
-                if ((m & (1 << b)) != 0) {
-                    set.add(bits[b]);
-                }
-            }
-            out[m] = java.util.Collections.unmodifiableSet(set);
-        }
-        return out;
-    }
-
-    private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc) throws IOException {
-        writeFile(path, h, tr, crc, 0600);
+        return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PosixFs.permissions(perm));
     }
 
     private void writeFile(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc, int perm) throws IOException {
@@ -443,7 +413,7 @@ final class Extractor {
         }
         Path f = aufsTemp.resolve(PathNames.base(rel));
         Files.deleteIfExists(f);
-        writeFile(f, h, tr, crc);
+        writeFile(f, h, tr, crc, 0600);
         aufsLinks.put(PathNames.base(rel), new Object[] {f, h});
     }
 

@@ -233,40 +233,44 @@ public final class PosixFs {
     private static volatile int EUID = -1;
 
     /**
-     * The effective GID and the file mode creation mask now, from /proc/self/status (the umask line is there
-     * since Linux 4.7): {@code {egid, umask}}, each -1 when it cannot be read. Read afresh at each call (the
-     * JDK has no umask getter, and umask(2) would have to set one to read it).
+     * What /proc/self/status says now of this process's IDs ({@code Uid:}/{@code Gid:} real, effective, saved,
+     * file-system) and its file mode creation mask ({@code Umask:}, since Linux 4.7): the effective and file-system
+     * IDs and the umask, each -1 when it cannot be read. Read afresh at each call (the JDK has no umask getter, and
+     * umask(2) would have to set one to read it); the one reader of that file.
      */
-    public static int[] egidAndUmask() {
-        int egid = -1;
+    public record ProcIds(long euid, long egid, long fsuid, long fsgid, int umask) {
+    }
+
+    public static ProcIds procIds() {
+        long euid = -1;
+        long egid = -1;
+        long fsuid = -1;
+        long fsgid = -1;
         int umask = -1;
         try {
             for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Gid:")) {
-                    egid = Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[1]);
-                } else if (line.startsWith("Umask:")) {
-                    umask = Integer.parseInt(line.substring(6).trim(), 8);
+                String[] f = line.split("\\s+");
+                if (line.startsWith("Uid:") && f.length >= 5) {
+                    euid = Long.parseLong(f[2]);
+                    fsuid = Long.parseLong(f[4]);
+                } else if (line.startsWith("Gid:") && f.length >= 5) {
+                    egid = Long.parseLong(f[2]);
+                    fsgid = Long.parseLong(f[4]);
+                } else if (line.startsWith("Umask:") && f.length >= 2) {
+                    umask = Integer.parseInt(f[1], 8);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // no procfs: unknown
+            return new ProcIds(-1, -1, -1, -1, -1); // no procfs: unknown
         }
-        return new int[] {egid, umask};
+        return new ProcIds(euid, egid, fsuid, fsgid, umask);
     }
 
-    /**
-     * The effective UID from {@code /proc/self/status} ("Uid: real effective saved fs"), which costs no call
-     * stub; geteuid(2) when that file cannot be read.
-     */
+    /** The effective UID from {@link #procIds} (no call stub); geteuid(2) when /proc/self/status cannot tell. */
     private static int procEuid() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[1]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // no procfs: ask the kernel
+        long euid = procIds().euid();
+        if (euid >= 0) {
+            return (int) euid;
         }
         try {
             try (Arena arena = Arena.ofConfined()) {
@@ -274,6 +278,32 @@ public final class PosixFs {
             }
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** The permission bits {@code mode & 0777} as the JDK's set (unmodifiable, one per mode, made once). */
+    public static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+        return PERMISSIONS.SETS.get(mode & 0777);
+    }
+
+    private static final class PERMISSIONS {
+        static final List<java.util.Set<java.nio.file.attribute.PosixFilePermission>> SETS = sets();
+
+        private static List<java.util.Set<java.nio.file.attribute.PosixFilePermission>> sets() {
+            // PosixFilePermission's order is OWNER_READ ... OTHERS_EXECUTE: bit 8 down to bit 0
+            java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values();
+            List<java.util.Set<java.nio.file.attribute.PosixFilePermission>> out = new ArrayList<>(512);
+            for (int m = 0; m < 512; m++) {
+                java.util.EnumSet<java.nio.file.attribute.PosixFilePermission> set =
+                        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+                for (int b = 0; b < 9; b++) {
+                    if ((m & (0400 >> b)) != 0) {
+                        set.add(bits[b]);
+                    }
+                }
+                out.add(java.util.Collections.unmodifiableSet(set));
+            }
+            return List.copyOf(out);
         }
     }
 

@@ -85,9 +85,8 @@ class LayerArchiveTest {
     @Test
     void ownersAndModesAreTheTarsWhereverCallsAreSkipped() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.cargohold.storage.internal.PosixFs.geteuid() == 0, "chown needs root");
-        int[] egidAndUmask = io.cargohold.storage.internal.PosixFs.egidAndUmask();
         long me = io.cargohold.storage.internal.PosixFs.geteuid();
-        long myGroup = egidAndUmask[0];
+        long myGroup = io.cargohold.storage.internal.PosixFs.procIds().egid();
         byte[] tar = io.cargohold.testkit.images.LayerBuilder.create()
                 .dir("plain", 0755).owner(me, myGroup)
                 .file("plain/mine", "a").mode(0644).owner(me, myGroup)

@@ -38,4 +38,16 @@ class PosixFsTest {
         assertFalse(PosixFs.jdkKeepsAsIs("\u00e9".getBytes(StandardCharsets.UTF_8)));
         assertFalse(PosixFs.jdkKeepsAsIs(new byte[0]));
     }
+
+    @Test
+    void permissionSetsMatchTheirModes() {
+        for (int m = 0; m < 01000; m++) {
+            StringBuilder want = new StringBuilder();
+            for (int b = 8; b >= 0; b--) {
+                want.append((m & (1 << b)) == 0 ? '-' : "xwr".charAt(b % 3));
+            }
+            assertEquals(want.toString(), java.nio.file.attribute.PosixFilePermissions.toString(PosixFs.permissions(m)), Integer.toOctalString(m));
+        }
+        assertEquals(PosixFs.permissions(0755), PosixFs.permissions(04755), "only the nine permission bits");
+    }
 }

@@ -493,7 +493,7 @@ public final class OverlayDriver implements GraphDriver {
 
     /** Go's os.Mkdir (mode less the umask) then chown, as idtools.MkdirAs. */
     private static void mkdirAs(Path p, int mode, long uid, long gid) throws IOException {
-        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(permissions(mode)));
+        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFs.permissions(mode)));
         if (uid != 0 || gid != 0) {
             PosixFs.lchown(p, (int) uid, (int) gid);
         }
@@ -505,18 +505,7 @@ public final class OverlayDriver implements GraphDriver {
     private static void writeFile(Path p, String content, int mode) throws IOException {
         Files.write(p, content.getBytes(StandardCharsets.UTF_8));
         // a regular file of ours: the JDK's chmod (PosixFs.chmod's native call stub would cost this process ~15 ms)
-        Files.setPosixFilePermissions(p, permissions(mode & ~022 & 0777));
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        StringBuilder s = new StringBuilder();
-        String rwx = "rwx";
-        for (int shift = 6; shift >= 0; shift -= 3) {
-            for (int b = 0; b < 3; b++) {
-                s.append((mode >> (shift + 2 - b) & 1) != 0 ? rwx.charAt(b) : '-');
-            }
-        }
-        return PosixFilePermissions.fromString(s.toString());
+        Files.setPosixFilePermissions(p, PosixFs.permissions(mode & ~022));
     }
 
     /** getLower: the lower chain for a child of {@code parent}: the parent's link, then the parent's own chain. */

@@ -2,6 +2,7 @@ package io.cargohold.storage.internal.driver.vfs;
 
 import io.cargohold.fs.Libc;
 import io.cargohold.storage.IdMap;
+import io.cargohold.storage.internal.PosixFs;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
@@ -10,7 +11,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -368,23 +368,12 @@ final class VfsTreeCopy {
         }
     }
 
-    /** The owner and mode bits a new entry gets ({@code /proc/self/status}: fs IDs, umask); unknown leaves them -1. */
+    /** The owner and mode bits a new entry gets (the fs IDs and umask in /proc/self/status); unknown leaves them -1. */
     private void readIds() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                String[] f = line.split("\\s+");
-                if (line.startsWith("Uid:") && f.length >= 5) {
-                    newUid = Long.parseLong(f[4]);
-                } else if (line.startsWith("Gid:") && f.length >= 5) {
-                    newGid = Long.parseLong(f[4]);
-                } else if (line.startsWith("Umask:") && f.length >= 2) {
-                    umask = Integer.parseInt(f[1], 8);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            newUid = newGid = -1;
-            umask = -1;
-        }
+        PosixFs.ProcIds ids = PosixFs.procIds();
+        newUid = ids.fsuid();
+        newGid = ids.fsgid();
+        umask = ids.umask();
     }
 
     /**
