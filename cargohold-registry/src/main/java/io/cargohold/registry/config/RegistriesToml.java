@@ -2,7 +2,6 @@ package io.cargohold.registry.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.text.GoStrings;
 import java.util.ArrayList;
@@ -147,7 +146,7 @@ final class RegistriesToml {
         } else {
             Struct st = (Struct) type;
             if (!(data instanceof ObjectNode o)) {
-                throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
+                throw error("type mismatch for " + st.goName() + ": expected table but found " + io.cargohold.storage.config.TomlTree.goType(data));
             }
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> e : o.properties()) {
@@ -190,47 +189,16 @@ final class RegistriesToml {
 
     private void enter(String key) {
         context.add(key);
-        decoded.add(keyString(context));
+        decoded.add(io.cargohold.storage.config.TomlTree.keyString(context));
     }
 
     private InvalidArgumentException badtype(String dst, JsonNode data) {
-        return error("incompatible types: TOML value has type " + goType(data) + "; destination has type " + dst);
+        return error("incompatible types: TOML value has type " + io.cargohold.storage.config.TomlTree.goType(data) + "; destination has type " + dst);
     }
 
     private InvalidArgumentException error(String message) {
-        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoStrings.quote(keyString(context)) + "): ";
+        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoStrings.quote(io.cargohold.storage.config.TomlTree.keyString(context)) + "): ";
         return new InvalidArgumentException(prefix + message);
     }
 
-    private static String goType(JsonNode n) {
-        if (n.isTextual()) {
-            return "string";
-        }
-        if (n.isBoolean()) {
-            return "bool";
-        }
-        if (n.isIntegralNumber()) {
-            return "int64";
-        }
-        if (n.isNumber()) {
-            return "float64";
-        }
-        if (n instanceof POJONode) {
-            return "time.Time";
-        }
-        if (n.isObject()) {
-            return "map[string]interface {}";
-        }
-        if (n.isArray()) {
-            boolean tables = !n.isEmpty();
-            for (JsonNode el : n) {
-                tables &= el.isObject();
-            }
-            return tables ? "[]map[string]interface {}" : "[]interface {}";
-        }
-        return "<nil>";
-    }
-    static String keyString(List<String> parts) {
-        return io.cargohold.storage.config.TomlTree.keyString(parts);
-    }
 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.dataformat.toml.TomlFactory;
 import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
 import java.io.IOException;
@@ -312,7 +311,7 @@ final class TomlDecoder {
             return out;
         } else if (type instanceof Struct st) {
             if (!(data instanceof ObjectNode o)) {
-                throw error("type mismatch for " + st.goName() + ": expected table but found " + goType(data));
+                throw error("type mismatch for " + st.goName() + ": expected table but found " + TomlTree.goType(data));
             }
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> e : o.properties()) {
@@ -358,49 +357,16 @@ final class TomlDecoder {
 
     private void enter(String key) {
         context.add(key);
-        decoded.add(keyString(context));
+        decoded.add(TomlTree.keyString(context));
     }
 
     private InvalidArgumentException badtype(String dst, JsonNode data) {
-        return error("incompatible types: TOML value has type " + goType(data) + "; destination has type " + dst);
+        return error("incompatible types: TOML value has type " + TomlTree.goType(data) + "; destination has type " + dst);
     }
 
     private InvalidArgumentException error(String message) {
-        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoStrings.quote(keyString(context)) + "): ";
+        String prefix = context.isEmpty() ? "toml: " : "toml: (last key " + GoStrings.quote(TomlTree.keyString(context)) + "): ";
         return new InvalidArgumentException(prefix + message);
-    }
-
-    /** Go's {@code %T} of the value BurntSushi would have decoded. */
-    private static String goType(JsonNode n) {
-        if (n.isTextual()) {
-            return "string";
-        }
-        if (n.isBoolean()) {
-            return "bool";
-        }
-        if (n.isIntegralNumber()) {
-            return "int64";
-        }
-        if (n.isNumber()) {
-            return "float64";
-        }
-        if (n instanceof POJONode) {
-            return "time.Time";
-        }
-        if (n.isObject()) {
-            return "map[string]interface {}";
-        }
-        if (n.isArray()) {
-            boolean tables = !n.isEmpty();
-            for (JsonNode el : n) {
-                tables &= el.isObject();
-            }
-            return tables ? "[]map[string]interface {}" : "[]interface {}";
-        }
-        return "<nil>";
-    }
-    static String keyString(List<String> parts) {
-        return TomlTree.keyString(parts);
     }
 
     // ---- tree to records (Go's zero value for anything absent)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cargohold.errors.InvalidArgumentException;
 import java.util.ArrayList;
@@ -115,5 +116,35 @@ public final class TomlTree {
             }
         }
         return b.toString();
+    }
+
+    /** Go's {@code %T} of the value BurntSushi would have decoded {@code n} into (its type errors name it). */
+    public static String goType(JsonNode n) {
+        if (n.isTextual()) {
+            return "string";
+        }
+        if (n.isBoolean()) {
+            return "bool";
+        }
+        if (n.isIntegralNumber()) {
+            return "int64";
+        }
+        if (n.isNumber()) {
+            return "float64";
+        }
+        if (n instanceof POJONode) {
+            return "time.Time";
+        }
+        if (n.isObject()) {
+            return "map[string]interface {}";
+        }
+        if (n.isArray()) {
+            boolean tables = !n.isEmpty();
+            for (JsonNode el : n) {
+                tables &= el.isObject();
+            }
+            return tables ? "[]map[string]interface {}" : "[]interface {}";
+        }
+        return "<nil>";
     }
 }
