@@ -206,7 +206,6 @@ final class Tls {
         return out;
     }
 
-    /** --tls-verify=false: any certificate, any name (an X509ExtendedTrustManager, so the JDK does no name check either). */
     /** Whether {@code c} is made at its first use ({@link #context}): its client then needs explicit SSL parameters. */
     static boolean isLazy(SSLContext c) {
         return c instanceof Lazy;
@@ -284,6 +283,7 @@ final class Tls {
         }
     }
 
+    /** --tls-verify=false: any certificate, any name (an X509ExtendedTrustManager, so the JDK does no name check either). */
     private static final class TrustAll extends X509ExtendedTrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {

@@ -118,23 +118,18 @@ final class CopyCommand implements Callable<Integer> {
     /**
      * containers-storage's default store as skopeo would use it: storage.conf and the environment, resolved
      * by the storage library ({@link StorageConfig}) exactly as {@code containers-storage} resolves them.
-     * When they cannot be had (a bad file, a driver this library lacks), a copy that names
-     * {@code containers-storage:} among {@code refs} fails with the reason; any other copy goes on without
-     * a default store.
+     * Only a copy that names {@code containers-storage:} among {@code refs} uses it (null for the others:
+     * storage.conf is not read for them); when it cannot be had (a bad file, a driver this library lacks),
+     * such a copy fails with the reason.
      */
     static StoreOptions defaultStorage(Map<String, String> env, String... refs) throws IOException {
         if (java.util.Arrays.stream(refs).noneMatch(r -> r.startsWith("containers-storage:"))) {
-            return null; // only containers-storage: references use it: storage.conf is not read for the others
+            return null;
         }
         try {
             return StorageConfig.load(env, ConfigHost.REAL).toStoreOptions(Path.of("").toAbsolutePath());
         } catch (IOException e) {
-            for (String r : refs) {
-                if (r.startsWith("containers-storage:")) {
-                    throw new IOException("the default containers-storage store (storage.conf): " + e.getMessage(), e);
-                }
-            }
-            return null;
+            throw new IOException("the default containers-storage store (storage.conf): " + e.getMessage(), e);
         }
     }
 
