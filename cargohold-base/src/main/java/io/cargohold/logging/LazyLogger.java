@@ -72,7 +72,15 @@ public final class LazyLogger {
     private System.Logger logger() {
         System.Logger l = logger;
         if (l == null) {
-            l = logger = System.getLogger(name);
+            // one thread at a time: the first logger starts the backend, and SLF4J hands a thread that asks while
+            // another is starting it a stand-in logger, which can drop that thread's messages (a copy's first
+            // debug lines come from parallel layer copies)
+            synchronized (LazyLogger.class) {
+                l = logger;
+                if (l == null) {
+                    l = logger = System.getLogger(name);
+                }
+            }
         }
         return l;
     }
