@@ -11,6 +11,9 @@
 # CARGOHOLD_BENCH_VFS=0 (skip ours-with-vfs and the disk phase: ours vs upstream with overlay alone),
 # CARGOHOLD_BENCH_CACHE: cold (default) drops the page cache before every timed apply (as bench/layers.sh),
 # warm does not. Without it the kernel's time for the same files varied 2.5x from run to run (section 20.1).
+# Every round's stores are kept (unmounted) until the end: on ext4 without a journal, creating inodes right
+# after a large tree was deleted is slow for minutes (bench/README.md 26.1), which made every round after
+# the first slower for both tools (section 28). Needs ~1.5 GB of free space per store and round.
 set -euo pipefail
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 ours="$top/bin/containers-storage"
@@ -59,7 +62,6 @@ for round in $(seq 1 "$rounds"); do
 		synced[$who]="${synced[$who]:-} $(( (t2 - t0) / 1000000 ))"
 		"$cs" --storage-driver "$2" -g "$d/g" -R "$d/r" shutdown -f > /dev/null 2>&1 || true
 		{ grep " $d" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-		rm -rf "$d"
 	done
 done
 echo "-- apply ${#blobs[@]} layers + image + container (ms, median of $rounds; rounds:${times[ours overlay]} |${times[ours vfs]:-} |${times[upstream overlay]})"
