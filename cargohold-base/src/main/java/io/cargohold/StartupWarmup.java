@@ -53,9 +53,12 @@ public final class StartupWarmup {
         Thread t = new Thread(() -> {
             if (calendar) {
                 // sqlite-jdbc's connection config builds a date format at every open (eager in every version): the
-                // default time zone (tzdb) and a Calendar with the locale data, ~40-70 ms when the main thread did it
+                // default time zone (tzdb), a Calendar and the date format symbols of the default locale (the CLDR
+                // locale data), ~40-70 ms when the main thread did it. The main thread loads the driver's native
+                // library meanwhile (IndexDatabase.loadDriver) and finds these made when it builds the config.
                 java.util.TimeZone.getDefault();
                 java.util.Calendar.getInstance();
+                new java.text.DateFormatSymbols(java.util.Locale.getDefault());
             }
             if (natives) {
                 // the process's one FFM call stub (io.cargohold.fs.Libc), ~15 ms to generate, made here while the

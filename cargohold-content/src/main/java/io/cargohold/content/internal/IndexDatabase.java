@@ -96,7 +96,25 @@ final class IndexDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads sqlite-jdbc's native library (once per process: the driver's own idempotent load, which every
+     * connection calls). A connection calls it only after building its config, whose eagerly made date format
+     * (unused here: the index stores times as integers) loads the default time zone and the locale data,
+     * 20-40 ms in a fresh JVM; the library and the driver's logger take about as long. Loading the library
+     * first lets the CLI's start-up thread prepare that data meanwhile (io.cargohold.StartupWarmup,
+     * cargohold.warmup.calendar) instead of this thread doing one after the other. A failure reads as the
+     * connection's own would ("Error opening connection", the loader's exception as the cause).
+     */
+    private void loadDriver() throws IOException {
+        try {
+            org.sqlite.core.NativeDB.load();
+        } catch (Exception e) {
+            throw translate(new SQLException("Error opening connection", e), "open index database " + file);
+        }
+    }
+
     private Connection connect() throws IOException {
+        loadDriver();
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
         cfg.enforceForeignKeys(true);
