@@ -50,6 +50,7 @@ public final class StartupWarmup {
         boolean digests = Boolean.getBoolean("cargohold.warmup.digest");
         boolean natives = Boolean.getBoolean("cargohold.warmup.native");
         boolean calendar = Boolean.getBoolean("cargohold.warmup.calendar");
+        boolean sha256 = Boolean.getBoolean("cargohold.warmup.sha256");
         Thread t = new Thread(() -> {
             if (calendar) {
                 // sqlite-jdbc's connection config builds a date format at every open (eager in every version): the
@@ -68,6 +69,14 @@ public final class StartupWarmup {
             BigDecimal.ONE.signum();
             if (digests) {
                 warmDigest();
+            } else if (sha256) {
+                // the JDK's security providers and SHA-256's classes (~5-10 ms), for a short command that verifies
+                // the few blobs it reads (cargohold list, blob get), reached after the above
+                try {
+                    java.security.MessageDigest.getInstance("SHA-256").digest();
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
             }
         }, "startup-warmup");
         t.setDaemon(true);

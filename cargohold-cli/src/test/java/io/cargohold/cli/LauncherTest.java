@@ -79,7 +79,68 @@ class LauncherTest {
         }
     }
 
+    /**
+     * SQLite's native library: the launcher loads the copy bin/build extracted for the driver's jar on its class
+     * path; without it (here: the launcher and class path file copied into a project with no target/native), the
+     * driver extracts its own copy to java.io.tmpdir as it does by default, the command prints the same and nothing
+     * on stderr, and no copy is left behind (the quick commands then exit through the JDK's hooks, which delete it).
+     */
+    @Test
+    void sqliteLibraryIsTheBuildsOrElseTheDriversOwnCopy() throws Exception {
+        Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        Path bin = module.resolveSibling("bin");
+        Assumptions.assumeTrue(Files.isRegularFile(module.resolve("target/classpath")),
+                "target/classpath is absent: run bin/build to test the launcher");
+        Path root = tmp.resolve("store");
+        Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
+        Path libLog = tmp.resolve("library.log");
+        java.util.Map<String, String> env = java.util.Map.of("CARGOHOLD_JAVA_OPTS",
+                "-Xlog:library=info:file=" + libLog + " -Djava.io.tmpdir=" + javaTmp);
+        byte[] content = utf8("a blob\n");
+        assertEquals(0, exec(content, bin.resolve("cargohold").toString(), "--root", root.toString(), "blob", "put", "-").code);
+
+        Proc built = execEnv(env, bin.resolve("cargohold").toString(), "--root", root.toString(), "status");
+        assertEquals(0, built.code, built.err);
+        assertEquals("", built.err);
+        String loaded = Files.readString(libLog);
+        assertTrue(loaded.contains(module.resolve("target/native/sqlite-jdbc-") + ""), loaded);
+        assertTrue(loaded.contains("/libsqlitejdbc.so"), loaded);
+        assertEquals(List.of(), list(javaTmp));
+
+        Path top = tmp.resolve("project");
+        Files.createDirectories(top.resolve("bin/lib"));
+        Files.createDirectories(top.resolve("cargohold-cli/target"));
+        Files.copy(bin.resolve("cargohold"), top.resolve("bin/cargohold"));
+        Files.copy(bin.resolve("lib/jdk.sh"), top.resolve("bin/lib/jdk.sh"));
+        Files.copy(module.resolve("target/classpath"), top.resolve("cargohold-cli/target/classpath"));
+        for (String[] args : new String[][] {{"status"}, {"blob", "get", sha256(content)}}) {
+            List<String> command = new java.util.ArrayList<>(List.of("--root", root.toString()));
+            command.addAll(List.of(args));
+            command.addFirst(bin.resolve("cargohold").toString());
+            Proc expected = execEnv(java.util.Map.of(), command.toArray(String[]::new));
+            command.set(0, top.resolve("bin/cargohold").toString());
+            Files.deleteIfExists(libLog);
+            Proc extracted = execEnv(env, command.toArray(String[]::new));
+            assertEquals(0, extracted.code, extracted.err);
+            assertEquals(expected.out, extracted.out, String.join(" ", args));
+            assertEquals("", extracted.err, String.join(" ", args));
+            loaded = Files.readString(libLog);
+            assertTrue(loaded.contains(javaTmp + "/sqlite-"), loaded); // the driver's own copy was loaded
+            assertEquals(List.of(), list(javaTmp), "the driver's copy is deleted at exit");
+        }
+    }
+
+    private static List<String> list(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
     private record Proc(int code, String out, String err) {
+    }
+
+    private Proc execEnv(java.util.Map<String, String> env, String... command) throws IOException, InterruptedException {
+        return execIn(null, new byte[0], env, command);
     }
 
     private Proc exec(byte[] stdin, String... command) throws IOException, InterruptedException {
@@ -87,7 +148,12 @@ class LauncherTest {
     }
 
     private Proc execIn(Path dir, byte[] stdin, String... command) throws IOException, InterruptedException {
+        return execIn(dir, stdin, java.util.Map.of(), command);
+    }
+
+    private Proc execIn(Path dir, byte[] stdin, java.util.Map<String, String> env, String... command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(List.of(command));
+        pb.environment().putAll(env);
         if (dir != null) {
             pb.directory(dir.toFile());
         }
