@@ -15,7 +15,9 @@ import java.util.concurrent.BlockingQueue;
  * SHA-256 (~0.2 s per 300 MB here) runs beside its reading and writing instead of after each piece
  * of it (bench/README.md section 23). Streams shorter than two buffers are hashed on the caller's thread.
  * The digest has seen exactly the bytes written when {@link #copy} returns; on an exception it holds
- * an unspecified prefix (the caller discards it).
+ * an unspecified prefix (the caller discards it). Given the file's path, the hashing thread also starts the
+ * kernel writing what was written, every few MiB ({@link Writeback}), so the caller's fsync at the end has
+ * little left to do.
  */
 public final class HashingCopy {
     /** Bytes read, written and hashed at a time. */
@@ -38,6 +40,15 @@ public final class HashingCopy {
      * @return the bytes copied, or {@code max + 1} when the stream was longer than {@code max}
      */
     public static long copy(InputStream in, FileChannel out, MessageDigest md, long max, long expected) throws IOException {
+        return copy(in, out, md, max, expected, null);
+    }
+
+    /**
+     * As {@link #copy(InputStream, FileChannel, MessageDigest, long, long)}, with write-out hints for the file
+     * {@code out} writes ({@code file}; {@code null}: none), given on the hashing thread as the bytes pass it.
+     */
+    public static long copy(InputStream in, FileChannel out, MessageDigest md, long max, long expected, java.nio.file.Path file)
+            throws IOException {
         if (max < 0 || max == Long.MAX_VALUE) {
             throw new IllegalArgumentException("max " + max);
         }
@@ -67,15 +78,20 @@ public final class HashingCopy {
             free.add(new byte[BUFFER]);
         }
         Throwable[] hashFailure = new Throwable[1];
+        long start = out.position();
         Thread hasher = Thread.ofVirtual().name("hash").unstarted(() -> {
-            try {
+            // each piece was written before it was queued: the bytes up to its end can be written out
+            try (Writeback wb = new Writeback(file, start)) {
+                long end = start;
                 while (true) {
                     Piece p = toHash.take();
                     if (p.len() < 0) {
                         return;
                     }
                     md.update(p.buf(), 0, p.len());
+                    end += p.len();
                     free.put(p.buf());
+                    wb.written(end);
                 }
             } catch (InterruptedException stopped) {
                 // the copy failed: the caller discards the digest

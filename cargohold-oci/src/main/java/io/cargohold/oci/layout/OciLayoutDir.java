@@ -338,8 +338,9 @@ public final class OciLayoutDir {
                     if (have < d.size()) {
                         ch.position(have);
                         try (InputStream in = content.open(have)) {
-                            // written at the channel's position and hashed on a second thread (HashingCopy)
-                            long n = io.cargohold.fs.HashingCopy.copy(in, ch, md, d.size() - have, d.size() - have);
+                            // written at the channel's position and hashed on a second thread, which also starts the
+                            // kernel writing the partial out as it grows: the force below has little left (HashingCopy)
+                            long n = io.cargohold.fs.HashingCopy.copy(in, ch, md, d.size() - have, d.size() - have, partial);
                             if (n > d.size() - have) {
                                 corrupt = true;
                                 throw new CorruptException("size mismatch: more than the expected " + d.size() + " bytes of content");
