@@ -15,7 +15,8 @@ import java.math.BigDecimal;
  * {@code -Dcargohold.nowarmup=true} turns it off (to measure what it saves). The launchers ask for more
  * for the commands that need it: {@code cargohold.warmup.native} (the FFM call stub),
  * {@code cargohold.warmup.calendar} (the time zone and calendar data a SQLite connection's date format
- * needs) and {@code cargohold.warmup.digest} (below).
+ * needs), {@code cargohold.warmup.dateformat} (the date format jackson-databind's first ObjectMapper makes)
+ * and {@code cargohold.warmup.digest} (below).
  */
 public final class StartupWarmup {
     private StartupWarmup() {
@@ -51,6 +52,7 @@ public final class StartupWarmup {
         boolean natives = Boolean.getBoolean("cargohold.warmup.native");
         boolean calendar = Boolean.getBoolean("cargohold.warmup.calendar");
         boolean sha256 = Boolean.getBoolean("cargohold.warmup.sha256");
+        boolean dateFormat = Boolean.getBoolean("cargohold.warmup.dateformat");
         Thread t = new Thread(() -> {
             if (calendar) {
                 // sqlite-jdbc's connection config builds a date format at every open (eager in every version): the
@@ -60,6 +62,15 @@ public final class StartupWarmup {
                 java.util.TimeZone.getDefault();
                 java.util.Calendar.getInstance();
                 new java.text.DateFormatSymbols(java.util.Locale.getDefault());
+            }
+            if (dateFormat) {
+                // jackson-databind's StdDateFormat, initialised with the first ObjectMapper (the copy engine's, before
+                // its first request), makes an RFC 1123 SimpleDateFormat and a GregorianCalendar: the locale providers,
+                // calendar and date-format symbols and DecimalFormat, 40-120 ms on the main thread of a pull before
+                // its first connection (bench/README.md section 29.2); made here first, they are ready when it asks
+                new java.text.SimpleDateFormat("EEE, dd MMM yyyy HH:mm:ss zzz", java.util.Locale.US)
+                        .setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
+                new java.util.GregorianCalendar(java.util.TimeZone.getTimeZone("UTC"), java.util.Locale.US);
             }
             if (natives) {
                 // the process's one FFM call stub (io.cargohold.fs.Libc), ~15 ms to generate, made here while the
