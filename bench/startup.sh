@@ -7,6 +7,11 @@
 #   status      bin/cargohold --root S status
 #   blob get    bin/cargohold --root S blob get DIGEST > /dev/null   (a 20-byte blob)
 #   upstream    /usr/bin/containers-storage … layers (Debian's build of upstream v1.43.0), when installed
+#   sqlite      what the libraries alone allow a read: a one-class program with its own AOT cache (the floor's
+#               options) that opens the small store's index read-only through sqlite-jdbc as our code does (the
+#               driver directly, bin/build's extracted native library, SLF4J simple as the driver's logger) and
+#               runs one query; "sqlite parallel" also makes the time zone and calendar data the driver's eager date
+#               format needs on a second thread while the main thread loads the native library (as bin/cargohold)
 # Every command runs N times (default 21, CARGOHOLD_BENCH_RUNS), interleaved (one run of each in turn,
 # so load from other processes spreads over all of them); prints each median, the minimum, and the
 # median's ratio to the floor's, the median CPU time (user + sys) and its ratio to the floor's, and the
@@ -43,6 +48,41 @@ digest=$("$top/bin/cargohold" --root "$store" blob put "$work/blob")
 cs_root=("$top/bin/containers-storage" --storage-driver vfs -g "$work/g" -R "$work/r")
 "${cs_root[@]}" layers > /dev/null
 
+# the sqlite floor: SqliteRead.java, compiled against the CLI's jars, in a jar and AOT cache of its own
+t_lib="$top/cargohold-cli/target/lib"
+read -r cli_cp < "$t/classpath"
+native=${cli_cp#*/lib/sqlite-jdbc-}
+native="$t/native/sqlite-jdbc-${native%%.jar*}"
+mkdir "$work/sqlite"
+cat > "$work/sqlite/SqliteRead.java" <<'JAVA'
+public class SqliteRead {
+    public static void main(String[] a) throws Exception {
+        if (a[0].equals("parallel")) {
+            Thread t = new Thread(() -> { java.util.TimeZone.getDefault(); java.util.Calendar.getInstance(); new java.text.DateFormatSymbols(java.util.Locale.getDefault()); });
+            t.setDaemon(true);
+            t.start();
+            org.sqlite.core.NativeDB.load();
+        }
+        org.sqlite.SQLiteConfig cfg = new org.sqlite.SQLiteConfig();
+        cfg.setReadOnly(true);
+        try (java.sql.Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + a[1], cfg.toProperties());
+             java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM kv")) {
+            rs.next();
+            System.out.println(rs.getLong(1));
+        }
+    }
+}
+JAVA
+sqlite_cp="$work/sqlite/sqlite.jar:$(ls "$t_lib"/sqlite-jdbc-*.jar | head -n1):$(ls "$t_lib"/slf4j-api-*.jar | head -n1):$(ls "$t_lib"/slf4j-simple-*.jar | head -n1)"
+"$jdk/bin/javac" -cp "$sqlite_cp" -d "$work/sqlite" "$work/sqlite/SqliteRead.java"
+"$jdk/bin/jar" cf "$work/sqlite/sqlite.jar" -C "$work/sqlite" SqliteRead.class
+sqlite_opts=(-XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED
+	-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider -Dslf4j.internal.verbosity=WARN
+	-Dorg.sqlite.lib.path="$native" -Dorg.sqlite.lib.name=libsqlitejdbc.so -Dorg.sqlite.tmpdir="$native" -cp "$sqlite_cp")
+for m in serial parallel; do
+	"$jdk/bin/java" -XX:AOTCacheOutput="$work/sqlite/$m.aot" "${sqlite_opts[@]}" SqliteRead $m "$store/cargohold.db" > "$work/sqlite/$m.log" 2>&1
+done
+
 names=(floor "cs layers" list status "blob get")
 cmds=(
 	"$jdk/bin/java -XX:AOTCache=$work/hello/hello.aot ${floor_opts[*]} Hello"
@@ -56,6 +96,9 @@ if [ -x /usr/bin/containers-storage ]; then
 	names+=("upstream layers")
 	cmds+=("/usr/bin/containers-storage --storage-driver vfs -g $work/ug -R $work/ur layers")
 fi
+names+=(sqlite "sqlite parallel")
+cmds+=("$jdk/bin/java -XX:AOTCache=$work/sqlite/serial.aot ${sqlite_opts[*]} SqliteRead serial $store/cargohold.db"
+	"$jdk/bin/java -XX:AOTCache=$work/sqlite/parallel.aot ${sqlite_opts[*]} SqliteRead parallel $store/cargohold.db")
 for c in "${cmds[@]}"; do $c > /dev/null || { echo "startup: failed: $c" >&2; exit 1; }; done
 
 echo "== start-up, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $runs runs each, git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -87,6 +130,7 @@ classes() { # index -> "all not-from-the-cache"
 		floor) log=$("$jdk/bin/java" -Xlog:class+load -XX:AOTCache="$work/hello/hello.aot" "${floor_opts[@]}" Hello) ;;
 		"cs layers") log=$(CSTORAGE_JAVA_OPTS=-Xlog:class+load ${cmds[$1]}) ;;
 		upstream*) echo "- -"; return ;;
+		sqlite*) log=$(${cmds[$1]/\/java /\/java -Xlog:class+load }) ;;
 		*) log=$(CARGOHOLD_JAVA_OPTS=-Xlog:class+load ${cmds[$1]}) ;;
 	esac
 	echo "$(grep -c 'class,load' <<< "$log") $(grep 'class,load' <<< "$log" | grep -vc 'shared objects file')"

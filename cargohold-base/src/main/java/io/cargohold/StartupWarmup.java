@@ -15,8 +15,12 @@ import java.math.BigDecimal;
  * {@code -Dcargohold.nowarmup=true} turns it off (to measure what it saves). The launchers ask for more
  * for the commands that need it: {@code cargohold.warmup.native} (the FFM call stub),
  * {@code cargohold.warmup.calendar} (the time zone and calendar data a SQLite connection's date format
- * needs), {@code cargohold.warmup.dateformat} (the date format jackson-databind's first ObjectMapper makes)
- * and {@code cargohold.warmup.digest} (below).
+ * needs), {@code cargohold.warmup.dateformat} (the date format jackson-databind's first ObjectMapper makes),
+ * {@code cargohold.warmup.digest} (below) and {@code cargohold.warmup.sha256} (the security providers
+ * and SHA-256 alone); {@code cargohold.warmup.bigdecimal=false} leaves BigDecimal out, for the commands that
+ * parse no JSON (cargohold status, blob ls, blob get), where it only took CPU from the other core. With
+ * the calendar data the work is split over two threads ({@code cargohold.warmup.onethread=true}: one, to
+ * measure what the second saves).
  */
 public final class StartupWarmup {
     private StartupWarmup() {
@@ -53,7 +57,8 @@ public final class StartupWarmup {
         boolean calendar = Boolean.getBoolean("cargohold.warmup.calendar");
         boolean sha256 = Boolean.getBoolean("cargohold.warmup.sha256");
         boolean dateFormat = Boolean.getBoolean("cargohold.warmup.dateformat");
-        Thread t = new Thread(() -> {
+        boolean bigDecimal = !"false".equals(System.getProperty("cargohold.warmup.bigdecimal"));
+        Runnable first = () -> {
             if (calendar) {
                 // sqlite-jdbc's connection config builds a date format at every open (eager in every version): the
                 // default time zone (tzdb), a Calendar and the date format symbols of the default locale (the CLDR
@@ -77,19 +82,40 @@ public final class StartupWarmup {
                 // main thread reads storage.conf and opens the store; the main thread's handles then reuse it
                 io.cargohold.fs.Libc.function("getpid");
             }
-            BigDecimal.ONE.signum();
+        };
+        Runnable second = () -> {
+            if (bigDecimal) {
+                BigDecimal.ONE.signum();
+            }
             if (digests) {
                 warmDigest();
             } else if (sha256) {
-                // the JDK's security providers and SHA-256's classes (~5-10 ms), for a short command that verifies
-                // the few blobs it reads (cargohold list, blob get), reached after the above
+                // the JDK's security providers and SHA-256's classes (~10-15 ms), for a short command that verifies
+                // the few blobs it reads (cargohold list, blob get)
                 try {
                     java.security.MessageDigest.getInstance("SHA-256").digest();
                 } catch (java.security.NoSuchAlgorithmException e) {
                     throw new IllegalStateException(e);
                 }
             }
-        }, "startup-warmup");
+        };
+        if (calendar && (bigDecimal || digests || sha256) && !Boolean.getBoolean("cargohold.warmup.onethread")) {
+            // A command that opens the content store waits for the calendar data before its first query, and for
+            // BigDecimal at its first JSON; on one thread the second came ~20 ms after the first, while the main
+            // thread, having loaded SQLite's library, had nothing to do: a thread each, so both are ready sooner
+            // on two cores (the main thread waits on the first anyway, its core then runs the second).
+            start(first, "startup-warmup");
+            start(second, "startup-warmup-2");
+        } else {
+            start(() -> {
+                first.run();
+                second.run();
+            }, "startup-warmup");
+        }
+    }
+
+    private static void start(Runnable r, String name) {
+        Thread t = new Thread(r, name);
         t.setDaemon(true);
         t.start();
     }
