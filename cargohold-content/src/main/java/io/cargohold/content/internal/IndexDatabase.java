@@ -50,6 +50,8 @@ final class IndexDatabase implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedDeque<Connection> readers = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
+    /** The schema version read when opened (the open's check that the file reads as a database). */
+    private int versionAtOpen;
 
     /** The read-only reason of a database opened on a full file system. */
     static final String NO_SPACE = "no space left on device";
@@ -88,7 +90,7 @@ final class IndexDatabase implements AutoCloseable {
     static IndexDatabase open(Path file, boolean fsync, String readOnly) throws IOException {
         IndexDatabase db = new IndexDatabase(file, fsync, readOnly);
         try {
-            db.schemaVersion();
+            db.versionAtOpen = db.schemaVersion();
             return db;
         } catch (IOException | RuntimeException e) {
             db.close();
@@ -113,13 +115,22 @@ final class IndexDatabase implements AutoCloseable {
         }
     }
 
-    private Connection connect() throws IOException {
+    /**
+     * A new connection: for the writer ({@code forWrites}) with foreign keys enforced and the store's
+     * synchronous mode; a reader sets neither (each is a statement the driver runs at every open, and
+     * neither changes what a read sees).
+     */
+    private Connection connect(boolean forWrites) throws IOException {
         loadDriver();
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
-        cfg.enforceForeignKeys(true);
+        if (forWrites) {
+            cfg.enforceForeignKeys(true);
+        }
         if (readOnly == null) {
-            cfg.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
+            if (forWrites) {
+                cfg.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
+            }
             try {
                 return org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, cfg.toProperties());
             } catch (SQLException e) {
@@ -158,7 +169,7 @@ final class IndexDatabase implements AutoCloseable {
     private Connection writer() throws IOException {
         ensureOpen();
         if (writer == null) {
-            writer = connect();
+            writer = connect(true);
         }
         return writer;
     }
@@ -174,7 +185,7 @@ final class IndexDatabase implements AutoCloseable {
         ensureOpen();
         Connection c = readers.pollFirst();
         if (c == null) {
-            c = connect();
+            c = connect(false);
         }
         try {
             return body.run(c);
@@ -261,6 +272,11 @@ final class IndexDatabase implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- schema
+
+    /** The schema version when this was opened (no query; {@link #schemaVersion} reads it now). */
+    int versionAtOpen() {
+        return versionAtOpen;
+    }
 
     int schemaVersion() throws IOException {
         return read("read schema version", c -> {

@@ -129,7 +129,7 @@ public final class LocalBlobStore implements BlobStore {
             db = IndexDatabase.open(dir.database(), options.fsync(), IndexDatabase.NO_SPACE);
         }
         try {
-            if (db.schemaVersion() != Migrations.current()) {
+            if (db.versionAtOpen() != Migrations.current()) {
                 try (var ex = locks.store(LockMode.EXCLUSIVE)) {
                     db.migrate(backupPath(dir));
                 }
