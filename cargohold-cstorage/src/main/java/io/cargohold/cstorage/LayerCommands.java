@@ -433,9 +433,7 @@ final class LayerCommands {
         String driver = inv.store().options().driver();
         String m = applyError(e, driver);
         if (!driver.equals("overlay") && !m.equals(e.getMessage())) {
-            String t = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                    .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-            inv.err().print("time=\"" + t + "\" level=error msg=" + FlagSet.goQuote("While applying layer: " + m) + "\n");
+            inv.err().print("time=\"" + Main.logrusTime() + "\" level=error msg=" + FlagSet.goQuote("While applying layer: " + m) + "\n");
         }
         inv.err().print(m + "\n");
     }

@@ -1,6 +1,7 @@
 package io.cargohold.cstorage;
 
 import io.cargohold.storage.Store;
+import io.cargohold.storage.internal.GoJson;
 import io.cargohold.storage.StoreOptions;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -218,8 +218,16 @@ public final class Main {
      * and {@code -._/@^+}), and no {@code msg} at all for an empty message.
      */
     static String logrusLine(String level, String msg) {
-        String t = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-        return "time=" + logrusValue(t) + " level=" + logrusValue(level) + (msg.isEmpty() ? "" : " msg=" + logrusValue(msg)) + "\n";
+        return "time=" + logrusValue(logrusTime()) + " level=" + logrusValue(level) + (msg.isEmpty() ? "" : " msg=" + logrusValue(msg)) + "\n";
+    }
+
+    /**
+     * Now as logrus stamps its lines (Go's time.RFC3339, UTC, whole seconds), written by GoJson.time: as
+     * DateTimeFormatter.ISO_OFFSET_DATE_TIME would, without that formatter's set-up in every {@code --debug}
+     * run (upstream's BATS suite passes --debug to each of its ~1,100 calls).
+     */
+    static String logrusTime() {
+        return GoJson.time(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS));
     }
 
     /** logrus's appendValue: the text as is, or Go's %q of it when needsQuoting. */

@@ -144,13 +144,16 @@ public final class GoJson {
     /**
      * Go's {@code time.RFC3339Nano} layout ({@code 2006-01-02T15:04:05.999999999Z07:00}), which its
      * {@code Time.MarshalJSON} writes: up to nine fractional digits with trailing zeros (and a zero
-     * fraction's dot) dropped, {@code Z} for UTC, else {@code +hh:mm}.
+     * fraction's dot) dropped, {@code Z} for UTC, else {@code +hh:mm}. Built at first use: {@link #time}
+     * writes the usual times itself, and a short command should not pay for the pattern's parsing.
      */
-    private static final DateTimeFormatter RFC3339_NANO = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd'T'HH:mm:ss")
-            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
-            .appendOffset("+HH:MM", "Z")
-            .toFormatter(Locale.ROOT);
+    private static final class Rfc3339Nano {
+        static final DateTimeFormatter FORMAT = new DateTimeFormatterBuilder()
+                .appendPattern("yyyy-MM-dd'T'HH:mm:ss")
+                .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+                .appendOffset("+HH:MM", "Z")
+                .toFormatter(Locale.ROOT);
+    }
 
     private GoJson() {
     }
@@ -321,18 +324,133 @@ public final class GoJson {
         return n.doubleValue();
     }
 
-    /** Go's {@code time.Time} JSON form: RFC 3339 with up to nine fractional digits, trailing zeros dropped. */
+    /**
+     * Go's {@code time.Time} JSON form: RFC 3339 with up to nine fractional digits, trailing zeros dropped.
+     * Years 1-9999 with an offset of whole minutes (every time a store holds) are written here digit by digit,
+     * the rest by the formatter: java.time's formatting machinery costs a short command a few ms of
+     * interpreted code at its first use (bench/README.md section 29.3); {@code GoJsonTest} checks the two agree.
+     */
     public static String time(OffsetDateTime t) {
-        return RFC3339_NANO.format(t);
+        int year = t.getYear();
+        int offset = t.getOffset().getTotalSeconds();
+        if (year < 1 || year > 9999 || offset % 60 != 0) {
+            return Rfc3339Nano.FORMAT.format(t);
+        }
+        StringBuilder b = new StringBuilder(35);
+        pad(b, year, 4).append('-');
+        pad(b, t.getMonthValue(), 2).append('-');
+        pad(b, t.getDayOfMonth(), 2).append('T');
+        pad(b, t.getHour(), 2).append(':');
+        pad(b, t.getMinute(), 2).append(':');
+        pad(b, t.getSecond(), 2);
+        int nano = t.getNano();
+        if (nano != 0) {
+            int digits = 9;
+            while (nano % 10 == 0) {
+                nano /= 10;
+                digits--;
+            }
+            pad(b.append('.'), nano, digits);
+        }
+        if (offset == 0) {
+            return b.append('Z').toString();
+        }
+        b.append(offset < 0 ? '-' : '+');
+        int minutes = Math.abs(offset) / 60;
+        pad(b, minutes / 60, 2).append(':');
+        return pad(b, minutes % 60, 2).toString();
+    }
+
+    /** {@link #time} through the java.time formatter alone (what the digit-by-digit path is tested against). */
+    static String timeByFormatter(OffsetDateTime t) {
+        return Rfc3339Nano.FORMAT.format(t);
+    }
+
+    private static StringBuilder pad(StringBuilder b, int value, int width) {
+        String v = Integer.toString(value);
+        for (int i = v.length(); i < width; i++) {
+            b.append('0');
+        }
+        return b.append(v);
     }
 
     public static String time(Instant t) {
         return time(t.atOffset(ZoneOffset.UTC));
     }
 
-    /** Parses any RFC 3339 time (as Go accepts), keeping its offset. */
+    /**
+     * Parses any RFC 3339 time (as Go accepts), keeping its offset. The form Go writes
+     * ({@code yyyy-MM-ddTHH:mm:ss[.fffffffff](Z|+hh:mm)}) is read digit by digit, anything else (and any
+     * value that form cannot hold) by java.time's ISO parser, which then also gives the errors: its first
+     * parse in a process runs ~5 ms of interpreted resolver code, and every store open parses the records'
+     * times (bench/README.md section 29.3). {@code GoJsonTest} checks that both give the same for every input.
+     */
     public static OffsetDateTime parseTime(String s) {
-        return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        OffsetDateTime t = parseGoTime(s);
+        return t != null ? t : OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    /** {@code s} in the form Go writes, or null when it is not in that form or holds no valid time. */
+    static OffsetDateTime parseGoTime(String s) {
+        int n = s.length();
+        if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':') {
+            return null;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if ((year | month | day | hour | minute | second) < 0) {
+            return null;
+        }
+        int i = 19;
+        int nano = 0;
+        if (s.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && i - start < 9 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                nano = nano * 10 + (s.charAt(i++) - '0');
+            }
+            if (i == start || i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                return null; // no digit, or more than nine
+            }
+            for (int k = i - start; k < 9; k++) {
+                nano *= 10;
+            }
+        }
+        try {
+            ZoneOffset offset;
+            if (i == n - 1 && s.charAt(i) == 'Z') {
+                offset = ZoneOffset.UTC;
+            } else if (i == n - 6 && (s.charAt(i) == '+' || s.charAt(i) == '-') && s.charAt(i + 3) == ':') {
+                int oh = digits(s, i + 1, 2);
+                int om = digits(s, i + 4, 2);
+                if ((oh | om) < 0) {
+                    return null;
+                }
+                offset = s.charAt(i) == '-' ? ZoneOffset.ofHoursMinutes(-oh, -om) : ZoneOffset.ofHoursMinutes(oh, om);
+            } else {
+                return null;
+            }
+            return OffsetDateTime.of(year, month, day, hour, minute, second, nano, offset);
+        } catch (java.time.DateTimeException e) {
+            return null; // out of range: the ISO parser says why
+        }
+    }
+
+    /** The {@code len} ASCII digits at {@code from} as a number, or -1. */
+    private static int digits(String s, int from, int len) {
+        int v = 0;
+        for (int i = from; i < from + len; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /** An ordered JSON object under construction, with Go's {@code omitempty} rules. */

@@ -21,7 +21,7 @@ final class Records {
     private Records() {
     }
 
-    static final OffsetDateTime ZERO_TIME = OffsetDateTime.parse("0001-01-01T00:00:00Z");
+    static final OffsetDateTime ZERO_TIME = OffsetDateTime.of(1, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC);
 
     // ------------------------------------------------------------------ helpers
     // (loops, not forEach lambdas: a lambda whose call site only some records reach, such as a layer's uid set,

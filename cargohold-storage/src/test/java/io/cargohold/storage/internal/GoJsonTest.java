@@ -65,6 +65,77 @@ class GoJsonTest {
         assertEquals(handWritten(t), GoJson.time(t));
     }
 
+    /** The digit-by-digit writing of the usual times gives what the java.time formatter gives, for any time and offset. */
+    @Property(tries = 1000)
+    void timesAreWrittenAsTheFormatterWritesThem(@ForAll @LongRange(min = -70_000_000_000L, max = 260_000_000_000L) long epochSecond,
+                                                  @ForAll @IntRange(min = 0, max = 999_999_999) int nanos,
+                                                  @ForAll @IntRange(min = 0, max = 9) int zeros,
+                                                  @ForAll @IntRange(min = -18 * 3600, max = 18 * 3600) int offsetSeconds) {
+        int n = nanos;
+        for (int i = 0; i < zeros; i++) {
+            n = n / 10 * 10; // trailing zeros, up to a whole second
+        }
+        int offset = switch (Math.floorMod(offsetSeconds, 4)) {
+            case 0 -> 0;
+            case 1 -> offsetSeconds; // with seconds: the formatter's path
+            default -> offsetSeconds / 60 * 60;
+        };
+        OffsetDateTime t = java.time.Instant.ofEpochSecond(epochSecond, n).atOffset(java.time.ZoneOffset.ofTotalSeconds(offset));
+        assertEquals(GoJson.timeByFormatter(t), GoJson.time(t));
+    }
+
+    /** Go's form read digit by digit: the same time or the same refusal as java.time's ISO parser, for that form and near misses. */
+    @Property(tries = 3000)
+    void timesAreReadAsTheIsoParserReadsThem(@ForAll @LongRange(min = -70_000_000_000L, max = 260_000_000_000L) long epochSecond,
+                                             @ForAll @IntRange(min = 0, max = 999_999_999) int nanos,
+                                             @ForAll @IntRange(min = -18 * 60, max = 18 * 60) int offsetMinutes,
+                                             @ForAll @IntRange(min = 0, max = 3) int edits, @ForAll long seed) {
+        OffsetDateTime t = java.time.Instant.ofEpochSecond(epochSecond, nanos % 3 == 0 ? nanos / 1000 * 1000 : nanos)
+                .atOffset(java.time.ZoneOffset.ofTotalSeconds(offsetMinutes % 3 == 0 ? 0 : offsetMinutes * 60));
+        StringBuilder s = new StringBuilder(GoJson.timeByFormatter(t));
+        java.util.Random r = new java.util.Random(seed);
+        String alphabet = "0123456789012345678901234567890123456789-:T.Z+tz 9";
+        for (int i = 0; i < edits && s.length() > 0; i++) {
+            int at = r.nextInt(s.length());
+            switch (r.nextInt(3)) {
+                case 0 -> s.setCharAt(at, alphabet.charAt(r.nextInt(alphabet.length())));
+                case 1 -> s.deleteCharAt(at);
+                default -> s.insert(at, alphabet.charAt(r.nextInt(alphabet.length())));
+            }
+        }
+        assertReadAsIso(s.toString());
+    }
+
+    @Test
+    void timesAtTheEdgesAreReadAsTheIsoParserReadsThem() {
+        for (String s : List.of("2026-12-05T14:07:15.826692834Z", "2026-12-05T14:07:15Z", "2026-12-05T14:07:15.5+05:30",
+                "2026-12-05T14:07:15-00:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999-18:00",
+                "2023-02-29T00:00:00Z", "2024-02-29T00:00:00Z", "2026-12-05T24:00:00Z", "2026-12-05T23:59:60Z",
+                "2026-13-05T00:00:00Z", "2026-12-32T00:00:00Z", "2026-12-05T14:60:00Z", "2026-12-05T14:07:15+18:01",
+                "2026-12-05T14:07:15+18:00", "2026-12-05T14:07:15+05:60", "2026-12-05T14:07:15.1234567891Z",
+                "2026-12-05T14:07:15.Z", "2026-12-05t14:07:15z", "2026-12-05T14:07:15+05:30:15", "2026-12-05T14:07:15+0530",
+                "2026-12-05T14:07Z", "+2026-12-05T14:07:15Z", "12026-12-05T14:07:15Z", "2026-12-05T14:07:15", "2026-12-05 14:07:15Z",
+                "２026-12-05T14:07:15Z", "2026-12-05T14:07:15.000000000Z", "2026-12-05T14:07:15Z ", "")) {
+            assertReadAsIso(s);
+        }
+    }
+
+    private static void assertReadAsIso(String s) {
+        Object iso;
+        try {
+            iso = OffsetDateTime.parse(s, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        } catch (java.time.format.DateTimeParseException e) {
+            iso = "refused";
+        }
+        Object ours;
+        try {
+            ours = GoJson.parseTime(s);
+        } catch (java.time.format.DateTimeParseException e) {
+            ours = "refused";
+        }
+        assertEquals(iso, ours, s);
+    }
+
     private static String handWritten(OffsetDateTime t) {
         StringBuilder sb = new StringBuilder(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").format(t));
         int nanos = t.getNano();
