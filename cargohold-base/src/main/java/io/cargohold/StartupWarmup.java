@@ -48,12 +48,36 @@ public final class StartupWarmup {
         }
     }
 
+    /** Whether {@link #begin} ran (a CLI's main) and made, or is making, the FFM call stub. */
+    private static volatile boolean begun;
+    private static volatile boolean nativesStarted;
+
+    /**
+     * For a command whose arguments say, once parsed, that it will call libc (containers-storage's
+     * {@code create-layer} with a parent copies the parent's tree; without one it makes no native call,
+     * and a launcher cannot tell the two apart without parsing the command's options): makes the FFM call
+     * stub on a thread of its own while the main thread opens the store. Does nothing unless {@link #begin}
+     * ran in this process (so in-process runs, tests and the AOT training, start no thread) or when the
+     * launcher already asked {@link #begin} for it ({@code cargohold.warmup.native}).
+     */
+    public static void nativeCalls() {
+        if (!begun || nativesStarted) {
+            return;
+        }
+        nativesStarted = true;
+        Thread t = new Thread(() -> io.cargohold.fs.Libc.function("getpid"), "startup-warmup-native");
+        t.setDaemon(true);
+        t.start();
+    }
+
     public static void begin() {
         if (Boolean.getBoolean("cargohold.nowarmup")) {
             return;
         }
         boolean digests = Boolean.getBoolean("cargohold.warmup.digest");
         boolean natives = Boolean.getBoolean("cargohold.warmup.native");
+        begun = true;
+        nativesStarted = natives;
         boolean calendar = Boolean.getBoolean("cargohold.warmup.calendar");
         boolean sha256 = Boolean.getBoolean("cargohold.warmup.sha256");
         boolean dateFormat = Boolean.getBoolean("cargohold.warmup.dateformat");

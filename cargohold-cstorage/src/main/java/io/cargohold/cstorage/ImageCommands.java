@@ -155,8 +155,11 @@ final class ImageCommands {
         return 0;
     }
 
-    private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
-    private static final Pattern SHA256_HEX = Pattern.compile("[a-f0-9]{64}");
+    /** Compiled at first use (images-by-digest): not by every command's start, which builds this class's command table. */
+    private static final class Digests {
+        static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
+        static final Pattern SHA256_HEX = Pattern.compile("[a-f0-9]{64}");
+    }
 
     /**
      * go-digest's {@code Digest.Validate} as linked into upstream's binary, where only sha256 is
@@ -170,12 +173,12 @@ final class ImageCommands {
         String alg = d.substring(0, i);
         String encoded = d.substring(i + 1);
         if (!alg.equals("sha256")) {
-            return DIGEST.matcher(d).matches() ? "unsupported digest algorithm" : "invalid checksum digest format";
+            return Digests.DIGEST.matcher(d).matches() ? "unsupported digest algorithm" : "invalid checksum digest format";
         }
         if (encoded.length() != 64) {
             return "invalid checksum digest length";
         }
-        return SHA256_HEX.matcher(encoded).matches() ? null : "invalid checksum digest format";
+        return Digests.SHA256_HEX.matcher(encoded).matches() ? null : "invalid checksum digest format";
     }
 
     // ------------------------------------------------------------------ image

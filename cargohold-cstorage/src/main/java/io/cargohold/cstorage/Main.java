@@ -154,6 +154,11 @@ public final class Main {
             commandUsage(out, cmd, command, flags);
             return 1;
         }
+        if (!rest.isEmpty() && command.names().getFirst().equals("create-layer")) {
+            // a parent named: its tree is copied through libc (vfs), so the FFM call stub is made on a second thread
+            // while the store opens; without one nothing calls libc (bin/containers-storage leaves create-layer to this)
+            io.cargohold.StartupWarmup.nativeCalls();
+        }
         if (g.debug) {
             debug(err, "Root: " + g.graph);
             debug(err, "Run Root: " + g.run);

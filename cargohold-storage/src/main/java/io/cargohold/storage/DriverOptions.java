@@ -190,11 +190,14 @@ public record DriverOptions(List<String> raw, List<Path> imageStores, boolean ig
                 layerStores);
     }
 
-    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("^(\\d+(\\.\\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$");
+    /** Compiled at first use (a size option): not at every store open, which initialises this class. */
+    private static final class Size {
+        static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("^(\\d+(\\.\\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$");
+    }
 
     /** go-units v0.5.0's RAMInBytes (binary multiples; the number through Go's ParseFloat, truncated), with its errors. */
     static long ramInBytes(String s) throws InvalidArgumentException {
-        java.util.regex.Matcher m = SIZE.matcher(s);
+        java.util.regex.Matcher m = Size.SIZE.matcher(s);
         if (!m.matches()) {
             throw new InvalidArgumentException("invalid size: '" + s + "'");
         }

@@ -34,6 +34,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class PosixLockFile {
     /** The one sanctioned static: descriptors per inode, because POSIX locks are per process. */
     private static final Map<Object, PosixLockFile> OPEN = new HashMap<>();
+    /** rwx------ and rw-r--r-- (plain sets: PosixFilePermissions.fromString's EnumSet reads the enum's constants reflectively) */
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> DIR_MODE = java.util.Set.of(
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> FILE_MODE = java.util.Set.of(
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+            java.nio.file.attribute.PosixFilePermission.GROUP_READ, java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
 
     private final Path path;
     private final LockDescriptor fd;
@@ -59,16 +66,16 @@ public final class PosixLockFile {
     public static PosixLockFile of(Path path, boolean readOnly) throws IOException {
         Path abs = path.toAbsolutePath().normalize();
         synchronized (OPEN) {
-            if (!readOnly) {
+            // lock files are created once and never replaced: look first, rather than have a create fail (a short
+            // command opens ~12 lock files, and each failed create cost an exception)
+            if (!readOnly && !Files.exists(abs)) {
                 if (!Files.isDirectory(abs.getParent())) {
-                    Files.createDirectories(abs.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectories(abs.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(DIR_MODE));
                 }
                 try {
-                    Files.createFile(abs, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+                    Files.createFile(abs, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(FILE_MODE));
                 } catch (FileAlreadyExistsException e) {
-                    // fine: lock files are created once and never replaced
+                    // fine: another process created it meanwhile
                 }
             }
             Object key = Files.readAttributes(abs, BasicFileAttributes.class).fileKey();
