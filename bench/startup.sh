@@ -12,6 +12,14 @@
 #               driver directly, bin/build's extracted native library, SLF4J simple as the driver's logger) and
 #               runs one query; "sqlite parallel" also makes the time zone and calendar data the driver's eager date
 #               format needs on a second thread while the main thread loads the native library (as bin/cargohold)
+#   floor+BigDecimal, floor+json, floor+toml+json: what the libraries every command needs cost on their own,
+#               each a one-class program with its own AOT cache and the floor's options: the hello-world
+#               touching BigDecimal (JDK 25's BigDecimal initialiser, which every Jackson parser runs: its
+#               base class holds BigDecimal constants); reading a containers-storage layers.json (two
+#               layers) with jackson-core's streaming parser into maps and printing ids and names, as the
+#               record reads do; and that after reading storage.conf (/usr/share/containers or
+#               /etc/containers) with jackson-dataformat-toml's parser and taking the store's four lock
+#               files' locks (FileChannel, shared), as `containers-storage layers` does before its read
 # Every command runs N times (default 21, CARGOHOLD_BENCH_RUNS), interleaved (one run of each in turn,
 # so load from other processes spreads over all of them); prints each median, the minimum, and the
 # median's ratio to the floor's, the median CPU time (user + sys) and its ratio to the floor's, and the
@@ -33,6 +41,94 @@ printf 'public class Hello { public static void main(String[] a) { System.out.pr
 "$jdk/bin/jar" cf "$work/hello/hello.jar" -C "$work/hello" Hello.class
 floor_opts=(-XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -cp "$work/hello/hello.jar")
 "$jdk/bin/java" -XX:AOTCacheOutput="$work/hello/hello.aot" "${floor_opts[@]}" Hello > "$work/hello/log" 2>&1
+
+# the library floors: one class over the containers-storage CLI's Jackson jars, each variant with its own AOT cache
+mkdir "$work/jfloor"
+cat > "$work/jfloor/JacksonFloor.java" <<'JAVA'
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public class JacksonFloor {
+    static Object value(JsonParser p, JsonToken t) throws Exception {
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String n = p.currentName();
+                    m.put(n, value(p, p.nextToken()));
+                }
+                return m;
+            }
+            case START_ARRAY: {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(value(p, e));
+                }
+                return l;
+            }
+            case VALUE_STRING: return p.getText();
+            case VALUE_NUMBER_INT: return p.getLongValue();
+            case VALUE_TRUE: return true;
+            case VALUE_FALSE: return false;
+            default: return null;
+        }
+    }
+
+    /** MODE [ROOT [CONF]]: bigdecimal | json ROOT | toml+json ROOT CONF */
+    public static void main(String[] a) throws Exception {
+        StringBuilder out = new StringBuilder();
+        if (a[0].equals("bigdecimal")) {
+            out.append(java.math.BigDecimal.ONE.signum()).append('\n');
+        }
+        if (a[0].startsWith("toml")) {
+            com.fasterxml.jackson.dataformat.toml.TomlFactory f = com.fasterxml.jackson.dataformat.toml.TomlFactory.builder().build();
+            try (JsonParser p = f.createParser(Files.readString(Path.of(a[2])))) {
+                out.append(value(p, p.nextToken())).append('\n');
+            }
+            for (String n : new String[] {"storage.lock", "vfs-layers/layers.lock", "vfs-images/images.lock", "vfs-containers/containers.lock"}) {
+                FileChannel.open(Path.of(a[1], n), StandardOpenOption.READ, StandardOpenOption.WRITE).lock(0, Long.MAX_VALUE, true);
+            }
+        }
+        if (a[0].endsWith("json")) {
+            try (JsonParser p = new JsonFactory().createParser(Files.readAllBytes(Path.of(a[1], "vfs-layers/layers.json")))) {
+                for (Object o : (List<?>) value(p, p.nextToken())) {
+                    Map<?, ?> m = (Map<?, ?>) o;
+                    out.append(m.get("id")).append('\n');
+                    for (Object n : (List<?>) m.get("names")) {
+                        out.append("\tname: ").append(n).append('\n');
+                    }
+                }
+            }
+        }
+        System.out.print(out);
+        Runtime.getRuntime().halt(0);
+    }
+}
+JAVA
+jlib="$top/cargohold-cstorage/target/lib"
+jcp=$(ls "$jlib"/jackson-core-*.jar "$jlib"/jackson-databind-*.jar "$jlib"/jackson-annotations-*.jar "$jlib"/jackson-dataformat-toml-*.jar | tr '\n' :)
+"$jdk/bin/javac" -cp "$jcp" -d "$work/jfloor" "$work/jfloor/JacksonFloor.java"
+"$jdk/bin/jar" cf "$work/jfloor/jfloor.jar" -C "$work/jfloor" JacksonFloor.class
+jfloor_opts=(-XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -cp "${jcp}$work/jfloor/jfloor.jar")
+conf=
+for c in /etc/containers/storage.conf /usr/share/containers/storage.conf; do [ -f "$c" ] && { conf=$c; break; }; done
+jstore="$work/jstore"
+"$top/bin/containers-storage" --storage-driver vfs -g "$jstore" -R "$work/jrun" create-layer -n base > /dev/null
+"$top/bin/containers-storage" --storage-driver vfs -g "$jstore" -R "$work/jrun" create-layer -n child base > /dev/null
+jmodes=(bigdecimal json)
+[ -n "$conf" ] && jmodes+=(toml+json)
+for m in "${jmodes[@]}"; do
+	"$jdk/bin/java" -XX:AOTCacheOutput="$work/jfloor/$m.aot" "${jfloor_opts[@]}" JacksonFloor "$m" "$jstore" "$conf" > "$work/jfloor/$m.log" 2>&1
+done
 
 # a small store: the two tags of a generated layout (testkit's TestImages.twoTagsSharingLayers)
 store="$work/store"
@@ -91,6 +187,10 @@ cmds=(
 	"$top/bin/cargohold --root $store status"
 	"$top/bin/cargohold --root $store blob get $digest"
 )
+for m in "${jmodes[@]}"; do
+	names+=("floor+$m")
+	cmds+=("$jdk/bin/java -XX:AOTCache=$work/jfloor/$m.aot ${jfloor_opts[*]} JacksonFloor $m $jstore $conf")
+done
 if [ -x /usr/bin/containers-storage ]; then
 	/usr/bin/containers-storage --storage-driver vfs -g "$work/ug" -R "$work/ur" layers > /dev/null
 	names+=("upstream layers")
@@ -128,6 +228,7 @@ classes() { # index -> "all not-from-the-cache"
 	local log
 	case "${names[$1]}" in
 		floor) log=$("$jdk/bin/java" -Xlog:class+load -XX:AOTCache="$work/hello/hello.aot" "${floor_opts[@]}" Hello) ;;
+		floor+*) log=$("$jdk/bin/java" -Xlog:class+load -XX:AOTCache="$work/jfloor/${names[$1]#floor+}.aot" "${jfloor_opts[@]}" JacksonFloor "${names[$1]#floor+}" "$jstore" $conf) ;;
 		"cs layers") log=$(CSTORAGE_JAVA_OPTS=-Xlog:class+load ${cmds[$1]}) ;;
 		upstream*) echo "- -"; return ;;
 		sqlite*) log=$(${cmds[$1]/\/java /\/java -Xlog:class+load }) ;;
