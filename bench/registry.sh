@@ -10,7 +10,9 @@
 # as medians of ROUNDS rounds and the ratio cargohold / skopeo (goal: <= 0.7; no-op pull < 0.5 s); each command
 # is also timed together with a `sync -f` after it ("incl. sync -f": a tool that leaves dirty pages is charged
 # for writing them), and its CPU time (user + system, bash's `times`) is given, the figure to compare on a
-# shared machine.
+# shared machine; and the registry's own CPU time during the command (its process's user + system, /proc/PID/stat),
+# which bounds a push: the registry hashes every byte it receives (Go 1.19's SHA-256, no SHA-NI: ~480 MB/s here) on
+# one goroutine per upload, whichever client sends (bench/README.md section 29.2).
 #
 # Run bin/build first. Needs skopeo and docker-registry.
 # Environment (all optional):
@@ -51,15 +53,18 @@ declare -A t=()
 phase() { # key command...: wall time of the command, after a sync and a pause; and with a `sync -f` after it
 	local key=$1; shift
 	sync -f "$work"; sleep 1
-	local t0 t1 t2 c0 c1
-	times > "$work/times"; c0=$(cpu_of_children)
+	local t0 t1 t2 c0 c1 r0 r1
+	times > "$work/times"; c0=$(cpu_of_children); r0=$(registry_cpu)
 	t0=$(now); "$@" < /dev/null > /dev/null; t1=$(now)
-	times > "$work/times"; c1=$(cpu_of_children)
+	times > "$work/times"; c1=$(cpu_of_children); r1=$(registry_cpu)
 	sync -f "$work"; t2=$(now)
 	t[$key]+="$(secs "$t0" "$t1") "
 	t[${key}_sync]+="$(secs "$t0" "$t2") "
 	t[${key}_cpu]+="$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') "
+	t[${key}_reg]+="$(awk -v a="$r0" -v b="$r1" 'BEGIN { printf "%.2f", b - a }') "
 }
+# the registry process's user + system CPU seconds so far (clock ticks of /proc/PID/stat)
+registry_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$regpid/stat"; }
 # user + system CPU seconds of this shell's waited-for children so far: bash's `times` (second line), written
 # to a file by the caller (`times` in a command substitution would be the subshell's)
 cpu_of_children() { awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times"; }
@@ -109,20 +114,22 @@ for r in $(seq 1 "$rounds"); do
 	rm -rf "$work/store"
 done
 
-printf '%-38s %-24s %-24s %-6s %-26s %s\n' "case" "cargohold s (median; all)" "skopeo s (median; all)" "ratio" "ratio incl. sync -f" "CPU s (user+sys, median)"
+printf '%-38s %-24s %-24s %-6s %-26s %-26s %s\n' "case" "cargohold s (median; all)" "skopeo s (median; all)" "ratio" "ratio incl. sync -f" "CPU s (user+sys, median)" "registry CPU s (median)"
 row() { # name ours-key skopeo-key
-	local o s os ss oc sc
+	local o s os ss oc sc or sr
 	o=$(echo "${t[$2]}" | median)
 	os=$(echo "${t[${2}_sync]}" | median)
 	oc=$(echo "${t[${2}_cpu]}" | median)
+	or=$(echo "${t[${2}_reg]}" | median)
 	if [ -n "$3" ]; then
 		s=$(echo "${t[$3]}" | median)
 		ss=$(echo "${t[${3}_sync]}" | median)
 		sc=$(echo "${t[${3}_cpu]}" | median)
-		printf '%-38s %-24s %-24s %-6s %-26s %s\n' "$1" "$o (${t[$2]% })" "$s (${t[$3]% })" "$(awk -v a="$o" -v b="$s" 'BEGIN { printf "%.2f", a / b }')" \
-			"$(awk -v a="$os" -v b="$ss" 'BEGIN { printf "%.2f (%.2f s vs %.2f s)", a / b, a, b }')" "ours $oc, skopeo $sc"
+		sr=$(echo "${t[${3}_reg]}" | median)
+		printf '%-38s %-24s %-24s %-6s %-26s %-26s %s\n' "$1" "$o (${t[$2]% })" "$s (${t[$3]% })" "$(awk -v a="$o" -v b="$s" 'BEGIN { printf "%.2f", a / b }')" \
+			"$(awk -v a="$os" -v b="$ss" 'BEGIN { printf "%.2f (%.2f s vs %.2f s)", a / b, a, b }')" "ours $oc, skopeo $sc" "with ours $or, with skopeo $sr"
 	else
-		printf '%-38s %-24s %-24s %-6s %-26s %s\n' "$1" "$o (${t[$2]% })" "-" "-" "- (${os} s)" "ours $oc"
+		printf '%-38s %-24s %-24s %-6s %-26s %-26s %s\n' "$1" "$o (${t[$2]% })" "-" "-" "- (${os} s)" "ours $oc" "with ours $or"
 	fi
 }
 row "push oci -> docker://" ours_push skopeo_push
