@@ -102,6 +102,26 @@ public final class Store implements AutoCloseable {
         return engine.createLayer(options, diff);
     }
 
+    /**
+     * {@link #createLayer(LayerOptions, InputStream)} for a writer that creates several layers in a row (an image
+     * copy): the layer's tree is synced (syncfs) on a background thread while the caller goes on with its next
+     * layer, instead of before this call returns. The layer is returned still flagged {@code incomplete}; it is
+     * marked complete once its sync is done - at the latest when this thread's next layer has been applied, at
+     * this store's next other operation, at {@link #flush} or {@link #close} - and never earlier, so no record
+     * says complete before its files are on disk. Until then this thread holds the layer store's lock: other
+     * processes (and other threads) wait, and none of them sees the layer flagged (upstream's loader deletes
+     * incomplete layers it finds). A process killed meanwhile leaves it flagged: the next load removes it. The
+     * calling thread must finish with {@link #flush} or {@link #close}.
+     */
+    public Layer createLayerSyncingBehind(LayerOptions options, InputStream diff) throws IOException {
+        return engine.createLayerSyncingBehind(options, diff);
+    }
+
+    /** Finishes what {@link #createLayerSyncingBehind} left behind on this thread: waits for the sync, marks the layer complete. */
+    public void flush() throws IOException {
+        engine.flush();
+    }
+
     /** Applies a diff to an existing layer (its tar-split and digests are replaced); returns the entries' total size. */
     public long applyDiff(String idOrName, InputStream diff) throws IOException {
         return engine.applyDiff(idOrName, diff);
@@ -390,8 +410,17 @@ public final class Store implements AutoCloseable {
         return engine.removeDriverLayer(id);
     }
 
+    /**
+     * Finishes a layer this thread created with {@link #createLayerSyncingBehind} ({@link #flush}); a failure there
+     * (its sync failed: the layer is removed) is thrown unchecked. Descriptors of lock files stay open for the
+     * JVM's life (closing one would drop locks).
+     */
     @Override
     public void close() {
-        // descriptors of lock files stay open for the JVM's life (closing one would drop locks)
+        try {
+            engine.close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -48,7 +48,8 @@ import java.util.Optional;
  * (ID = the config digest's hex, created = the config's {@code created}), its big-data items (config,
  * {@code manifest-<list digest>} when chosen from an index, {@code manifest-<digest>}, {@code manifest},
  * the empty {@code signature-<hex>}), {@code metadata} and the reference's name, as skopeo 1.9.3 writes
- * them. Nothing but layers is visible before {@link #commit}.
+ * them. Nothing but layers is visible before {@link #commit}. Each layer's tree is synced while the next one is
+ * copied ({@link Store#createLayerSyncingBehind}); all are complete before the image is created.
  */
 final class StorageImageDestination implements ImageDestination {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -287,7 +288,9 @@ final class StorageImageDestination implements ImageDestination {
                 .expectingDiffDigest(diffId.toString());
         Layer l;
         try {
-            l = store.createLayer(o, diff);
+            // the tree's sync runs behind while the next layer is copied and applied (Store.createLayerSyncingBehind);
+            // the layer is marked complete once it is on disk, at the latest at commit or close
+            l = store.createLayerSyncingBehind(o, diff);
         } catch (AlreadyExistsException e) {
             // created meanwhile by another copy (upstream ignores ErrDuplicateID here too)
             l = layerById(id);
@@ -350,6 +353,7 @@ final class StorageImageDestination implements ImageDestination {
         if (config == null || !configDescriptor.digest().equals(m.config().digest())) {
             throw new IllegalStateException("Internal error: commit without the config " + m.config().digest());
         }
+        store.flush(); // every layer complete (synced) before an image may name them
         String id = resolved.id() != null ? resolved.id() : m.config().digest().hex();
         String metadata = "{\"signatures-sizes\":{\"" + manifestDigest + "\":[]}}";
 
@@ -424,8 +428,12 @@ final class StorageImageDestination implements ImageDestination {
         }
     }
 
+    /**
+     * Nothing staged on disk: layers are created as they arrive, the rest lives in memory until commit. A layer
+     * whose sync is still behind (a copy that failed after it) is finished here, so a rerun reuses it.
+     */
     @Override
-    public void close() {
-        // nothing staged on disk: layers are created as they arrive, the rest lives in memory until commit
+    public void close() throws IOException {
+        store.flush();
     }
 }

@@ -56,6 +56,18 @@ final class LayerStore {
     private FileTime layersMtime;
     private boolean layersLoaded;
 
+    /**
+     * The layer whose tree's sync runs behind ({@link #createSyncingBehind}): flagged incomplete in layers.json,
+     * its sync in {@link #behindSync}, and layers.lock held ({@link #behindLock}, by {@link #behindOwner}) until
+     * {@link #settleBehind} clears the flag, so no other process ever loads the store while it is flagged
+     * (upstream's loader deletes every incomplete layer it finds with the write lock).
+     */
+    private LayerRec behind;
+    private java.util.concurrent.Future<?> behindSync;
+    private io.cargohold.fs.lock.PosixLockFile.Held behindLock;
+    private Thread behindOwner;
+    private java.util.concurrent.ExecutorService syncer;
+
     LayerStore(StoreOptions options, StoreLayout layout, GraphDriver driver, ReadOnlyStores readOnly) {
         this.options = options;
         this.layout = layout;
@@ -99,6 +111,101 @@ final class LayerStore {
         try (var held = layersLock.lock(LockMode.EXCLUSIVE)) {
             reload();
             return op.run();
+        }
+    }
+
+    /** The thread holding layers.lock for a layer whose sync runs behind, or null when none is. */
+    Thread behindOwner() {
+        return behindOwner;
+    }
+
+    /**
+     * Runs {@code op} with the layer store locked exclusively, and keeps the lock when {@code op} leaves a layer
+     * whose sync runs behind ({@link #createSyncingBehind}). While one is, the lock is already held by this thread
+     * (its owner; the caller has checked) and the records in memory are current: {@code op} runs at once.
+     */
+    <T> T lockedKeepingBehind(StoreOp<T> op) throws IOException {
+        if (behindLock == null) {
+            openLocks();
+            var held = layersLock.lock(LockMode.EXCLUSIVE);
+            try {
+                reload();
+            } catch (IOException | RuntimeException | Error e) {
+                held.close();
+                throw e;
+            }
+            behindLock = held;
+            behindOwner = Thread.currentThread();
+        }
+        try {
+            return op.run();
+        } finally {
+            if (behind == null) {
+                releaseBehindLock();
+            }
+        }
+    }
+
+    private void releaseBehindLock() throws IOException {
+        var held = behindLock;
+        behindLock = null;
+        behindOwner = null;
+        if (held != null) {
+            held.close();
+        }
+    }
+
+    /**
+     * Finishes the layer whose sync runs behind, if any (its owner thread only): waits for the sync, clears the
+     * incomplete flag and saves (or, when the sync failed, removes the layer), then releases layers.lock.
+     */
+    void settleBehind() throws IOException {
+        if (behindLock == null) {
+            return;
+        }
+        try {
+            finishBehind();
+            save();
+        } finally {
+            releaseBehindLock();
+        }
+    }
+
+    /** Waits for the behind layer's sync and clears its flag in memory (the caller saves); a failed sync removes it. */
+    private void finishBehind() throws IOException {
+        LayerRec r = behind;
+        if (r == null) {
+            return;
+        }
+        behind = null;
+        try {
+            awaitSync(behindSync);
+        } catch (IOException e) {
+            discardFailed(r, e);
+            throw e;
+        } finally {
+            behindSync = null;
+        }
+        r.flags.remove(INCOMPLETE);
+    }
+
+    private static void awaitSync(java.util.concurrent.Future<?> f) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    f.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the sync is short and must end before the layer may be marked complete
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException("syncing a layer: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -176,7 +283,18 @@ final class LayerStore {
                     out.add(new GoJson.Obj().put("id", r.id).put("path", r.mountPoint).put("count", r.mountCount).map());
                 }
             }
-            StoreEngine.save(mountsLock, layout.mountpointsJson(), out);
+            byte[] json = GoJson.write(out);
+            byte[] onDisk = null;
+            try {
+                onDisk = Files.readAllBytes(layout.mountpointsJson());
+            } catch (NoSuchFileException absent) {
+                // written below
+            }
+            if (java.util.Arrays.equals(onDisk, json)) {
+                return; // unchanged (every layer save came here): no write, no fsyncs, no new token to make others reload
+            }
+            mountsLock.touch();
+            RecordFiles.write(layout.mountpointsJson(), json);
         }
     }
 
@@ -271,6 +389,11 @@ final class LayerStore {
      * not null; layers.lock held exclusively, the caller has checked that no container uses the parent.
      */
     LayerRec create(LayerOptions o, LayerRec parent, InputStream diff) throws IOException {
+        return create(o, parent, diff, true);
+    }
+
+    /** {@link #create}; {@code complete} false leaves the new layer flagged incomplete, its tree made, no diff applied. */
+    private LayerRec create(LayerOptions o, LayerRec parent, InputStream diff, boolean complete) throws IOException {
         List<LayerRec> all = all();
         String id = o.id();
         if (id == null || id.isEmpty()) {
@@ -305,9 +428,12 @@ final class LayerStore {
             } else {
                 driver.create(ref(r), parent == null ? null : ref(parent));
             }
+            if (!complete) {
+                return r;
+            }
             if (diff != null) {
                 apply(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest())
-                        .expectingUncompressedDigest(o.expectedDiffDigest()));
+                        .expectingUncompressedDigest(o.expectedDiffDigest()), true);
             }
             r.flags.remove(INCOMPLETE);
             save();
@@ -316,6 +442,46 @@ final class LayerStore {
             discardFailed(r, e);
             throw e;
         }
+    }
+
+    /**
+     * {@link #create} of a layer with a diff whose tree is synced behind the caller's back: the layer is applied
+     * and stays flagged incomplete while a background thread syncs its file system; the layer before it whose sync
+     * was behind (usually its parent) is marked complete once its sync is done, after this layer's tree copy and
+     * apply ran alongside that sync. So no record says complete before its tree is on disk, and a copy of several
+     * layers in a row waits for a sync only when the next layer is done first. Runs inside
+     * {@link #lockedKeepingBehind}, which keeps layers.lock held while a layer is behind.
+     */
+    LayerRec createSyncingBehind(LayerOptions o, LayerRec parent, InputStream diff) throws IOException {
+        LayerRec r = create(o, parent, null, false);
+        try {
+            apply(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest())
+                    .expectingUncompressedDigest(o.expectedDiffDigest()), false);
+        } catch (IOException | RuntimeException e) {
+            discardFailed(r, e);
+            throw e;
+        }
+        try {
+            finishBehind();
+        } catch (IOException | RuntimeException e) {
+            discardFailed(r, e); // built on a layer whose sync failed (that one is gone already)
+            throw e;
+        }
+        if (syncer == null) {
+            syncer = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                Thread t = new Thread(task, "layer-sync");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        Path root = driver.diffRoot(r.id);
+        behindSync = syncer.submit(() -> {
+            PosixFs.syncfs(root);
+            return null;
+        });
+        behind = r;
+        save(); // the layer before it complete, this one still flagged
+        return r;
     }
 
     /**
@@ -371,20 +537,26 @@ final class LayerStore {
     /** ApplyDiff on an existing layer: its tar-split and digests are replaced. */
     long applyDiff(String key, InputStream diff) throws IOException {
         LayerRec r = requireWritable(key);
-        long size = apply(r, diff, ApplyOptions.defaults());
+        long size = apply(r, diff, ApplyOptions.defaults(), true);
         save();
         return size;
     }
 
     /**
-     * Extracts, splits and hashes {@code diff} into the layer in one pass; the tree is flushed
-     * (syncfs) before the tar-split file is renamed into place, and the record fields are set only
-     * after both succeeded. The caller saves the record.
+     * Extracts, splits and hashes {@code diff} into the layer in one pass; with {@code sync} the tree is
+     * flushed (syncfs) before the tar-split file is renamed into place (without, the caller syncs before
+     * the layer may be marked complete), and the record fields are set only after both succeeded. The
+     * caller saves the record.
      */
-    private long apply(LayerRec r, InputStream diff, ApplyOptions base) throws IOException {
+    private long apply(LayerRec r, InputStream diff, ApplyOptions base, boolean sync) throws IOException {
         ApplyOptions ao = base.withIdMaps(r.uidMap, r.gidMap).withIgnoreChownErrors(options.ignoreChownErrors());
         ApplyResult[] result = new ApplyResult[1];
-        RecordFiles.write(layout.tarSplit(r.id), out -> result[0] = driver.applyDiff(ref(r), diff, out, ao));
+        RecordFiles.write(layout.tarSplit(r.id), out -> {
+            result[0] = driver.applyDiff(ref(r), diff, out, ao);
+            if (sync) {
+                PosixFs.syncfs(driver.diffRoot(r.id));
+            }
+        });
         ApplyResult a = result[0];
         r.compressedDigest = a.compressedDigest();
         r.compressedSize = a.compressedSize();

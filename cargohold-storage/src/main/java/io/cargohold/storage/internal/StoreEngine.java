@@ -77,7 +77,89 @@ public final class StoreEngine {
     // ================================================================== the lock order
 
     private <T> T withLayers(StoreOp<T> op) throws IOException {
+        settleBehind();
         return layerStore.locked(op);
+    }
+
+    /**
+     * For the lookups a writer makes between layers it creates with {@link #createLayerSyncingBehind}: while a
+     * layer's sync runs behind, they run under the lock its owner keeps (records current, nothing settled).
+     */
+    private <T> T withLayersKeepingBehind(StoreOp<T> op) throws IOException {
+        awaitBehindOwner();
+        BehindRegistry.settleOthers(this);
+        if (layerStore.behindOwner() != null) {
+            return op.run();
+        }
+        return layerStore.locked(op);
+    }
+
+    /** Whether this instance holds layers.lock for a layer whose sync runs behind (on any thread). */
+    boolean hasBehind() {
+        return layerStore.behindOwner() != null;
+    }
+
+    /**
+     * Before anything else touches the layer store: another thread waits (monitor released) until the owner of a
+     * layer whose sync runs behind has settled it; the owner settles it (waits for the sync, marks the layer
+     * complete, releases layers.lock). Another instance on the same store settles ours first when this thread
+     * owns it (it would otherwise find layers.lock held by its own thread).
+     */
+    private void settleBehind() throws IOException {
+        awaitBehindOwner();
+        BehindRegistry.settleOthers(this);
+        if (layerStore.behindOwner() == Thread.currentThread()) {
+            try {
+                layerStore.settleBehind();
+            } finally {
+                BehindRegistry.remove(this);
+                notifyAll();
+            }
+        }
+    }
+
+    private void awaitBehindOwner() throws IOException {
+        while (layerStore.behindOwner() != null && layerStore.behindOwner() != Thread.currentThread()) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while another thread finishes a layer");
+            }
+        }
+    }
+
+    /**
+     * Finishes the layer whose sync runs behind ({@link #createLayerSyncingBehind}), if this thread created one:
+     * waits for its sync, marks it complete and releases the layer store's lock. Other threads' layers are theirs
+     * to finish; this waits until they have.
+     */
+    public synchronized void flush() throws IOException {
+        settleBehind();
+    }
+
+    /** Engines with a layer whose sync runs behind, by layers.lock path: one JVM-wide fcntl lock per file. */
+    private static final class BehindRegistry {
+        private static final java.util.concurrent.ConcurrentHashMap<Path, StoreEngine> BEHIND = new java.util.concurrent.ConcurrentHashMap<>();
+
+        static void add(StoreEngine e) {
+            BEHIND.put(e.layout.layersLock().toAbsolutePath().normalize(), e);
+        }
+
+        static void remove(StoreEngine e) {
+            BEHIND.remove(e.layout.layersLock().toAbsolutePath().normalize(), e);
+        }
+
+        /** Settles another instance's behind layer on the same store when this thread owns it. */
+        static void settleOthers(StoreEngine self) throws IOException {
+            if (BEHIND.isEmpty()) {
+                return;
+            }
+            StoreEngine other = BEHIND.get(self.layout.layersLock().toAbsolutePath().normalize());
+            if (other != null && other != self && other.layerStore.behindOwner() == Thread.currentThread()) {
+                other.flush();
+            }
+        }
     }
 
     private <T> T withImages(LockMode mode, StoreOp<T> op) throws IOException {
@@ -125,7 +207,7 @@ public final class StoreEngine {
     }
 
     public synchronized Layer layer(String key) throws IOException {
-        return withLayers(() -> layerStore.require(key).api());
+        return withLayersKeepingBehind(() -> layerStore.require(key).api());
     }
 
     public synchronized Path layerTree(String key) throws IOException {
@@ -140,6 +222,43 @@ public final class StoreEngine {
     public synchronized Layer createLayer(LayerOptions o, InputStream diff) throws IOException {
         return withLayers(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED,
                 () -> createLayerLocked(o, o.parent() == null ? null : layerStore.require(o.parent()), diff).api())));
+    }
+
+    /**
+     * PutLayer with the new layer's tree synced behind the caller's back ({@code diff} is applied first): the
+     * layer is returned still flagged incomplete, and this thread keeps the layer store's lock until the layer is
+     * marked complete - when its sync is done and this thread's next layer is applied, or at the next other
+     * operation of this instance, {@link #flush}, or {@link #close}. Meanwhile other processes (and other threads)
+     * wait for the lock, so none of them finds the layer flagged incomplete, which upstream's loader would delete.
+     * A process killed meanwhile leaves the layer flagged incomplete: removed at the next load, as upstream does.
+     */
+    public synchronized Layer createLayerSyncingBehind(LayerOptions o, InputStream diff) throws IOException {
+        java.util.Objects.requireNonNull(diff, "diff");
+        awaitBehindOwner();
+        BehindRegistry.settleOthers(this);
+        try {
+            return layerStore.lockedKeepingBehind(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED, () -> {
+                LayerRec parent = o.parent() == null ? null : layerStore.require(o.parent());
+                if (parent != null && containerStore.usesLayer(parent.id)) {
+                    throw new FailedPreconditionException("would-be parent layer is a container");
+                }
+                return layerStore.createSyncingBehind(o, parent, diff).api();
+            })));
+        } finally {
+            if (hasBehind()) {
+                BehindRegistry.add(this);
+            } else {
+                BehindRegistry.remove(this);
+                notifyAll();
+            }
+        }
+    }
+
+    /** Finishes a layer this thread left with its sync behind (see {@link #flush}); for {@code Store.close}. */
+    public synchronized void close() throws IOException {
+        if (layerStore.behindOwner() == Thread.currentThread()) {
+            settleBehind();
+        }
     }
 
     /** Creates a layer; layers.lock held exclusively, containers.lock held. */
@@ -187,12 +306,12 @@ public final class StoreEngine {
 
     /** Layers whose recorded compressed digest is {@code digest}. */
     public synchronized List<Layer> layersByCompressedDigest(String digest) throws IOException {
-        return withLayers(() -> layerStore.all().stream().filter(r -> r.compressedDigest.equals(digest)).map(LayerRec::api).toList());
+        return withLayersKeepingBehind(() -> layerStore.all().stream().filter(r -> r.compressedDigest.equals(digest)).map(LayerRec::api).toList());
     }
 
     /** Layers whose recorded uncompressed digest (diff ID) is {@code digest}. */
     public synchronized List<Layer> layersByUncompressedDigest(String digest) throws IOException {
-        return withLayers(() -> layerStore.all().stream().filter(r -> r.uncompressedDigest.equals(digest)).map(LayerRec::api).toList());
+        return withLayersKeepingBehind(() -> layerStore.all().stream().filter(r -> r.uncompressedDigest.equals(digest)).map(LayerRec::api).toList());
     }
 
     public synchronized void deleteLayer(String key) throws IOException {
@@ -645,6 +764,7 @@ public final class StoreEngine {
      * lock files' last-writer tokens, so a reader sees one consistent store and no writer runs meanwhile.
      */
     public synchronized <T> T readShared(SharedReader<T> reader) throws IOException {
+        settleBehind();
         TokenLockFile layersLock = layerStore.layersLock();
         TokenLockFile mountsLock = layerStore.mountsLock();
         TokenLockFile imagesLock = imageStore.lock();

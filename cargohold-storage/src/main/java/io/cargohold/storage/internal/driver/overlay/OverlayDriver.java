@@ -910,9 +910,8 @@ public final class OverlayDriver implements GraphDriver {
         ApplyOptions ao = options.ignoreChownErrors() ? o.withIgnoreChownErrors(true) : o;
         boolean program = !options.mountProgram().isEmpty();
         // upstream's getWhiteoutFormat: AUFS (.wh. files, left for the mount program) with a mount program
-        ApplyResult r = LayerArchive.apply(diff, applyDir, tarSplit, ao, program ? null : whiteouts, program, options.forceMask());
-        PosixFs.syncfs(applyDir);
-        return r;
+        // not synced here: the layer store syncs the file system before the layer's record says complete
+        return LayerArchive.apply(diff, applyDir, tarSplit, ao, program ? null : whiteouts, program, options.forceMask());
     }
 
     /** isParent: whether {@code parent} (null: none) is the layer's parent by its lower chain. */

@@ -7,7 +7,6 @@ import io.cargohold.storage.archive.Change;
 import io.cargohold.storage.archive.LayerArchive;
 import io.cargohold.storage.archive.TreeArchiver;
 import io.cargohold.storage.archive.TreeChanges;
-import io.cargohold.storage.internal.PosixFs;
 import io.cargohold.storage.internal.StoreLayout;
 import io.cargohold.storage.internal.Trees;
 import io.cargohold.storage.internal.driver.GraphDriver;
@@ -127,10 +126,8 @@ public final class VfsDriver implements GraphDriver {
 
     @Override
     public ApplyResult applyDiff(LayerRef layer, InputStream diff, OutputStream tarSplit, ApplyOptions options) throws IOException {
-        Path tree = layout.layerTree(layer.id());
-        ApplyResult r = LayerArchive.apply(diff, tree, tarSplit, options);
-        PosixFs.syncfs(tree);
-        return r;
+        // not synced here: the layer store syncs the file system before the layer's record says complete
+        return LayerArchive.apply(diff, layout.layerTree(layer.id()), tarSplit, options);
     }
 
     /** Upstream's naive diff: the whole tree for a base layer, else the changes against {@code parent}. */
