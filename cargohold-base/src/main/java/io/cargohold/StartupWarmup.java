@@ -19,8 +19,8 @@ import java.math.BigDecimal;
  * {@code cargohold.warmup.digest} (below) and {@code cargohold.warmup.sha256} (the security providers
  * and SHA-256 alone); {@code cargohold.warmup.bigdecimal=false} leaves BigDecimal out, for the commands that
  * parse no JSON (cargohold status, blob ls, blob get), where it only took CPU from the other core. With
- * the calendar data the work is split over two threads ({@code cargohold.warmup.onethread=true}: one, to
- * measure what the second saves).
+ * the calendar data and SHA-256 (the quick reads list and blob get) the work is split over two threads
+ * ({@code cargohold.warmup.onethread=true}: one, to measure what the second saves).
  */
 public final class StartupWarmup {
     private StartupWarmup() {
@@ -123,11 +123,12 @@ public final class StartupWarmup {
                 }
             }
         };
-        if (calendar && (bigDecimal || digests || sha256) && !Boolean.getBoolean("cargohold.warmup.onethread")) {
-            // A command that opens the content store waits for the calendar data before its first query, and for
-            // BigDecimal at its first JSON; on one thread the second came ~20 ms after the first, while the main
-            // thread, having loaded SQLite's library, had nothing to do: a thread each, so both are ready sooner
-            // on two cores (the main thread waits on the first anyway, its core then runs the second).
+        if (calendar && sha256 && !Boolean.getBoolean("cargohold.warmup.onethread")) {
+            // A quick read that verifies blobs (cargohold list, blob get) waits for the calendar data before its
+            // first query, then for BigDecimal at its first JSON and for SHA-256; on one thread these came ~20 ms
+            // after the calendar data, while the main thread, having loaded SQLite's library, had nothing to do: a
+            // thread each, so both are ready sooner on two cores (the main thread waits on the first anyway, its
+            // core then runs the second). Other commands (copy, import...) keep one thread, as measured there.
             start(first, "startup-warmup");
             start(second, "startup-warmup-2");
         } else {
