@@ -45,6 +45,12 @@ public final class ChildJvm implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED"));
+        // where sqlite-jdbc extracts its native library (the build points it into target/): a child killed by a test
+        // leaves its copy there, not in /tmp
+        String sqliteTmp = System.getProperty("org.sqlite.tmpdir");
+        if (sqliteTmp != null) {
+            cmd.add("-Dorg.sqlite.tmpdir=" + sqliteTmp);
+        }
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         cmd.addAll(List.of(args));
