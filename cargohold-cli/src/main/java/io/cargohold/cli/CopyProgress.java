@@ -90,8 +90,9 @@ public final class CopyProgress implements CopyListener {
     public synchronized void blobResumed(Descriptor d, long offset) {
         Line l = lines.get(key(d));
         if (l != null) {
+            // the position now (below what was shown when an upload starts again: the same bytes are read a second time)
             l.resumedFrom = offset;
-            l.done = Math.max(l.done, offset);
+            l.done = offset;
         }
         draw(true);
     }
@@ -139,7 +140,7 @@ public final class CopyProgress implements CopyListener {
                 }
                 sb.append("  ").append(Output.bytes((long) (Math.max(0, l.done - Math.max(0, l.resumedFrom)) / secs))).append("/s");
                 if (l.resumedFrom >= 0) {
-                    sb.append("  ").append(paint(YELLOW, "resumed at " + Output.bytes(l.resumedFrom)));
+                    sb.append("  ").append(paint(YELLOW, l.resumedFrom == 0 ? "started again" : "resumed at " + Output.bytes(l.resumedFrom)));
                 }
                 if (l.state != null) {
                     sb.append("  ").append(paint(GREEN, l.state));

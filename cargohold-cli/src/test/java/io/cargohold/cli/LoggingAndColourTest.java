@@ -71,4 +71,31 @@ class LoggingAndColourTest {
             assertFalse(!colour && text.contains("\033[3"), "no colour codes with NO_COLOR: " + text);
         }
     }
+
+    /** An upload started again after 6 of 10 bytes: the line goes back to 0 ("started again"), never shows 16 of 10. */
+    @Test
+    void progressOfABlobStartedAgainShowsThePositionNotTheSum() {
+        Descriptor d = Descriptor.of("application/vnd.oci.image.layer.v1.tar+gzip", Digest.sha256(new byte[] {2}), 10_000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CopyProgress p = new CopyProgress(new PrintStream(out, true, StandardCharsets.UTF_8), false);
+        p.blobStarted(d, CopyBlob.Kind.LAYER);
+        p.blobProgress(d, 6_000);
+        p.blobResumed(d, 0);
+        p.blobProgress(d, 10_000);
+        p.blobDone(d, false);
+        String text = out.toString(StandardCharsets.UTF_8);
+        String last = text.substring(text.lastIndexOf('\r'));
+        assertTrue(last.contains("100%") && last.contains("started again") && last.contains("done"), last);
+        assertFalse(text.contains("160%") || text.contains("16.0 KB") || text.contains("15.6 KiB"), text);
+        out.reset();
+        p = new CopyProgress(new PrintStream(out, true, StandardCharsets.UTF_8), false);
+        p.blobStarted(d, CopyBlob.Kind.LAYER);
+        p.blobProgress(d, 6_000);
+        p.blobResumed(d, 4_000);
+        p.blobProgress(d, 6_000);
+        p.blobDone(d, false);
+        text = out.toString(StandardCharsets.UTF_8);
+        last = text.substring(text.lastIndexOf('\r'));
+        assertTrue(last.contains("100%") && last.contains("resumed at"), last);
+    }
 }

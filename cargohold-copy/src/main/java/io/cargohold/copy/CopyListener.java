@@ -15,7 +15,11 @@ public interface CopyListener {
     default void blobProgress(Descriptor d, long bytes) {
     }
 
-    /** The blob's transfer continues from byte {@code offset} (after a dropped connection, or an interrupted earlier copy). */
+    /**
+     * The blob's transfer continues from byte {@code offset} (after a dropped connection, or an interrupted earlier
+     * copy), or starts again ({@code offset} 0, or below what {@link #blobProgress} added up to: an upload the
+     * destination restarted reads the blob again): the position is {@code offset} now, and later progress adds to it.
+     */
     default void blobResumed(Descriptor d, long offset) {
     }
 

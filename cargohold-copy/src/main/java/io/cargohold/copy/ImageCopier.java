@@ -438,16 +438,28 @@ public final class ImageCopier {
             // the destination resumes: it opens the source at the offset its ingest reached and verifies the whole blob
             CopyBlob blob = new CopyBlob(from, orig, CopyBlob.Kind.LAYER, i, diffId, chain);
             Descriptor stored;
+            // the stream of the latest attempt: a destination that starts again (a registry upload restarted after a cut)
+            // opens the content a second time, and the bytes the earlier attempt counted are taken back (see reopened)
+            Counting[] last = {null};
             try {
                 stored = dst.putBlobResumable(offset -> {
                     // no VerifyingInputStream here: the destination's writer hashes every byte as it takes it (and what an
                     // interrupted write left), refuses more than the size at once and the digest at commit; a second pass
                     // over every layer would only cost CPU
-                    if (offset > 0) {
+                    Counting c = new Counting(offset == 0 ? Disguises.sniffing(src.blob(from), from, Disguises.Role.LAYER, what(from))
+                            : src.blob(from, offset), orig, offset);
+                    Counting prev;
+                    synchronized (last) {
+                        prev = last[0];
+                        last[0] = c;
+                    }
+                    if (prev != null) {
+                        reopened(prev, offset);
+                    }
+                    if (offset > 0 || prev != null) {
                         options.listener().blobResumed(orig, offset);
                     }
-                    return new Counting(offset == 0 ? Disguises.sniffing(src.blob(from), from, Disguises.Role.LAYER, what(from))
-                            : src.blob(from, offset), orig);
+                    return c;
                 }, blob);
             } catch (CorruptException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith(what(from))) {
@@ -524,21 +536,56 @@ public final class ImageCopier {
         return src.reference().string() + ": blob " + d.digest();
     }
 
+    /**
+     * A blob's content opened again at {@code offset} after the attempt that read through {@code prev} failed: that
+     * stream stops counting, and the bytes it counted past {@code offset} are taken back from the result, so that
+     * {@link CopyResult#bytesCopied} and the listener (told {@link CopyListener#blobResumed}) follow the position
+     * reached, never more than the blob's size (an upload started again reads the same bytes a second time).
+     */
+    private void reopened(Counting prev, long offset) {
+        long reached = prev.retire();
+        if (reached > offset) {
+            bytes.addAndGet(-(reached - Math.max(offset, prev.start)));
+        }
+    }
+
     /** Counts bytes read from the source, for the listener and the result. */
     private final class Counting extends FilterInputStream {
         private final Descriptor d;
+        final long start;
+        private long counted;
+        private boolean retired;
 
         Counting(InputStream in, Descriptor d) {
+            this(in, d, 0);
+        }
+
+        Counting(InputStream in, Descriptor d, long start) {
             super(in);
             this.d = d;
+            this.start = start;
+        }
+
+        /** Stops counting (a later attempt reads the blob again); returns the position this stream reached. */
+        synchronized long retire() {
+            retired = true;
+            return start + counted;
+        }
+
+        private synchronized void count(int n) {
+            // the thread that fed an abandoned attempt may still read a buffer after it was retired: not counted
+            if (!retired) {
+                counted += n;
+                bytes.addAndGet(n);
+                options.listener().blobProgress(d, n);
+            }
         }
 
         @Override
         public int read() throws IOException {
             int b = super.read();
             if (b >= 0) {
-                bytes.incrementAndGet();
-                options.listener().blobProgress(d, 1);
+                count(1);
             }
             return b;
         }
@@ -547,8 +594,7 @@ public final class ImageCopier {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
             if (n > 0) {
-                bytes.addAndGet(n);
-                options.listener().blobProgress(d, n);
+                count(n);
             }
             return n;
         }

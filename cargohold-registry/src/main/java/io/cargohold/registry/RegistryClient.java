@@ -727,17 +727,22 @@ public final class RegistryClient implements Closeable {
      * other request of it fails, the upload starts again with a new POST. Up to the retry count each. The
      * digest is computed while sending, so a source that does not match {@code expected} is refused before
      * the PUT (and the registry checks it again).
+     *
+     * <p>{@code progress} gets the bytes sent as they go, and when the upload starts again or goes on from what the
+     * registry has, one delta (negative when going back) that brings the sum to that position: the sum is always
+     * the position the upload reached, never more than {@code size}, and ends at {@code size}.
      */
     public Uploaded upload(String repo, Reopenable content, Digest expected, long size, LongConsumer progress) throws IOException {
+        Position pos = progress == null ? null : new Position(progress);
         for (int attempt = 0; ; attempt++) {
             try {
                 if (options.chunked() || size < 0 || size <= options.chunkSize()) {
                     // small blobs (one replayable PUT) and chunked uploads (each chunk resent after a status query)
                     try (InputStream in = content.open()) {
-                        return upload(repo, in, expected, size, progress, true);
+                        return upload(repo, in, expected, size, pos == null ? null : pos.attempt(0), true);
                     }
                 }
-                return streamedFrom(repo, content, expected, size, progress);
+                return streamedFrom(repo, content, expected, size, pos);
             } catch (UnavailableException e) {
                 if (attempt >= options.retryTimes()) {
                     throw e;
@@ -745,6 +750,37 @@ public final class RegistryClient implements Closeable {
                 LOG.log(System.Logger.Level.DEBUG, "upload of {0} to {1}: starting again ({2})", expected, named(repo), e.getMessage());
                 sleep(backoff(attempt, null));
             }
+        }
+    }
+
+    /**
+     * The position an upload reached, as deltas to a progress consumer: each attempt counts through a consumer of
+     * its own ({@link #attempt}), which moves the position to where that attempt starts; a late buffer of an
+     * abandoned attempt (its body was read on another thread) is not counted.
+     */
+    private static final class Position {
+        private final LongConsumer to;
+        private long at;
+        private int generation;
+
+        Position(LongConsumer to) {
+            this.to = to;
+        }
+
+        synchronized LongConsumer attempt(long from) {
+            int g = ++generation;
+            if (from != at) {
+                to.accept(from - at);
+                at = from;
+            }
+            return n -> {
+                synchronized (this) {
+                    if (g == generation) {
+                        at += n;
+                        to.accept(n);
+                    }
+                }
+            };
         }
     }
 
@@ -777,13 +813,14 @@ public final class RegistryClient implements Closeable {
         throw RegistryErrors.of(s, body, what + " (upload status)");
     }
 
-    /** A large blob in streamed PATCHes: continued from what the registry has after a cut, see {@link #upload(String, Reopenable, Digest, long, LongConsumer)}. */
-    private Uploaded streamedFrom(String repo, Reopenable content, Digest expected, long size, LongConsumer progress) throws IOException {
+    /** A large blob in streamed PATCHes: continued from what the registry has after a cut, see {@link #upload(String, Reopenable, Digest, long, LongConsumer)} (progress too). */
+    private Uploaded streamedFrom(String repo, Reopenable content, Digest expected, long size, Position pos) throws IOException {
         String what = "writing blob " + (expected == null ? "" : expected + " ") + "to " + named(repo);
         String location = startUpload(repo, what);
         long have = 0;
         boolean continued = false;
         for (int attempt = 0; ; attempt++) {
+            LongConsumer progress = pos == null ? null : pos.attempt(have);
             MessageDigest md = sha256();
             long[] sent = {have};
             try (InputStream in = content.open()) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cargohold.content.IngestStatus;
 import io.cargohold.content.StoreOptions;
 import io.cargohold.copy.CopyContext;
+import io.cargohold.copy.CopyListener;
 import io.cargohold.copy.CopyOptions;
 import io.cargohold.copy.CopyResult;
 import io.cargohold.copy.ImageCopier;
@@ -16,6 +17,7 @@ import io.cargohold.digest.Digest;
 import io.cargohold.errors.CorruptException;
 import io.cargohold.errors.UnavailableException;
 import io.cargohold.oci.OciStore;
+import io.cargohold.registry.RegistryClient;
 import io.cargohold.registry.RegistryOptions;
 import io.cargohold.testkit.ChildJvm;
 import io.cargohold.testkit.images.Descriptor;
@@ -30,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -428,15 +431,86 @@ class FaultTest {
         return options().withChunkSize(Math.max(others, 64 << 10) + 1, false);
     }
 
-    /** Pushes the image through the proxy to REPO:v1, then pulls it back straight from the registry (every blob verified). */
+    /**
+     * Follows each blob's position as the CLI's progress lines do (CopyProgress): blobResumed sets it, blobProgress
+     * adds to it; remembers the highest it reached.
+     */
+    static final class Positions implements CopyListener {
+        private final Map<String, long[]> at = new HashMap<>();
+
+        @Override
+        public synchronized void blobProgress(io.cargohold.oci.Descriptor d, long n) {
+            long[] p = at.computeIfAbsent(d.digest().toString(), k -> new long[2]);
+            p[0] += n;
+            p[1] = Math.max(p[1], p[0]);
+        }
+
+        @Override
+        public synchronized void blobResumed(io.cargohold.oci.Descriptor d, long offset) {
+            at.computeIfAbsent(d.digest().toString(), k -> new long[2])[0] = offset;
+        }
+
+        synchronized long position(String digest) {
+            return at.getOrDefault(digest, new long[2])[0];
+        }
+
+        synchronized long highest(String digest) {
+            return at.getOrDefault(digest, new long[2])[1];
+        }
+    }
+
+    /**
+     * Pushes the image through the proxy to REPO:v1 (a repository the registry has no blob of), then pulls it back
+     * straight from the registry (every blob verified). The progress the engine reported never went past a blob's
+     * size and ended at it, and the bytes copied are the image's, once: an upload started again does not count twice.
+     */
     private void pushAndCheck(String repo) throws IOException {
         Transports t = transports(streamedPush());
+        Positions progress = new Positions();
         CopyResult r = ImageCopier.copy(t.parse("oci:" + image.dir() + ":latest"), t.parse("docker://" + proxy.host() + "/" + repo + ":v1"),
-                CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults());
+                CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults().withListener(progress));
         assertEquals(image.ref("latest").digest(), r.manifestDigest().toString());
+        for (Descriptor l : image.ref("latest").image().layers()) {
+            assertTrue(progress.highest(l.digest()) <= l.size(), l.digest() + ": progress reached " + progress.highest(l.digest()) + " of " + l.size());
+            assertEquals(l.size(), progress.position(l.digest()), l.digest() + ": progress ends at the size");
+        }
+        long all = configSize() + image.ref("latest").image().layers().stream().mapToLong(Descriptor::size).sum();
+        assertEquals(all, r.bytesCopied(), "bytes copied: each blob once");
         CopyResult back = ImageCopier.copy(t.parse("docker://" + registry.host() + "/" + repo + ":v1"), t.parse("oci:" + tmp.resolve("back") + ":v1"),
                 CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults());
         assertEquals(image.ref("latest").digest(), back.manifestDigest().toString());
+    }
+
+    /**
+     * The registry client's own progress consumer (RegistryClient.upload with content it can open again), a streamed
+     * upload cut midway and started again: the sum of what it was told never passes the size and ends at it.
+     */
+    @Test
+    void progressOfARestartedUploadFollowsThePositionReached() throws IOException {
+        byte[] blob = new byte[3 << 20];
+        new java.util.Random(12).nextBytes(blob);
+        Digest d = Digest.sha256(blob);
+        long cut = blob.length / 3;
+        proxy.add(Fault.of("PATCH", "/blobs/uploads/", Kind.CUT_REQUEST_AFTER, cut, 1));
+        long[] sum = {0, 0, 0}; // sum, highest, negative deltas
+        try (RegistryClient c = RegistryClient.open(proxy.host(), options().withChunkSize(64 << 10, false))) {
+            RegistryClient.Uploaded u = c.upload("fault/progress-" + Long.toHexString(System.nanoTime()), () -> new java.io.ByteArrayInputStream(blob),
+                    d, blob.length, n -> {
+                        synchronized (sum) {
+                            sum[0] += n;
+                            sum[1] = Math.max(sum[1], sum[0]);
+                            sum[2] += n < 0 ? 1 : 0;
+                        }
+                    });
+            assertEquals(d, u.digest());
+        }
+        assertEquals(2, proxy.requests("PATCH", "/blobs/uploads/"), proxy.exchanges().toString());
+        assertTrue(proxy.requestBytes("PATCH", "/blobs/uploads/") > blob.length, "the cut part crossed twice: " + proxy.exchanges());
+        synchronized (sum) {
+            assertEquals(1, sum[2], "one step back when the upload started again");
+            assertTrue(sum[1] <= blob.length, "progress reached " + sum[1] + " of " + blob.length);
+            assertEquals(blob.length, sum[0], "progress ends at the size");
+        }
     }
 
     private long uploadStatusQueries() {
