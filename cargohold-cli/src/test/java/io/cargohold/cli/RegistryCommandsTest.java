@@ -87,6 +87,55 @@ class RegistryCommandsTest {
         cli.run("inspect", "--tls-verify=false", "--creds", RegistryServer.USER + ":" + RegistryServer.PASSWORD, image).ok();
     }
 
+    /**
+     * registries.conf's credential-helpers naming docker-credential-cli (a script of the test's on PATH): login stores
+     * the credentials there (not in the auth file), a push finds them there, logout erases them.
+     */
+    @Test
+    void credentialHelpersOfRegistriesConf() throws IOException {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path keep = Files.createDirectories(tmp.resolve("keep"));
+        Path helper = bin.resolve("docker-credential-cli");
+        Files.writeString(helper, """
+                #!/bin/sh
+                input=$(cat)
+                case "$1" in
+                store) server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/') ;;
+                *) server="$input" ;;
+                esac
+                f="$KEEP/$(printf '%s' "$server" | tr '/:' '__')"
+                echo "$1 $server" >> "$KEEP.log"
+                case "$1" in
+                get) if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+                store) printf '%s' "$input" > "$f" ;;
+                erase) if [ -f "$f" ]; then rm "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+                *) exit 1 ;;
+                esac
+                """);
+        Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path conf = tmp.resolve("registries.conf");
+        Files.writeString(conf, "credential-helpers = [\"cli\"]\n");
+        Path home = tmp.resolve("home");
+        java.util.Map<String, String> env = java.util.Map.of("HOME", home.toString(), "PATH", bin + ":" + System.getenv("PATH"),
+                "KEEP", keep.toString(), "CONTAINERS_REGISTRIES_CONF", conf.toString());
+        String root = tmp.resolve("store").toString();
+        String host = registry.host();
+        WrittenLayout w = TestImages.small(tmp.resolve("layout"));
+        String image = "docker://" + host + "/cli/helper:v1";
+
+        Cli.raw(RegistryServer.PASSWORD.getBytes(StandardCharsets.UTF_8), env, "--root", root, "login", "--tls-verify=false", "-u",
+                RegistryServer.USER, "--password-stdin", host).ok();
+        Path key = keep.resolve(host.replace(':', '_'));
+        assertTrue(Files.readString(key).contains("\"Username\":\"" + RegistryServer.USER + "\""), Files.readString(key));
+        assertTrue(!Files.exists(home.resolve(".config/containers/auth.json")), "the auth file is not written");
+        Cli.raw(new byte[0], env, "--root", root, "copy", "--dest-tls-verify=false", "oci:" + w.dir() + ":latest", image).ok();
+        assertTrue(Files.readAllLines(Path.of(keep + ".log")).contains("get " + host), Files.readAllLines(Path.of(keep + ".log")).toString());
+        assertEquals("Removed login credentials for " + host + "\n", Cli.raw(new byte[0], env, "--root", root, "logout", host).ok().out());
+        assertTrue(!Files.exists(key), "erased from the helper");
+        Cli.raw(new byte[0], env, "--root", root, "logout", host).fails(3, "not logged into " + host);
+        Cli.raw(new byte[0], env, "--root", root, "inspect", "--tls-verify=false", "--retry-times", "0", image).fails(7, "unauthorized");
+    }
+
     /** login without a password and no terminal: a clear usage error, nothing written. */
     @Test
     void loginWithoutAPasswordAndNoTerminalSaysWhatToGive() throws IOException {

@@ -22,10 +22,11 @@ import java.util.regex.Pattern;
 
 /**
  * A Docker credential helper ({@code docker-credential-NAME}, named by {@code credHelpers} or
- * {@code credsStore} in an auth file), run as containers/image runs it through
- * docker-credential-helpers' client: {@code get} with the registry host on stdin, answering
+ * {@code credsStore} in an auth file, or by registries.conf's {@code credential-helpers}), run as containers/image
+ * runs it through docker-credential-helpers' client: {@code get} with the registry host on stdin, answering
  * {@code {"ServerURL", "Username", "Secret"}} on stdout, or failing with "credentials not found in
- * native keychain"; {@code store} with that JSON on stdin; {@code erase} with the host on stdin. The
+ * native keychain"; {@code store} with that JSON on stdin; {@code erase} with the host on stdin;
+ * {@code list} answering {@code {"SERVER": "USER", …}}. The
  * program is looked up in {@code $PATH} of the options' environment. A helper name is a plain name
  * (no path: an auth file cannot make us run {@code ../../anything}); a helper that does not answer in
  * {@link #TIMEOUT} is killed and is an error; its output is read up to 1 MiB.
@@ -131,6 +132,26 @@ public final class CredentialHelper {
             }
             throw failed("erase", server, r);
         }
+    }
+
+    /** The servers the helper has credentials for ({@code list}: a JSON object of server to user name). */
+    public java.util.List<String> list() throws IOException {
+        Result r = run("list", "");
+        if (r.exit != 0) {
+            throw failed("list", "", r);
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(r.out);
+        } catch (IOException e) {
+            throw new FailedPreconditionException(what("list", "") + ": the helper's answer is not JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw new FailedPreconditionException(what("list", "") + ": the helper's answer is not a JSON object");
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     private String what(String verb, String server) {

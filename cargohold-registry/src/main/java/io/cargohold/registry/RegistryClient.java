@@ -223,7 +223,7 @@ public final class RegistryClient implements Closeable {
         String key = repo == null ? "" : repo;
         Optional<Credentials> c = credentials.get(key);
         if (c == null) {
-            c = AuthFile.lookup(options.authFile(), options.env(), host, repo);
+            c = CredentialStores.lookup(options, host, repo);
             credentials.put(key, c);
         }
         return c;

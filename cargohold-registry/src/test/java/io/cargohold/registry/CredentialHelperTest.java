@@ -9,6 +9,8 @@ import io.cargohold.errors.FailedPreconditionException;
 import io.cargohold.errors.InvalidArgumentException;
 import io.cargohold.errors.NotFoundException;
 import io.cargohold.errors.PermissionDeniedException;
+import io.cargohold.registry.config.RegistriesConf;
+import io.cargohold.registry.config.RegistriesConfPaths;
 import io.cargohold.testkit.registry.RegistryServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +58,12 @@ class CredentialHelperTest {
             get) if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
             store) printf '%s' "$input" > "$f" ;;
             erase) if [ -f "$f" ]; then rm "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+            list) sep=''; printf '{'
+                for g in "$HELPER_STORE"/*; do
+                    [ -f "$g" ] && [ "$(basename "$g")" != log ] || continue
+                    printf '%s"%s":"u"' "$sep" "$(sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/' "$g")"; sep=','
+                done
+                echo '}' ;;
             *) echo "unknown verb $1"; exit 1 ;;
             esac
             """;
@@ -102,7 +110,11 @@ class CredentialHelperTest {
     }
 
     private void tags() throws IOException {
-        try (RegistryClient c = RegistryClient.open(registry.host(), options())) {
+        tags(options());
+    }
+
+    private void tags(RegistryOptions o) throws IOException {
+        try (RegistryClient c = RegistryClient.open(registry.host(), o)) {
             c.tags("helper/none");
         } catch (io.cargohold.errors.NotFoundException repositoryUnknownAfterAuth) {
             // authenticated: the registry says the repository is unknown
@@ -155,6 +167,90 @@ class CredentialHelperTest {
         RegistryLogin.logoutAll(options(), authFile);
         assertFalse(Files.exists(store.resolve(host.replace(':', '_'))));
         assertFalse(Files.readString(authFile).contains(host), Files.readString(authFile));
+    }
+
+    /** The options with registries.conf (a file of the test's, through $CONTAINERS_REGISTRIES_CONF) saying {@code helpers}. */
+    private RegistryOptions withRegistriesConf(String helpers) throws IOException {
+        Path conf = tmp.resolve("registries.conf");
+        Files.writeString(conf, "credential-helpers = " + helpers + "\n");
+        Map<String, String> env = new java.util.HashMap<>(options().env());
+        env.put(RegistriesConfPaths.ENV, conf.toString());
+        RegistriesConf rc = RegistriesConf.load(RegistriesConfPaths.of(env));
+        return rc.optionsFor(registry.host(), options().withEnv(env), false);
+    }
+
+    /**
+     * registries.conf's credential-helpers, as containers/image v5.23 (pkg/docker/config): lookups ask each in order
+     * (an external helper with the registry host), the first with credentials wins, a failing one is passed over and
+     * reported only when none had any; explicit credentials ask none.
+     */
+    @Test
+    void registriesConfCredentialHelpersAreAskedInOrder() throws IOException {
+        String host = registry.host();
+        RegistryOptions o = withRegistriesConf("[\"absent\", \"test\", \"containers-auth.json\"]");
+        assertEquals(List.of("absent", "test", "containers-auth.json"), o.helpers());
+        helperHas(host, RegistryServer.USER, RegistryServer.PASSWORD);
+        String basic = new Credentials(RegistryServer.USER, "wrong").basicToken();
+        Files.writeString(authFile, "{\"auths\":{\"" + host + "\":{\"auth\":\"" + basic + "\"}}}");
+        tags(o); // the helper's (right) password, not the file's wrong one
+        assertEquals(List.of("get " + host), log());
+        // the helper has nothing: the auth file is next
+        Files.delete(store.resolve(host.replace(':', '_')));
+        Files.writeString(authFile, "{\"auths\":{\"" + host + "\":{\"auth\":\""
+                + new Credentials(RegistryServer.USER, RegistryServer.PASSWORD).basicToken() + "\"}}}");
+        tags(o);
+        // none has any: the helper that failed is the error
+        Files.writeString(authFile, "{}");
+        var e = assertThrows(FailedPreconditionException.class, () -> tags(o));
+        assertTrue(e.getMessage().contains("docker-credential-absent is not in $PATH"), e.getMessage());
+        // without the failing one: anonymous, refused by the registry
+        assertThrows(PermissionDeniedException.class, () -> tags(withRegistriesConf("[\"test\", \"containers-auth.json\"]")));
+        // --creds: no helper asked
+        Files.delete(store.resolve("log"));
+        tags(o.withCredentials(new Credentials(RegistryServer.USER, RegistryServer.PASSWORD)));
+        assertEquals(List.of(), log());
+        // the default: the auth files alone (the helper is not asked)
+        assertEquals(List.of("containers-auth.json"), options().helpers());
+        helperHas(host, RegistryServer.USER, RegistryServer.PASSWORD);
+        assertThrows(PermissionDeniedException.class, this::tags);
+        assertEquals(List.of(), log());
+    }
+
+    /**
+     * Login stores in the first helper that takes the credentials (v5.23 SetCredentials: a failing one is passed over),
+     * logout removes from every helper (RemoveAuthentication), logout --all empties each (an external one through list).
+     */
+    @Test
+    void loginStoresInTheFirstHelperAndLogoutRemovesFromAll() throws IOException {
+        String host = registry.host();
+        Credentials right = new Credentials(RegistryServer.USER, RegistryServer.PASSWORD);
+        RegistryOptions o = withRegistriesConf("[\"absent\", \"test\", \"containers-auth.json\"]");
+        assertEquals("credential helper test", RegistryLogin.login(host, right, o, null));
+        assertTrue(Files.exists(store.resolve(host.replace(':', '_'))));
+        assertFalse(Files.exists(authFile), "the auth file is not written");
+        // the auth file first: login writes it, the helper is not asked
+        RegistryOptions fileFirst = withRegistriesConf("[\"containers-auth.json\", \"test\"]");
+        assertEquals(authFile.toString(), RegistryLogin.login(host, right, fileFirst, null));
+        assertTrue(Files.readString(authFile).contains(host));
+        assertEquals(List.of("store " + host), log());
+        // logout: from both
+        RegistryLogin.logout(host, fileFirst, null);
+        assertFalse(Files.exists(store.resolve(host.replace(':', '_'))));
+        assertFalse(Files.readString(authFile).contains(host), Files.readString(authFile));
+        assertThrows(NotFoundException.class, () -> RegistryLogin.logout(host, fileFirst, null));
+        // a helper that cannot be run makes logout fail (as upstream), naming it
+        var e = assertThrows(FailedPreconditionException.class, () -> RegistryLogin.logout(host, o, null));
+        assertTrue(e.getMessage().contains("docker-credential-absent"), e.getMessage());
+        // logout --all: every server the helper lists is erased, and the file's entries
+        helperHas("other.example:5000", "u", "p");
+        RegistryLogin.login(host, right, fileFirst, null);
+        RegistryLogin.login(host, right, withRegistriesConf("[\"test\"]"), null);
+        RegistryLogin.logoutAll(o, null); // "absent" is not in $PATH: nothing to remove there, no error (upstream)
+        try (var left = Files.list(store)) {
+            assertEquals(List.of("log"), left.map(x -> x.getFileName().toString()).toList());
+        }
+        assertFalse(Files.readString(authFile).contains(host), Files.readString(authFile));
+        assertTrue(log().contains("list "), log().toString());
     }
 
     @Test

@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code cargohold logout REGISTRY | --all}: removes credentials from the auth file. */
-@Command(name = "logout", description = "Remove the stored credentials of a registry (or of all, with --all) from the auth file.")
+/** {@code cargohold logout REGISTRY | --all}: removes credentials from the auth file and registries.conf's credential helpers. */
+@Command(name = "logout", description = "Remove the stored credentials of a registry (or of all, with --all) from the auth file "
+        + "and the credential helpers of registries.conf.")
 final class LogoutCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,7 +32,9 @@ final class LogoutCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         CliContext ctx = ((CargoholdCommand) spec.root().userObject()).context;
-        RegistryOptions o = RegistryOptions.defaults().withEnv(ctx.env());
+        // registries.conf's credential-helpers: logout removes from each of them
+        RegistryOptions o = io.cargohold.registry.config.RegistriesConf.load(io.cargohold.registry.config.RegistriesConfPaths.of(ctx.env()))
+                .withHelpers(RegistryOptions.defaults().withEnv(ctx.env()));
         if (all) {
             RegistryLogin.logoutAll(o, authFile);
             ctx.out().println("Removed login credentials for all registries");

@@ -116,7 +116,7 @@ public record RegistriesConf(List<Registry> registries, List<String> unqualified
      * The options for a request to {@code host} itself, as upstream's {@code newDockerClient} (login, and
      * every client): a blocked {@code [[registry]]} is refused, {@code insecure = true} turns TLS
      * verification off (plain HTTP allowed) unless {@code tlsVerify} says otherwise (an explicit
-     * {@code --tls-verify}, null when not given).
+     * {@code --tls-verify}, null when not given); the file's {@code credential-helpers} ({@link #withHelpers}).
      */
     public io.cargohold.registry.RegistryOptions optionsFor(String host, io.cargohold.registry.RegistryOptions options, Boolean tlsVerify)
             throws io.cargohold.errors.PermissionDeniedException {
@@ -124,7 +124,12 @@ public record RegistriesConf(List<Registry> registries, List<String> unqualified
         if (r != null && r.blocked()) {
             throw new io.cargohold.errors.PermissionDeniedException(blockedMessage(r));
         }
-        return options.withTlsVerify(tlsVerify != null ? tlsVerify : !(r != null && r.endpoint().insecure()));
+        return withHelpers(options).withTlsVerify(tlsVerify != null ? tlsVerify : !(r != null && r.endpoint().insecure()));
+    }
+
+    /** {@code options} with this file's {@code credential-helpers}, unless they name some already. */
+    public io.cargohold.registry.RegistryOptions withHelpers(io.cargohold.registry.RegistryOptions options) {
+        return options.credentialHelpers() != null ? options : options.withCredentialHelpers(credentialHelpers);
     }
 
     /** Upstream's message for a blocked registry. */

@@ -90,9 +90,13 @@ public final class DockerTransport implements Transport {
         return confPaths.aliasesFile();
     }
 
-    /** The options for one endpoint: TLS per the explicit flag, else per {@code insecure}; explicit credentials only for the reference's own registry. */
-    RegistryOptions optionsFor(boolean insecure, boolean sameRegistry) {
-        RegistryOptions o = options.withTlsVerify(tlsVerifyFlag != null ? tlsVerifyFlag : !insecure);
+    /**
+     * The options for one endpoint: TLS per the explicit flag, else per {@code insecure}; explicit credentials only for the
+     * reference's own registry; registries.conf's credential helpers.
+     */
+    RegistryOptions optionsFor(boolean insecure, boolean sameRegistry) throws InvalidArgumentException {
+        // registries.conf's credential-helpers: where credentials are looked up (unless the options name helpers)
+        RegistryOptions o = registriesConf().withHelpers(options).withTlsVerify(tlsVerifyFlag != null ? tlsVerifyFlag : !insecure);
         if (!sameRegistry && o.credentials() != null) {
             o = o.withCredentials(null); // as upstream: credentials given for the primary are not sent to a mirror
         }
