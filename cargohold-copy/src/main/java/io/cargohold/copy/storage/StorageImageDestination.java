@@ -53,6 +53,8 @@ import java.util.Optional;
  */
 final class StorageImageDestination implements ImageDestination {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code -Dcargohold.storage.syncBehind=false}: each layer synced before the next starts (for A/B runs). */
+    private static final boolean SYNC_BEHIND = !"false".equals(System.getProperty("cargohold.storage.syncBehind"));
 
     private final StorageReference reference;
     private final Store store;
@@ -290,7 +292,7 @@ final class StorageImageDestination implements ImageDestination {
         try {
             // the tree's sync runs behind while the next layer is copied and applied (Store.createLayerSyncingBehind);
             // the layer is marked complete once it is on disk, at the latest at commit or close
-            l = store.createLayerSyncingBehind(o, diff);
+            l = SYNC_BEHIND ? store.createLayerSyncingBehind(o, diff) : store.createLayer(o, diff);
         } catch (AlreadyExistsException e) {
             // created meanwhile by another copy (upstream ignores ErrDuplicateID here too)
             l = layerById(id);
