@@ -101,11 +101,6 @@ public final class StartupWarmup {
                         .setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
                 new java.util.GregorianCalendar(java.util.TimeZone.getTimeZone("UTC"), java.util.Locale.US);
             }
-            if (natives) {
-                // the process's one FFM call stub (io.cargohold.fs.Libc), ~15 ms to generate, made here while the
-                // main thread reads storage.conf and opens the store; the main thread's handles then reuse it
-                io.cargohold.fs.Libc.function("getpid");
-            }
         };
         Runnable second = () -> {
             if (bigDecimal) {
@@ -123,12 +118,20 @@ public final class StartupWarmup {
                 }
             }
         };
+        if (natives) {
+            // the process's one FFM call stub (io.cargohold.fs.Libc), ~15 ms to generate, made on a thread of its own
+            // while the main thread reads storage.conf and opens the store; the main thread's handles then reuse it.
+            // Not before BigDecimal on one thread: the main thread needs BigDecimal first (its first JSON or TOML
+            // parse, a few ms after main starts), and the stub only at its first native call, much later
+            start(() -> io.cargohold.fs.Libc.function("getpid"), "startup-warmup-native");
+        }
         if (calendar && sha256 && !Boolean.getBoolean("cargohold.warmup.onethread")) {
             // A quick read that verifies blobs (cargohold list, blob get) waits for the calendar data before its
             // first query, then for BigDecimal at its first JSON and for SHA-256; on one thread these came ~20 ms
             // after the calendar data, while the main thread, having loaded SQLite's library, had nothing to do: a
             // thread each, so both are ready sooner on two cores (the main thread waits on the first anyway, its
-            // core then runs the second). Other commands (copy, import...) keep one thread, as measured there.
+            // core then runs the second). Other commands (copy, import...) keep one thread for these, as measured there
+            // (the FFM call stub has its own, above).
             start(first, "startup-warmup");
             start(second, "startup-warmup-2");
         } else {
