@@ -33,6 +33,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +66,12 @@ final class StorageImageDestination implements ImageDestination {
     private Descriptor configDescriptor;
     private byte[] config;
     private RawManifest manifest;
+    /**
+     * Partials of layers stored here whose sync may still run behind ({@link Store#createLayerSyncingBehind}): such
+     * a layer stays flagged incomplete until then, and a process killed meanwhile loses it, so its bytes are kept
+     * for the rerun until {@link Store#flush} has marked every layer complete (at commit or close).
+     */
+    private final List<PartialLayer> unsettled = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Whether the expired partials of the store were removed (once per destination). */
     private final java.util.concurrent.atomic.AtomicBoolean partialsSwept = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -255,11 +262,14 @@ final class StorageImageDestination implements ImageDestination {
             }
             return d;
         }
+        boolean stored = false;
         try {
             for (int round = 0; ; round++) {
                 long had = partial.have();
                 try (InputStream in = partial.stream(content)) {
                     create(blob, id, parent, diffId, d.digest(), in);
+                    stored = true;
+                    unsettled.add(partial);
                     return d;
                 } catch (IOException e) {
                     // the partial's bytes may be what failed (torn: they do not verify, or do not even decompress)
@@ -277,8 +287,11 @@ final class StorageImageDestination implements ImageDestination {
                 }
             }
         } finally {
-            // stored, or the copy failed: nothing stays behind (a killed copy never gets here: its partial stays for the rerun)
-            partial.delete();
+            // failed: nothing stays behind (a killed copy never gets here: its partial stays for the rerun); stored: the
+            // partial goes once the layer is complete (settle)
+            if (!stored) {
+                partial.delete();
+            }
         }
     }
 
@@ -355,7 +368,7 @@ final class StorageImageDestination implements ImageDestination {
         if (config == null || !configDescriptor.digest().equals(m.config().digest())) {
             throw new IllegalStateException("Internal error: commit without the config " + m.config().digest());
         }
-        store.flush(); // every layer complete (synced) before an image may name them
+        settle(); // every layer complete (synced) before an image may name them
         String id = resolved.id() != null ? resolved.id() : m.config().digest().hex();
         String metadata = "{\"signatures-sizes\":{\"" + manifestDigest + "\":[]}}";
 
@@ -436,6 +449,20 @@ final class StorageImageDestination implements ImageDestination {
      */
     @Override
     public void close() throws IOException {
-        store.flush();
+        settle();
+    }
+
+    /** Every layer stored here marked complete (its sync done), then the partials of their bytes deleted. */
+    private void settle() throws IOException {
+        try {
+            store.flush();
+        } finally {
+            synchronized (unsettled) {
+                for (PartialLayer p : unsettled) {
+                    p.delete();
+                }
+                unsettled.clear();
+            }
+        }
     }
 }

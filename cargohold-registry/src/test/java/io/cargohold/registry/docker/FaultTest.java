@@ -375,6 +375,37 @@ class FaultTest {
     }
 
     /**
+     * A layer pulled into containers-storage stays flagged incomplete while its tree's sync runs behind the next
+     * layer's copy, and a process killed then loses it: its partial (the whole blob by then) is kept until every
+     * layer is complete, so such a rerun reads the bytes from it instead of fetching them again; after the copy no
+     * partial is left.
+     */
+    @Test
+    void aStoredLayersPartialIsKeptUntilTheLayerIsComplete() throws IOException {
+        Path g = tmp.resolve("cs-keep/g");
+        Path partials = g.resolve("tmp/cargohold-partials");
+        Map<String, Boolean> partialAtDone = new java.util.concurrent.ConcurrentHashMap<>();
+        CopyListener l = new CopyListener() {
+            @Override
+            public void blobDone(io.cargohold.oci.Descriptor d, boolean reused) {
+                if (!reused && d.mediaType().contains("layer")) {
+                    partialAtDone.put(d.digest().toString(), Files.isRegularFile(partials.resolve(d.digest().algorithm().ociName() + "-"
+                            + d.digest().hex() + ".partial")));
+                }
+            }
+        };
+        Transports t = transports(options());
+        ImageCopier.copy(t.parse("docker://" + proxy.host() + "/fault/large:v1"),
+                t.parse("containers-storage:[vfs@" + g + "+" + tmp.resolve("cs-keep/r") + "]fault/large:v1"),
+                CopyContext.of(tmp.resolve("cargohold"), null), CopyOptions.defaults().withListener(l));
+        assertEquals(image.ref("latest").image().layers().size(), partialAtDone.size(), partialAtDone.toString());
+        assertEquals(Map.of(), withoutPartial(partialAtDone), "each layer's partial is there when its blob is done");
+        try (var left = Files.list(partials)) {
+            assertEquals(List.of(), left.toList(), "no partial left");
+        }
+    }
+
+    /**
      * Pulls the image into {@code dest} in a child JVM, throttled, and kills it (SIGKILL) once the proxy has relayed
      * {@code at} of the big layer; then lifts the throttle and starts the proxy's counts anew. Returns what the child said.
      */
@@ -564,5 +595,15 @@ class FaultTest {
         proxy.clearFaults();
         assertThrows(io.cargohold.errors.NotFoundException.class, () -> ImageCopier.copy(t.parse("docker://" + registry.host() + "/" + repo + ":v1"),
                 t.parse("oci:" + tmp.resolve("none") + ":v1"), CopyContext.of(tmp.resolve("unused"), null), CopyOptions.defaults()));
+    }
+
+    private static Map<String, Boolean> withoutPartial(Map<String, Boolean> m) {
+        Map<String, Boolean> out = new HashMap<>();
+        m.forEach((k, v) -> {
+            if (!v) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 }
