@@ -59,28 +59,29 @@ import java.util.Map;
 
 public class JacksonFloor {
     static Object value(JsonParser p, JsonToken t) throws Exception {
-        switch (t) {
-            case START_OBJECT: {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String n = p.currentName();
-                    m.put(n, value(p, p.nextToken()));
-                }
-                return m;
+        // (if, not a switch over the enum: that would compile to a second class, JacksonFloor$1)
+        if (t == JsonToken.START_OBJECT) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String n = p.currentName();
+                m.put(n, value(p, p.nextToken()));
             }
-            case START_ARRAY: {
-                List<Object> l = new ArrayList<>();
-                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                    l.add(value(p, e));
-                }
-                return l;
-            }
-            case VALUE_STRING: return p.getText();
-            case VALUE_NUMBER_INT: return p.getLongValue();
-            case VALUE_TRUE: return true;
-            case VALUE_FALSE: return false;
-            default: return null;
+            return m;
         }
+        if (t == JsonToken.START_ARRAY) {
+            List<Object> l = new ArrayList<>();
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                l.add(value(p, e));
+            }
+            return l;
+        }
+        if (t == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue();
+        }
+        return t == JsonToken.VALUE_TRUE ? Boolean.TRUE : t == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
     }
 
     /** MODE [ROOT [CONF]]: bigdecimal | json ROOT | toml+json ROOT CONF */
