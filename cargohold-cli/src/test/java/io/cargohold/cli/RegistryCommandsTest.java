@@ -95,29 +95,12 @@ class RegistryCommandsTest {
     void credentialHelpersOfRegistriesConf() throws IOException {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path keep = Files.createDirectories(tmp.resolve("keep"));
-        Path helper = bin.resolve("docker-credential-cli");
-        Files.writeString(helper, """
-                #!/bin/sh
-                input=$(cat)
-                case "$1" in
-                store) server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/') ;;
-                *) server="$input" ;;
-                esac
-                f="$KEEP/$(printf '%s' "$server" | tr '/:' '__')"
-                echo "$1 $server" >> "$KEEP.log"
-                case "$1" in
-                get) if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-                store) printf '%s' "$input" > "$f" ;;
-                erase) if [ -f "$f" ]; then rm "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-                *) exit 1 ;;
-                esac
-                """);
-        Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        io.cargohold.testkit.registry.CredentialHelperScript.install(bin, "cli");
         Path conf = tmp.resolve("registries.conf");
         Files.writeString(conf, "credential-helpers = [\"cli\"]\n");
         Path home = tmp.resolve("home");
         java.util.Map<String, String> env = java.util.Map.of("HOME", home.toString(), "PATH", bin + ":" + System.getenv("PATH"),
-                "KEEP", keep.toString(), "CONTAINERS_REGISTRIES_CONF", conf.toString());
+                "HELPER_STORE", keep.toString(), "CONTAINERS_REGISTRIES_CONF", conf.toString());
         String root = tmp.resolve("store").toString();
         String host = registry.host();
         WrittenLayout w = TestImages.small(tmp.resolve("layout"));
@@ -129,7 +112,7 @@ class RegistryCommandsTest {
         assertTrue(Files.readString(key).contains("\"Username\":\"" + RegistryServer.USER + "\""), Files.readString(key));
         assertTrue(!Files.exists(home.resolve(".config/containers/auth.json")), "the auth file is not written");
         Cli.raw(new byte[0], env, "--root", root, "copy", "--dest-tls-verify=false", "oci:" + w.dir() + ":latest", image).ok();
-        assertTrue(Files.readAllLines(Path.of(keep + ".log")).contains("get " + host), Files.readAllLines(Path.of(keep + ".log")).toString());
+        assertTrue(Files.readAllLines(keep.resolve("log")).contains("get " + host), Files.readAllLines(keep.resolve("log")).toString());
         assertEquals("Removed login credentials for " + host + "\n", Cli.raw(new byte[0], env, "--root", root, "logout", host).ok().out());
         assertTrue(!Files.exists(key), "erased from the helper");
         Cli.raw(new byte[0], env, "--root", root, "logout", host).fails(3, "not logged into " + host);

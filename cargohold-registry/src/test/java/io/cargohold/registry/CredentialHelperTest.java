@@ -11,12 +11,12 @@ import io.cargohold.errors.NotFoundException;
 import io.cargohold.errors.PermissionDeniedException;
 import io.cargohold.registry.config.RegistriesConf;
 import io.cargohold.registry.config.RegistriesConfPaths;
+import io.cargohold.testkit.registry.CredentialHelperScript;
 import io.cargohold.testkit.registry.RegistryServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -41,33 +41,6 @@ class CredentialHelperTest {
     Path store;
     Path authFile;
 
-    /**
-     * docker-credential-NAME: keeps each server's JSON in $HELPER_STORE/<server with / and : as _>; logs
-     * the verb and server (never the secret) to $HELPER_STORE/log.
-     */
-    static final String HELPER = """
-            #!/bin/sh
-            input=$(cat)
-            case "$1" in
-            store) server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/') ;;
-            *) server="$input" ;;
-            esac
-            f="$HELPER_STORE/$(printf '%s' "$server" | tr '/:' '__')"
-            echo "$1 $server" >> "$HELPER_STORE/log"
-            case "$1" in
-            get) if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-            store) printf '%s' "$input" > "$f" ;;
-            erase) if [ -f "$f" ]; then rm "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-            list) sep=''; printf '{'
-                for g in "$HELPER_STORE"/*; do
-                    [ -f "$g" ] && [ "$(basename "$g")" != log ] || continue
-                    printf '%s"%s":"u"' "$sep" "$(sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/' "$g")"; sep=','
-                done
-                echo '}' ;;
-            *) echo "unknown verb $1"; exit 1 ;;
-            esac
-            """;
-
     @BeforeAll
     static void start() throws IOException {
         registry = RegistryServer.start(dir.resolve("registry"), RegistryServer.Setup.basicAuth());
@@ -85,13 +58,7 @@ class CredentialHelperTest {
         bin = Files.createDirectories(tmp.resolve("bin"));
         store = Files.createDirectories(tmp.resolve("store"));
         authFile = tmp.resolve("auth.json");
-        script("test", HELPER);
-    }
-
-    private void script(String name, String text) throws IOException {
-        Path p = bin.resolve("docker-credential-" + name);
-        Files.writeString(p, text);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        CredentialHelperScript.install(bin, "test");
     }
 
     private RegistryOptions options() {
@@ -264,17 +231,17 @@ class CredentialHelperTest {
         var e2 = assertThrows(FailedPreconditionException.class, this::tags);
         assertTrue(e2.getMessage().contains("docker-credential-absent is not in $PATH"), e2.getMessage());
 
-        script("broken", "#!/bin/sh\necho 'keychain locked' ; exit 3\n");
+        CredentialHelperScript.install(bin, "broken", "#!/bin/sh\necho 'keychain locked' ; exit 3\n");
         Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"broken\"}}");
         var e3 = assertThrows(FailedPreconditionException.class, this::tags);
         assertTrue(e3.getMessage().contains("exit status 3: keychain locked"), e3.getMessage());
 
-        script("garbage", "#!/bin/sh\necho 'not json'\n");
+        CredentialHelperScript.install(bin, "garbage", "#!/bin/sh\necho 'not json'\n");
         Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"garbage\"}}");
         var e4 = assertThrows(FailedPreconditionException.class, this::tags);
         assertTrue(e4.getMessage().contains("not JSON"), e4.getMessage());
 
-        script("token", "#!/bin/sh\ncat >/dev/null; echo '{\"Username\":\"<token>\",\"Secret\":\"refresh\"}'\n");
+        CredentialHelperScript.install(bin, "token", "#!/bin/sh\ncat >/dev/null; echo '{\"Username\":\"<token>\",\"Secret\":\"refresh\"}'\n");
         Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"token\"}}");
         var e5 = assertThrows(FailedPreconditionException.class, this::tags);
         assertTrue(e5.getMessage().contains("identity token"), e5.getMessage());
