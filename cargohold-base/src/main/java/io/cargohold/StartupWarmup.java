@@ -65,9 +65,7 @@ public final class StartupWarmup {
             return;
         }
         nativesStarted = true;
-        Thread t = new Thread(() -> io.cargohold.fs.Libc.function("getpid"), "startup-warmup-native");
-        t.setDaemon(true);
-        t.start();
+        startNativeStub();
     }
 
     public static void begin() {
@@ -123,7 +121,7 @@ public final class StartupWarmup {
             // while the main thread reads storage.conf and opens the store; the main thread's handles then reuse it.
             // Not before BigDecimal on one thread: the main thread needs BigDecimal first (its first JSON or TOML
             // parse, a few ms after main starts), and the stub only at its first native call, much later
-            start(() -> io.cargohold.fs.Libc.function("getpid"), "startup-warmup-native");
+            startNativeStub();
         }
         if (calendar && sha256 && !Boolean.getBoolean("cargohold.warmup.onethread")) {
             // A quick read that verifies blobs (cargohold list, blob get) waits for the calendar data before its
@@ -140,6 +138,11 @@ public final class StartupWarmup {
                 second.run();
             }, "startup-warmup");
         }
+    }
+
+    /** The process's one FFM call stub (io.cargohold.fs.Libc), made on a thread of its own. */
+    private static void startNativeStub() {
+        start(() -> io.cargohold.fs.Libc.function("getpid"), "startup-warmup-native");
     }
 
     private static void start(Runnable r, String name) {
