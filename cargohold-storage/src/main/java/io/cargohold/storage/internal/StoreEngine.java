@@ -86,8 +86,7 @@ public final class StoreEngine {
      * layer's sync runs behind, they run under the lock its owner keeps (records current, nothing settled).
      */
     private <T> T withLayersKeepingBehind(StoreOp<T> op) throws IOException {
-        awaitBehindOwner();
-        BehindRegistry.settleOthers(this);
+        awaitTurn();
         if (layerStore.behindOwner() != null) {
             return op.run();
         }
@@ -106,8 +105,7 @@ public final class StoreEngine {
      * owns it (it would otherwise find layers.lock held by its own thread).
      */
     private void settleBehind() throws IOException {
-        awaitBehindOwner();
-        BehindRegistry.settleOthers(this);
+        awaitTurn();
         if (layerStore.behindOwner() == Thread.currentThread()) {
             try {
                 layerStore.settleBehind();
@@ -116,6 +114,15 @@ public final class StoreEngine {
                 notifyAll();
             }
         }
+    }
+
+    /**
+     * Before this thread touches the layer store: waits until another thread's layer whose sync runs behind is
+     * settled, and settles one that this thread left behind through another instance on the same store.
+     */
+    private void awaitTurn() throws IOException {
+        awaitBehindOwner();
+        BehindRegistry.settleOthers(this);
     }
 
     private void awaitBehindOwner() throws IOException {
@@ -234,8 +241,7 @@ public final class StoreEngine {
      */
     public synchronized Layer createLayerSyncingBehind(LayerOptions o, InputStream diff) throws IOException {
         java.util.Objects.requireNonNull(diff, "diff");
-        awaitBehindOwner();
-        BehindRegistry.settleOthers(this);
+        awaitTurn();
         try {
             return layerStore.lockedKeepingBehind(() -> withImages(LockMode.SHARED, () -> withContainers(LockMode.SHARED, () -> {
                 LayerRec parent = o.parent() == null ? null : layerStore.require(o.parent());
