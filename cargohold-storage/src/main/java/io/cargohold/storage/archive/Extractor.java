@@ -202,8 +202,9 @@ final class Extractor {
             throw new TarFormatException("layer entry " + GoStrings.quote(name) + " would replace the layer's root directory");
         }
         Path path = rel.equals(".") ? in.root() : parent.path().resolve(base);
-        BasicFileAttributes existing = lstat(path);
-        if (existing != null && !(existing.isDirectory() && h.type() == TarHeader.DIR)) {
+        int existing = PosixFs.lstatType(path);
+        existingDir = existing == PosixFs.S_IFDIR && h.type() == TarHeader.DIR;
+        if (existing != 0 && !existingDir) {
             removeAll(path);
         }
         TarHeader src = h;
@@ -226,6 +227,9 @@ final class Extractor {
         unpacked.add(path);
     }
 
+    /** Whether the entry {@link #create} makes is a directory that exists already (and stays). */
+    private boolean existingDir;
+
     private void create(Path path, TarHeader h, TarReader tr, ParallelCrc64 crc, Path aufsSource) throws IOException {
         int perm = (int) (h.mode() & 07777);
         if (forceMask != null) {
@@ -234,8 +238,7 @@ final class Extractor {
         boolean fresh = true; // a new inode made here now (not an existing directory, not a hard link to another)
         switch (h.type()) {
             case TarHeader.DIR -> {
-                BasicFileAttributes a = lstat(path);
-                if (a == null || !a.isDirectory()) {
+                if (!existingDir) {
                     Files.createDirectory(path, permissions(perm));
                 } else {
                     fresh = false;
@@ -473,8 +476,8 @@ final class Extractor {
     }
 
     private static BasicFileAttributes lstat(Path p) throws IOException {
-        if (!Files.exists(p, NOFOLLOW)) {
-            return null; // one lstat without an exception: most entries are new
+        if (PosixFs.lstatType(p) == 0) {
+            return null; // one statx without an exception: most entries are new
         }
         try {
             return Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);

@@ -422,11 +422,18 @@ final class LayerStore {
         layers.add(r);
         save();
         try {
-            if (parent != null && (!parent.uidMap.equals(r.uidMap) || !parent.gidMap.equals(r.gidMap))) {
-                // upstream: Create, then UpdateLayerIDMap when the maps differ from the parent's
-                driver.createMapped(ref(r), ref(parent));
-            } else {
-                driver.create(ref(r), parent == null ? null : ref(parent));
+            // a tree copied from the parent's (vfs, or any driver's copy with shifted owners) is synced before the
+            // record says complete, as an applied diff is; the background syncs start its write-out meanwhile
+            boolean copied = false;
+            try (SyncAhead ahead = parent == null ? null : SyncAhead.start(layout.layersDir())) {
+                if (parent != null && (!parent.uidMap.equals(r.uidMap) || !parent.gidMap.equals(r.gidMap))) {
+                    // upstream: Create, then UpdateLayerIDMap when the maps differ from the parent's
+                    driver.createMapped(ref(r), ref(parent));
+                    copied = true;
+                } else {
+                    driver.create(ref(r), parent == null ? null : ref(parent));
+                    copied = parent != null && driver instanceof VfsDriver;
+                }
             }
             if (!complete) {
                 return r;
@@ -434,6 +441,8 @@ final class LayerStore {
             if (diff != null) {
                 apply(r, diff, ApplyOptions.defaults().withDigests(o.compressedDigest(), o.uncompressedDigest())
                         .expectingUncompressedDigest(o.expectedDiffDigest()), true);
+            } else if (copied) {
+                PosixFs.syncfs(driver.diffRoot(r.id));
             }
             r.flags.remove(INCOMPLETE);
             save();
@@ -552,9 +561,12 @@ final class LayerStore {
         ApplyOptions ao = base.withIdMaps(r.uidMap, r.gidMap).withIgnoreChownErrors(options.ignoreChownErrors());
         ApplyResult[] result = new ApplyResult[1];
         RecordFiles.write(layout.tarSplit(r.id), out -> {
-            result[0] = driver.applyDiff(ref(r), diff, out, ao);
+            Path root = driver.diffRoot(r.id);
+            try (SyncAhead ahead = SyncAhead.start(root)) {
+                result[0] = driver.applyDiff(ref(r), diff, out, ao);
+            }
             if (sync) {
-                PosixFs.syncfs(driver.diffRoot(r.id));
+                PosixFs.syncfs(root);
             }
         });
         ApplyResult a = result[0];

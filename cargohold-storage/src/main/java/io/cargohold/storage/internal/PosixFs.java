@@ -60,6 +60,9 @@ public final class PosixFs {
     private static final class UTIMENSAT_ {
         static final MethodHandle H = Libc.function("utimensat");
     }
+    private static final class STATX_ {
+        static final MethodHandle H = Libc.function("statx");
+    }
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int ENODATA = 61;
@@ -306,6 +309,44 @@ public final class PosixFs {
             return List.copyOf(out);
         }
     }
+
+    /** S_IFMT: the file type bits of a mode. */
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFLNK = 0120000;
+
+    /**
+     * The file type bits ({@link #S_IFMT}) of {@code p}, not following a final symbolic link, or 0 when nothing is
+     * there (ENOENT, or ENOTDIR: a parent that is not a directory). One statx(2) asking for the type alone, and no
+     * exception for a missing entry: the JDK's {@code Files.exists(p, NOFOLLOW_LINKS)} throws and catches one inside
+     * for every path that does not exist, which is most entries of a layer being applied (~3 % of the apply's CPU).
+     */
+    public static int lstatType(Path p) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.state(arena);
+            MemorySegment stx = arena.allocate(256, 8); // struct statx
+            int r = (int) (long) STATX_.H.invokeExact(state, (long) AT_FDCWD, Libc.cstring(arena, p.toString()), (long) AT_SYMLINK_NOFOLLOW,
+                    (long) STATX_TYPE, stx.address(), 0L);
+            if (r != 0) {
+                int errno = Libc.errno(state);
+                if (errno == ENOENT || errno == ENOTDIR) {
+                    return 0;
+                }
+                throw new ErrnoException("statx " + p + ": " + strerror(errno), errno);
+            }
+            return stx.get(ValueLayout.JAVA_SHORT, STX_MODE) & S_IFMT;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    private static final int STATX_TYPE = 0x1;
+    /** offsetof(struct statx, stx_mode) (include/uapi/linux/stat.h). */
+    private static final int STX_MODE = 28;
+    private static final int ENOENT = 2;
+    private static final int ENOTDIR = 20;
 
     /** lchown(2): one call for both IDs (the JDK's attribute view makes two). */
     public static void lchown(Path p, int uid, int gid) throws IOException {

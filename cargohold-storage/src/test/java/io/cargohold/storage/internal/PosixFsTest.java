@@ -50,4 +50,21 @@ class PosixFsTest {
         }
         assertEquals(PosixFs.permissions(0755), PosixFs.permissions(04755), "only the nine permission bits");
     }
+
+    @Test
+    void lstatTypeTellsTheTypeWithoutFollowingAndZeroForNothing(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.createDirectory(dir.resolve("d"));
+        java.nio.file.Files.writeString(dir.resolve("f"), "x");
+        java.nio.file.Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("nowhere"));
+        java.nio.file.Files.createSymbolicLink(dir.resolve("to-dir"), dir.resolve("d"));
+        PosixFs.mknod(dir.resolve("fifo"), 0010644, 0);
+        assertEquals(PosixFs.S_IFDIR, PosixFs.lstatType(dir.resolve("d")));
+        assertEquals(0100000, PosixFs.lstatType(dir.resolve("f")));
+        assertEquals(PosixFs.S_IFLNK, PosixFs.lstatType(dir.resolve("dangling")));
+        assertEquals(PosixFs.S_IFLNK, PosixFs.lstatType(dir.resolve("to-dir")));
+        assertEquals(0010000, PosixFs.lstatType(dir.resolve("fifo")));
+        assertEquals(0, PosixFs.lstatType(dir.resolve("missing")));
+        assertEquals(0, PosixFs.lstatType(dir.resolve("f/below-a-file"))); // ENOTDIR
+        assertEquals(0, PosixFs.lstatType(dir.resolve("missing/deeper")));
+    }
 }
