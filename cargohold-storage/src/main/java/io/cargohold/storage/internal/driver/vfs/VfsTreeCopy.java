@@ -122,10 +122,15 @@ final class VfsTreeCopy {
 
     /**
      * Threads that copy regular files besides the walking one (which makes directories and links), from
-     * {@code -Dcargohold.vfs.copyThreads}; default none: on the 2-core machine measured (bench/README.md
-     * section 26.1) two copy threads took 30-60 % more CPU (kernel time) for the same tree and were no faster.
+     * {@code -Dcargohold.vfs.copyThreads}; default one when the process may use more than one core, else none.
+     * A tree copy waits for the disk while the kernel reads inode tables and directory blocks (~40 % of the cores
+     * idle during the large image's copy into containers-storage): on the 2-core machine, quiet, one copy thread
+     * took that copy from 22.2-22.6 s to 18.1-18.2 s, two to 18.2-19.1 s (bench/README.md section 31). Under load
+     * (other processes busy on both cores, section 26.1) the same threads cost 30-60 % more CPU (kernel time) and
+     * were no faster: {@code -Dcargohold.vfs.copyThreads=0} turns them off.
      */
-    static final int COPY_THREADS = Math.max(0, Math.min(16, Integer.getInteger("cargohold.vfs.copyThreads", 0)));
+    static final int COPY_THREADS = Math.max(0, Math.min(16, Integer.getInteger("cargohold.vfs.copyThreads",
+            Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0)));
 
     private final byte[] srcRoot;
     private final byte[] dstRoot;
