@@ -90,8 +90,9 @@ public final class TarSplitWriter implements AutoCloseable {
                 if (failure == null) {
                     try {
                         write(full);
-                    } catch (IOException e) {
-                        failure = e;
+                    } catch (IOException | RuntimeException e) {
+                        // kept for the caller, and no later batch is written after a lost one
+                        failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
                     }
                 }
             });

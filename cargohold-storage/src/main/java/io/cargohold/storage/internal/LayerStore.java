@@ -518,11 +518,14 @@ final class LayerStore {
         layers.add(r);
         save();
         try {
-            driver.createMapped(ref(r), ref(top));
+            try (SyncAhead ahead = SyncAhead.start(layout.layersDir())) {
+                driver.createMapped(ref(r), ref(top));
+            }
             Path ts = tarSplitOf(top);
             if (Files.exists(ts)) {
                 RecordFiles.write(layout.tarSplit(r.id), out -> Files.copy(ts, out));
             }
+            PosixFs.syncfs(driver.diffRoot(r.id)); // the copied tree on disk before the record says complete
             r.flags.remove(INCOMPLETE);
             save();
             return r;

@@ -141,4 +141,38 @@ class TarSplitWriterTest {
         assertTrue(String.valueOf(e.getMessage()).contains("disk full") || e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("disk full"),
                 String.valueOf(e));
     }
+
+    @Test
+    void anUncheckedFailureOnTheWritingThreadAlsoReachesTheCaller() {
+        boolean[] failed = {false};
+        OutputStream broken = new OutputStream() {
+            private long n;
+
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                n += len;
+                if (n > 4096 && !failed[0]) {
+                    failed[0] = true;
+                    throw new IllegalStateException("device gone");
+                }
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> {
+            try (TarSplitWriter w = new TarSplitWriter(broken)) {
+                Random rnd = new Random(2);
+                for (int i = 0; i < 20_000; i++) {
+                    byte[] seg = new byte[512];
+                    rnd.nextBytes(seg);
+                    w.segment(seg);
+                }
+            }
+        });
+        assertTrue(String.valueOf(e).contains("device gone") || e.getCause() != null && String.valueOf(e.getCause()).contains("device gone"),
+                String.valueOf(e));
+    }
 }
