@@ -283,18 +283,8 @@ final class LayerStore {
                     out.add(new GoJson.Obj().put("id", r.id).put("path", r.mountPoint).put("count", r.mountCount).map());
                 }
             }
-            byte[] json = GoJson.write(out);
-            byte[] onDisk = null;
-            try {
-                onDisk = Files.readAllBytes(layout.mountpointsJson());
-            } catch (NoSuchFileException absent) {
-                // written below
-            }
-            if (java.util.Arrays.equals(onDisk, json)) {
-                return; // unchanged (every layer save came here): no write, no fsyncs, no new token to make others reload
-            }
-            mountsLock.touch();
-            RecordFiles.write(layout.mountpointsJson(), json);
+            // every layer save comes here, nearly always with the mount counts unchanged
+            StoreEngine.saveIfChanged(mountsLock, layout.mountpointsJson(), out);
         }
     }
 

@@ -191,6 +191,25 @@ public final class StoreEngine {
         RecordFiles.write(file, json);
     }
 
+    /**
+     * {@link #save}, unless {@code file} holds exactly these records already: then nothing is written, nothing
+     * synced, and the token stays (no other process is made to reload).
+     */
+    static void saveIfChanged(TokenLockFile lock, Path file, List<?> records) throws IOException {
+        byte[] json = GoJson.write(records);
+        byte[] onDisk = null;
+        try {
+            onDisk = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException absent) {
+            // written below
+        }
+        if (java.util.Arrays.equals(onDisk, json)) {
+            return;
+        }
+        lock.touch();
+        RecordFiles.write(file, json);
+    }
+
     /** Runs {@code op} under a read-only store's shared lock, or without one when the store has no lock file. */
     static void sharedIfPresent(TokenLockFile lock, StoreOp<Void> op) throws IOException {
         if (lock == null) {
