@@ -24,12 +24,18 @@ class LauncherTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void launcherRunsTheCliAndExitsWithItsCode() throws Exception {
+    /** This module's directory, once bin/build has prepared its {@code target/classpath} (the test is skipped otherwise). */
+    private static Path builtModule() {
         Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
-        Path launcher = module.resolveSibling("bin").resolve("cargohold");
         Assumptions.assumeTrue(Files.isRegularFile(module.resolve("target/classpath")),
                 "target/classpath is absent: run bin/build to test the launcher");
+        return module;
+    }
+
+    @Test
+    void launcherRunsTheCliAndExitsWithItsCode() throws Exception {
+        Path module = builtModule();
+        Path launcher = module.resolveSibling("bin").resolve("cargohold");
         assertTrue(Files.isExecutable(launcher), launcher::toString);
         Path root = tmp.resolve("store");
         byte[] content = utf8("through the launcher\n");
@@ -57,10 +63,8 @@ class LauncherTest {
      */
     @Test
     void launchersFindTheProjectHoweverTheyAreReached() throws Exception {
-        Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        Path module = builtModule();
         Path bin = module.resolveSibling("bin");
-        Assumptions.assumeTrue(Files.isRegularFile(module.resolve("target/classpath")),
-                "target/classpath is absent: run bin/build to test the launcher");
         Path links = Files.createDirectories(tmp.resolve("links"));
         Path root = tmp.resolve("store");
         for (String name : List.of("cargohold", "containers-storage")) {
@@ -87,10 +91,8 @@ class LauncherTest {
      */
     @Test
     void sqliteLibraryIsTheBuildsOrElseTheDriversOwnCopy() throws Exception {
-        Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        Path module = builtModule();
         Path bin = module.resolveSibling("bin");
-        Assumptions.assumeTrue(Files.isRegularFile(module.resolve("target/classpath")),
-                "target/classpath is absent: run bin/build to test the launcher");
         Path root = tmp.resolve("store");
         Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
         Path libLog = tmp.resolve("library.log");

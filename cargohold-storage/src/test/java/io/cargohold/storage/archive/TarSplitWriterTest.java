@@ -110,10 +110,14 @@ class TarSplitWriterTest {
         }
     }
 
-    @Test
-    void aFailedWriteOnTheWritingThreadReachesTheCaller() {
-        OutputStream broken = new OutputStream() {
+    /**
+     * A target that takes 4 KiB and then fails a write with {@code failure}: at every write after that, or (once) at
+     * the first one only, the later ones taking their bytes again.
+     */
+    private static OutputStream failingAfter4KiB(java.util.function.Supplier<Exception> failure, boolean once) {
+        return new OutputStream() {
             private long n;
+            private boolean failed;
 
             @Override
             public void write(int b) throws IOException {
@@ -123,48 +127,23 @@ class TarSplitWriterTest {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 n += len;
-                if (n > 4096) {
-                    throw new IOException("disk full");
+                if (n > 4096 && !(once && failed)) {
+                    failed = true;
+                    Exception e = failure.get();
+                    if (e instanceof IOException io) {
+                        throw io;
+                    }
+                    throw (RuntimeException) e;
                 }
             }
         };
-        IOException e = assertThrows(IOException.class, () -> {
-            try (TarSplitWriter w = new TarSplitWriter(broken)) {
-                Random rnd = new Random(1);
-                for (int i = 0; i < 20_000; i++) {
-                    byte[] seg = new byte[512];
-                    rnd.nextBytes(seg); // incompressible: the gzip stream passes the limit within a few batches
-                    w.segment(seg);
-                }
-            }
-        });
-        assertTrue(String.valueOf(e.getMessage()).contains("disk full") || e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("disk full"),
-                String.valueOf(e));
     }
 
-    @Test
-    void anUncheckedFailureOnTheWritingThreadAlsoReachesTheCaller() {
-        boolean[] failed = {false};
-        OutputStream broken = new OutputStream() {
-            private long n;
-
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                n += len;
-                if (n > 4096 && !failed[0]) {
-                    failed[0] = true;
-                    throw new IllegalStateException("device gone");
-                }
-            }
-        };
+    /** Writes 10 MiB of incompressible segments (the gzip stream passes 4 KiB within a few batches); then the IOException naming {@code message} that must end it. */
+    private static void failureWriting(OutputStream target, String message) {
         IOException e = assertThrows(IOException.class, () -> {
-            try (TarSplitWriter w = new TarSplitWriter(broken)) {
-                Random rnd = new Random(2);
+            try (TarSplitWriter w = new TarSplitWriter(target)) {
+                Random rnd = new Random(1);
                 for (int i = 0; i < 20_000; i++) {
                     byte[] seg = new byte[512];
                     rnd.nextBytes(seg);
@@ -172,7 +151,17 @@ class TarSplitWriterTest {
                 }
             }
         });
-        assertTrue(String.valueOf(e).contains("device gone") || e.getCause() != null && String.valueOf(e.getCause()).contains("device gone"),
+        assertTrue(String.valueOf(e).contains(message) || e.getCause() != null && String.valueOf(e.getCause()).contains(message),
                 String.valueOf(e));
+    }
+
+    @Test
+    void aFailedWriteOnTheWritingThreadReachesTheCaller() {
+        failureWriting(failingAfter4KiB(() -> new IOException("disk full"), false), "disk full");
+    }
+
+    @Test
+    void anUncheckedFailureOnTheWritingThreadAlsoReachesTheCaller() {
+        failureWriting(failingAfter4KiB(() -> new IllegalStateException("device gone"), true), "device gone");
     }
 }
