@@ -13,7 +13,9 @@ import java.util.concurrent.locks.LockSupport;
  * sync on an otherwise idle disk (bench/README.md section 31). Only a head start: durability still comes
  * from the final sync, and a failed background sync only ends the thread (the final one reports errors).
  * {@code -Dcargohold.storage.syncAheadMs=0} turns it off (to compare); the thread is a daemon and stops at
- * {@link #close} without waiting for a sync under way.
+ * {@link #close} without waiting for a sync under way. One file written in large pieces (a blob) gets range hints
+ * instead ({@code io.cargohold.fs.Writeback}); a hint per file of a tree of thousands cost more than it saved
+ * (bench/README.md section 26.1), one sync of the whole file system every 250 ms does not.
  */
 final class SyncAhead implements AutoCloseable {
     /** The pause between the end of one background sync and the start of the next. */
